@@ -1,0 +1,114 @@
+package dev.jrnn.optim;
+
+import dev.jrnn.nn.Parameter;
+import dev.jrnn.tensor.NdArray;
+
+import java.util.List;
+
+/**
+ * Adam (Kingma and Ba 2015) and AdamW (Loshchilov and Hutter 2019), as {@code torch.optim.Adam/AdamW}:
+ * <pre>
+ *   Adam:  g = grad + weightDecay * p                 AdamW: p = p * (1 - lr * weightDecay); g = grad
+ *   m = beta1 * m + (1 - beta1) * g
+ *   v = beta2 * v + (1 - beta2) * g^2
+ *   p = p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+ * </pre>
+ */
+public final class Adam extends Optimizer {
+    /**
+     * Hyperparameters.
+     *
+     * @param lr          learning rate, &gt; 0 (Keras and PyTorch default 0.001)
+     * @param beta1       decay of the first moment, in [0, 1) (default 0.9)
+     * @param beta2       decay of the second moment, in [0, 1) (default 0.999)
+     * @param eps         added to the denominator, &gt; 0 (PyTorch default 1e-8; Keras uses 1e-7)
+     * @param weightDecay L2 penalty (Adam) or decoupled decay (AdamW), &gt;= 0
+     * @param decoupled   true for AdamW's decoupled weight decay
+     */
+    public record Config(double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
+        /** Validates every field. */
+        public Config {
+            String name = decoupled ? "AdamW" : "Adam";
+            check(name, "lr", lr, Double.MIN_VALUE, Double.MAX_VALUE);
+            check(name, "beta1", beta1, 0, 0.999999999);
+            check(name, "beta2", beta2, 0, 0.999999999);
+            check(name, "eps", eps, Double.MIN_VALUE, 1);
+            check(name, "weightDecay", weightDecay, 0, Double.MAX_VALUE);
+        }
+
+        /** Adam with PyTorch's defaults and the given learning rate. */
+        public static Config adam(double lr) {
+            return new Config(lr, 0.9, 0.999, 1e-8, 0, false);
+        }
+
+        /** AdamW with PyTorch's defaults (weight decay 0.01) and the given learning rate. */
+        public static Config adamW(double lr) {
+            return new Config(lr, 0.9, 0.999, 1e-8, 0.01, true);
+        }
+    }
+
+    private final Config config;
+    private final NdArray[] m;
+    private final NdArray[] v;
+    private long t;
+    private double lr;
+
+    /** Adam or AdamW (by {@code config.decoupled()}) over {@code params}. */
+    public Adam(List<Parameter> params, Config config) {
+        super(params);
+        this.config = config;
+        this.lr = config.lr();
+        this.m = new NdArray[this.params.size()];
+        this.v = new NdArray[this.params.size()];
+    }
+
+    /** The configuration. */
+    public Config config() { return config; }
+
+    /** Number of steps taken. */
+    public long steps() { return t; }
+
+    /** The current learning rate. */
+    public double lr() { return lr; }
+
+    /** Sets the learning rate (schedules use this). */
+    public void setLr(double lr) {
+        this.lr = check("Adam", "lr", lr, Double.MIN_VALUE, Double.MAX_VALUE);
+    }
+
+    @Override
+    public void step() {
+        t++;
+        double b1 = config.beta1(), b2 = config.beta2();
+        double c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            NdArray g = p.grad();
+            if (g == null || p.isFrozen()) {
+                continue;
+            }
+            if (m[i] == null) {
+                m[i] = g.zerosLike();
+                v[i] = g.zerosLike();
+            }
+            NdArray w = p.data();
+            double wd = config.weightDecay();
+            if (config.decoupled() && wd != 0) {
+                w.mulInPlace(1 - lr * wd);
+            }
+            int n = w.size();
+            NdArray mi = m[i], vi = v[i];
+            for (int k = 0; k < n; k++) {
+                double gk = g.getFlat(k);
+                if (!config.decoupled() && wd != 0) {
+                    gk += wd * w.getFlat(k);
+                }
+                double mk = b1 * mi.getFlat(k) + (1 - b1) * gk;
+                double vk = b2 * vi.getFlat(k) + (1 - b2) * gk * gk;
+                mi.setFlat(k, mk);
+                vi.setFlat(k, vk);
+                w.setFlat(k, w.getFlat(k) - lr * (mk / c1) / (Math.sqrt(vk / c2) + config.eps()));
+            }
+        }
+    }
+}
