@@ -1,0 +1,652 @@
+#!/usr/bin/env python3
+"""Generate independent golden fixtures for jrnn's recurrent layers.
+
+numpy only. Re-implements the PyTorch (torch.nn.RNN/LSTM/GRU), Keras
+(LSTM/GRU/SimpleRNN) and jrnn-specific (minimal GRU, peephole LSTM) equations
+in float64, computes gradients of a random linear loss by central finite
+differences over that forward, and writes one safetensors file per case into
+jrnn-core/src/test/resources/golden/ plus index.json.
+
+Usage:  python3 tools/golden/make_golden.py [--out DIR] [--check-only]
+
+The output is byte-for-byte deterministic. See tools/golden/README.md.
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+import zlib
+
+import numpy as np
+
+REPO_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+DEFAULT_OUT = os.path.join(REPO_ROOT, "jrnn-core", "src", "test", "resources", "golden")
+
+FORMAT_VERSION = "1"
+FD_EPS = 1e-6
+INPUT_SIZE = 3
+HIDDEN_SIZE = 4
+PARAM_RANGE = 0.5          # parameters ~ U(-0.5, 0.5)
+RELU_KINK_MARGIN = 1e-4    # min |pre-activation| required for FD through relu
+
+# --------------------------------------------------------------------------
+# safetensors writer / reader (written from the spec, no library)
+# --------------------------------------------------------------------------
+ST_DTYPES = {
+    "F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "F16": np.dtype("<f2"),
+    "I64": np.dtype("<i8"), "I32": np.dtype("<i4"), "I16": np.dtype("<i2"), "I8": np.dtype("i1"),
+    "U64": np.dtype("<u8"), "U32": np.dtype("<u4"), "U16": np.dtype("<u2"), "U8": np.dtype("u1"),
+    "BOOL": np.dtype("?"),
+}
+NP_TO_ST = {np.dtype("float64"): "F64", np.dtype("float32"): "F32", np.dtype("int64"): "I64",
+            np.dtype("int32"): "I32"}
+
+
+def st_serialize(tensors, metadata):
+    """tensors: list of (name, ndarray) in file order; metadata: dict str->str."""
+    header = {}
+    if metadata:
+        for k, v in metadata.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise TypeError("safetensors metadata must be str->str: %r=%r" % (k, v))
+        header["__metadata__"] = dict(metadata)
+    blobs = []
+    offset = 0
+    for name, arr in tensors:
+        if name in header:
+            raise ValueError("duplicate tensor name " + name)
+        arr = np.asarray(arr)
+        st = NP_TO_ST[arr.dtype]
+        data = np.ascontiguousarray(arr, dtype=ST_DTYPES[st]).tobytes(order="C")
+        header[name] = {"dtype": st, "shape": [int(s) for s in arr.shape],
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    hjson = json.dumps(header, separators=(",", ":"), ensure_ascii=True).encode("utf-8")
+    hjson += b" " * ((-len(hjson)) % 8)
+    return len(hjson).to_bytes(8, "little") + hjson + b"".join(blobs)
+
+
+def _no_dup_pairs(pairs):
+    d = {}
+    for k, v in pairs:
+        if k in d:
+            raise ValueError("duplicate JSON key %r" % k)
+        d[k] = v
+    return d
+
+
+def st_parse(buf):
+    """Parse and strictly validate a safetensors buffer.
+
+    Returns (dict name->ndarray in header order, metadata dict or {}).
+    Checks: header length fits, header is UTF-8 JSON object starting with '{',
+    only trailing spaces as padding, header length multiple of 8 (what the
+    reference writer does and what we promise), no duplicate keys, known
+    dtypes, shape/offset consistency, tensors contiguous from 0 without gaps or
+    overlap, data section fully covered, metadata values are strings.
+    """
+    if len(buf) < 8:
+        raise ValueError("file too short")
+    n = int.from_bytes(buf[:8], "little")
+    if n > len(buf) - 8:
+        raise ValueError("header length exceeds file")
+    if n % 8 != 0:
+        raise ValueError("header length %d not a multiple of 8" % n)
+    raw = buf[8:8 + n]
+    text = raw.decode("utf-8")
+    if not text.startswith("{"):
+        raise ValueError("header must start with '{'")
+    stripped = text.rstrip(" ")
+    if not stripped.endswith("}"):
+        raise ValueError("header padding must be spaces after the JSON object")
+    header = json.loads(stripped, object_pairs_hook=_no_dup_pairs)
+    data = buf[8 + n:]
+    meta = header.pop("__metadata__", {}) or {}
+    for k, v in meta.items():
+        if not isinstance(v, str):
+            raise ValueError("metadata value for %r is not a string" % k)
+    spans = []
+    out = {}
+    for name, info in header.items():
+        if set(info.keys()) != {"dtype", "shape", "data_offsets"}:
+            raise ValueError("bad tensor entry keys for %s: %s" % (name, sorted(info)))
+        dt = ST_DTYPES[info["dtype"]]
+        shape = tuple(info["shape"])
+        if any((not isinstance(s, int)) or s < 0 for s in shape):
+            raise ValueError("bad shape for " + name)
+        b, e = info["data_offsets"]
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        if e - b != count * dt.itemsize or b < 0 or e > len(data):
+            raise ValueError("offsets/shape mismatch for " + name)
+        spans.append((b, e, name))
+        out[name] = np.frombuffer(data[b:e], dtype=dt).reshape(shape).copy()
+    pos = 0
+    for b, e, name in sorted(spans):
+        if b != pos:
+            raise ValueError("gap or overlap before tensor " + name)
+        pos = e
+    if pos != len(data):
+        raise ValueError("data section has %d trailing bytes" % (len(data) - pos))
+    return out, meta
+
+
+# --------------------------------------------------------------------------
+# reference forward (numpy, float64)
+# --------------------------------------------------------------------------
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+# gates per cell, whether it carries a cell state c, weight layout family
+CELLS = {
+    "rnn_tanh": dict(G=1, has_c=False, layout="torch"),
+    "rnn_relu": dict(G=1, has_c=False, layout="torch"),
+    "lstm": dict(G=4, has_c=True, layout="torch"),
+    "gru": dict(G=3, has_c=False, layout="torch"),
+    "minimal_gru": dict(G=2, has_c=False, layout="torch"),
+    "peephole_lstm": dict(G=4, has_c=True, layout="torch"),
+    "keras_lstm": dict(G=4, has_c=True, layout="keras"),
+    "keras_gru": dict(G=3, has_c=False, layout="keras"),
+    "keras_simple_rnn": dict(G=1, has_c=False, layout="keras"),
+}
+
+
+def _lin(x, W, b):
+    """x [B,in] @ W[out,in].T + b (b may be None)."""
+    y = x @ W.T
+    return y if b is None else y + b
+
+
+class Recorder:
+    """Collects min |pre-activation| of relu at valid steps (kink check)."""
+
+    def __init__(self):
+        self.min_relu_abs = np.inf
+
+
+def torch_step(cell, p, x, h, c, rec, valid):
+    """One step of a torch-layout cell. p: dict with W_ih, W_hh, b_ih, b_hh, (P)."""
+    H = h.shape[1]
+    gi = _lin(x, p["W_ih"], p["b_ih"])
+    gh = _lin(h, p["W_hh"], p["b_hh"])
+    if cell in ("rnn_tanh", "rnn_relu"):
+        a = gi + gh
+        if cell == "rnn_tanh":
+            return np.tanh(a), None
+        if rec is not None and valid.any():
+            rec.min_relu_abs = min(rec.min_relu_abs, float(np.abs(a[valid[:, 0]]).min()))
+        return np.maximum(a, 0.0), None
+    if cell == "lstm":
+        a = gi + gh
+        i = sigmoid(a[:, 0:H])
+        f = sigmoid(a[:, H:2 * H])
+        g = np.tanh(a[:, 2 * H:3 * H])
+        o = sigmoid(a[:, 3 * H:4 * H])
+        c2 = f * c + i * g
+        return o * np.tanh(c2), c2
+    if cell == "peephole_lstm":
+        a = gi + gh
+        P = p["P"]  # [3,H] rows (i, f, o)
+        i = sigmoid(a[:, 0:H] + P[0] * c)
+        f = sigmoid(a[:, H:2 * H] + P[1] * c)
+        g = np.tanh(a[:, 2 * H:3 * H])
+        c2 = f * c + i * g
+        o = sigmoid(a[:, 3 * H:4 * H] + P[2] * c2)
+        return o * np.tanh(c2), c2
+    if cell == "gru":
+        r = sigmoid(gi[:, 0:H] + gh[:, 0:H])
+        z = sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+        n = np.tanh(gi[:, 2 * H:3 * H] + r * gh[:, 2 * H:3 * H])
+        return (1.0 - z) * n + z * h, None
+    if cell == "minimal_gru":
+        u = sigmoid(gi[:, 0:H] + gh[:, 0:H])
+        ct = np.tanh(gi[:, H:2 * H] + gh[:, H:2 * H])
+        return u * ct + (1.0 - u) * h, None
+    raise ValueError(cell)
+
+
+def keras_step(cell, p, x, h, c, reset_after):
+    """One step of a Keras cell. p: kernel K [I,GH], recurrent R [H,GH], bias."""
+    K, R, bias = p["K"], p["R"], p["bias"]
+    H = h.shape[1]
+    if cell == "keras_simple_rnn":
+        return np.tanh(x @ K + h @ R + bias), None
+    if cell == "keras_lstm":
+        a = x @ K + h @ R + bias
+        i = sigmoid(a[:, 0:H])
+        f = sigmoid(a[:, H:2 * H])
+        g = np.tanh(a[:, 2 * H:3 * H])
+        o = sigmoid(a[:, 3 * H:4 * H])
+        c2 = f * c + i * g
+        return o * np.tanh(c2), c2
+    if cell == "keras_gru":
+        # column blocks z, r, h
+        if reset_after:
+            xi = x @ K + bias[0]
+            hr = h @ R + bias[1]
+            z = sigmoid(xi[:, 0:H] + hr[:, 0:H])
+            r = sigmoid(xi[:, H:2 * H] + hr[:, H:2 * H])
+            hh = np.tanh(xi[:, 2 * H:3 * H] + r * hr[:, 2 * H:3 * H])
+        else:
+            xi = x @ K + bias
+            z = sigmoid(xi[:, 0:H] + h @ R[:, 0:H])
+            r = sigmoid(xi[:, H:2 * H] + h @ R[:, H:2 * H])
+            hh = np.tanh(xi[:, 2 * H:3 * H] + (r * h) @ R[:, 2 * H:3 * H])
+        return z * h + (1.0 - z) * hh, None
+    raise ValueError(cell)
+
+
+def suffix(d):
+    return "_reverse" if d == 1 else ""
+
+
+def layer_params(case, t, l, d):
+    """Extract the parameter dict of layer l direction d from tensor dict t."""
+    if CELLS[case["cell"]]["layout"] == "keras":
+        return {"K": t["keras.kernel"], "R": t["keras.recurrent_kernel"], "bias": t["keras.bias"]}
+    s = "_l%d%s" % (l, suffix(d))
+    p = {"W_ih": t["weight_ih" + s], "W_hh": t["weight_hh" + s],
+         "b_ih": t.get("bias_ih" + s), "b_hh": t.get("bias_hh" + s)}
+    if case["cell"] == "peephole_lstm":
+        p["P"] = t["weight_peephole" + s]
+    return p
+
+
+def valid_mask(case):
+    B, T = case["B"], case["T"]
+    if case["lengths"] is None:
+        return np.ones((B, T), dtype=bool)
+    L = np.asarray(case["lengths"])
+    return np.arange(T)[None, :] < L[:, None]
+
+
+def forward(case, t, rec=None):
+    """Returns output [B,T,D*H], h_n [L*D,B,H], c_n (or None)."""
+    cell = case["cell"]
+    spec = CELLS[cell]
+    B, T, H = case["B"], case["T"], HIDDEN_SIZE
+    L, D = case["num_layers"], 2 if case["bidirectional"] else 1
+    mask = valid_mask(case)
+    inp = t["x"]
+    hn, cn = [], []
+    for l in range(L):
+        outs = []
+        for d in range(D):
+            p = layer_params(case, t, l, d)
+            k = l * D + d
+            h = t["h0"][k] if "h0" in t else np.zeros((B, H))
+            c = (t["c0"][k] if "c0" in t else np.zeros((B, H))) if spec["has_c"] else None
+            out = np.zeros((B, T, H))
+            steps = range(T) if d == 0 else range(T - 1, -1, -1)
+            for s in steps:
+                m = mask[:, s][:, None]
+                if spec["layout"] == "keras":
+                    hc, cc = keras_step(cell, p, inp[:, s], h, c, case.get("reset_after"))
+                else:
+                    hc, cc = torch_step(cell, p, inp[:, s], h, c, rec, m)
+                h = np.where(m, hc, h)
+                if c is not None:
+                    c = np.where(m, cc, c)
+                out[:, s] = np.where(m, hc, 0.0)
+            outs.append(out)
+            hn.append(h)
+            if c is not None:
+                cn.append(c)
+        inp = np.concatenate(outs, axis=-1)
+    return inp, np.stack(hn), (np.stack(cn) if spec["has_c"] else None)
+
+
+def loss_fn(case, t):
+    out, hn, cn = forward(case, t)
+    val = np.sum(out * t["gout"]) + np.sum(hn * t["ghn"])
+    if cn is not None:
+        val += np.sum(cn * t["gcn"])
+    return val
+
+
+def fd_grad(case, t, name, eps=FD_EPS):
+    base = t[name]
+    g = np.zeros_like(base)
+    flat = base.reshape(-1)
+    gflat = g.reshape(-1)
+    for j in range(flat.size):
+        orig = flat[j]
+        flat[j] = orig + eps
+        lp = loss_fn(case, t)
+        flat[j] = orig - eps
+        lm = loss_fn(case, t)
+        flat[j] = orig
+        gflat[j] = (lp - lm) / (2.0 * eps)
+    return g
+
+
+# --------------------------------------------------------------------------
+# hand-derived BPTT for torch-layout LSTM (cross-check of the FD gradients)
+# --------------------------------------------------------------------------
+def lstm_bptt(case, t):
+    B, T, H = case["B"], case["T"], HIDDEN_SIZE
+    L, D = case["num_layers"], 2 if case["bidirectional"] else 1
+    mask = valid_mask(case)
+    grads = {}
+    # forward with caches
+    inp = t["x"]
+    inputs, caches = [], {}
+    for l in range(L):
+        inputs.append(inp)
+        outs = []
+        for d in range(D):
+            p = layer_params(case, t, l, d)
+            k = l * D + d
+            h = t["h0"][k] if "h0" in t else np.zeros((B, H))
+            c = t["c0"][k] if "c0" in t else np.zeros((B, H))
+            out = np.zeros((B, T, H))
+            steps = list(range(T)) if d == 0 else list(range(T - 1, -1, -1))
+            cache = []
+            for s in steps:
+                m = mask[:, s][:, None]
+                a = _lin(inp[:, s], p["W_ih"], p["b_ih"]) + _lin(h, p["W_hh"], p["b_hh"])
+                i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
+                g, o = np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+                c2 = f * c + i * g
+                h2 = o * np.tanh(c2)
+                cache.append((s, m, h, c, i, f, g, o, c2))
+                h = np.where(m, h2, h)
+                c = np.where(m, c2, c)
+                out[:, s] = np.where(m, h2, 0.0)
+            caches[(l, d)] = cache
+            outs.append(out)
+        inp = np.concatenate(outs, axis=-1)
+    # backward
+    dout_all = t["gout"]
+    for l in range(L - 1, -1, -1):
+        x_l = inputs[l]
+        dx_l = np.zeros_like(x_l)
+        for d in range(D):
+            p = layer_params(case, t, l, d)
+            k = l * D + d
+            sfx = "_l%d%s" % (l, suffix(d))
+            dout = dout_all[:, :, d * H:(d + 1) * H]
+            dW_ih, dW_hh = np.zeros_like(p["W_ih"]), np.zeros_like(p["W_hh"])
+            db = np.zeros(4 * H)
+            dh, dc = t["ghn"][k].copy(), t["gcn"][k].copy()
+            for (s, m, hp, cp, i, f, g, o, c2) in reversed(caches[(l, d)]):
+                dhc = np.where(m, dh + dout[:, s], 0.0)
+                dcc = np.where(m, dc, 0.0)
+                dh_pass = np.where(m, 0.0, dh)
+                dc_pass = np.where(m, 0.0, dc)
+                tc = np.tanh(c2)
+                do = dhc * tc
+                dcc = dcc + dhc * o * (1.0 - tc * tc)
+                di, dg, df = dcc * g, dcc * i, dcc * cp
+                dcp = dcc * f
+                da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)], axis=1)
+                dW_ih += da.T @ x_l[:, s]
+                dW_hh += da.T @ hp
+                db += da.sum(0)
+                dx_l[:, s] += da @ p["W_ih"]
+                dh = da @ p["W_hh"] + dh_pass
+                dc = dcp + dc_pass
+            grads["weight_ih" + sfx] = dW_ih
+            grads["weight_hh" + sfx] = dW_hh
+            if p["b_ih"] is not None:
+                grads["bias_ih" + sfx] = db.copy()
+                grads["bias_hh" + sfx] = db.copy()
+            grads.setdefault("h0", np.zeros((L * D, B, H)))[k] = dh
+            grads.setdefault("c0", np.zeros((L * D, B, H)))[k] = dc
+        dout_all = dx_l
+    grads["x"] = dout_all
+    return grads
+
+
+# --------------------------------------------------------------------------
+# cases
+# --------------------------------------------------------------------------
+def torch_case(name, cell, L, bi, bias, h0, B, T, lengths=None):
+    return dict(name=name, cell=cell, num_layers=L, bidirectional=bi, bias=bias, has_h0=h0,
+                B=B, T=T, lengths=lengths)
+
+
+def build_cases():
+    cases = []
+    for cell in ("rnn_tanh", "rnn_relu", "lstm", "gru"):
+        lens = [5, 3, 1] if cell in ("rnn_tanh", "lstm") else [3, 5, 1]
+        cases += [
+            torch_case(cell + "_l1_bias", cell, 1, False, True, False, 2, 5),
+            torch_case(cell + "_l1_nobias_h0", cell, 1, False, False, True, 3, 4),
+            torch_case(cell + "_l2_bias_h0_b1", cell, 2, False, True, True, 1, 5),
+            torch_case(cell + "_l1_bi_nobias", cell, 1, True, False, False, 2, 4),
+            torch_case(cell + "_l2_bi_bias_h0", cell, 2, True, True, True, 3, 5),
+            torch_case(cell + "_l1_bias_h0_t1", cell, 1, False, True, True, 2, 1),
+            torch_case(cell + "_l2_bi_bias_h0_lengths", cell, 2, True, True, True, 3, 5, lens),
+        ]
+        if cell == "lstm":
+            cases.append(torch_case("lstm_l3_bias", cell, 3, False, True, False, 2, 4))
+        if cell == "gru":
+            cases.append(torch_case("gru_l3_nobias_h0", cell, 3, False, False, True, 2, 4))
+    cases += [
+        torch_case("keras_lstm_h0", "keras_lstm", 1, False, True, True, 2, 5),
+        dict(torch_case("keras_gru_reset_after", "keras_gru", 1, False, True, False, 3, 4), reset_after=True),
+        dict(torch_case("keras_gru_reset_before_h0", "keras_gru", 1, False, True, True, 2, 5), reset_after=False),
+        torch_case("keras_simple_rnn", "keras_simple_rnn", 1, False, True, False, 3, 4),
+        torch_case("minimal_gru_l1_bias_h0", "minimal_gru", 1, False, True, True, 2, 5),
+        torch_case("peephole_lstm_l1_bias_h0", "peephole_lstm", 1, False, True, True, 2, 5),
+    ]
+    return cases
+
+
+def param_shapes(case):
+    """Ordered list of (name, shape) of the weights, torch state_dict order."""
+    cell = case["cell"]
+    G, H, I = CELLS[cell]["G"], HIDDEN_SIZE, INPUT_SIZE
+    if CELLS[cell]["layout"] == "keras":
+        bshape = [2, G * H] if (cell == "keras_gru" and case["reset_after"]) else [G * H]
+        return [("keras.kernel", [I, G * H]), ("keras.recurrent_kernel", [H, G * H]), ("keras.bias", bshape)]
+    D = 2 if case["bidirectional"] else 1
+    out = []
+    for l in range(case["num_layers"]):
+        in_l = I if l == 0 else H * D
+        for d in range(D):
+            s = "_l%d%s" % (l, suffix(d))
+            out.append(("weight_ih" + s, [G * H, in_l]))
+            out.append(("weight_hh" + s, [G * H, H]))
+            if case["bias"]:
+                out.append(("bias_ih" + s, [G * H]))
+                out.append(("bias_hh" + s, [G * H]))
+            if cell == "peephole_lstm":
+                out.append(("weight_peephole" + s, [3, H]))
+    return out
+
+
+def draw_inputs(case, seed):
+    rng = np.random.default_rng(seed)
+    B, T, H = case["B"], case["T"], HIDDEN_SIZE
+    LD = case["num_layers"] * (2 if case["bidirectional"] else 1)
+    D = 2 if case["bidirectional"] else 1
+    has_c = CELLS[case["cell"]]["has_c"]
+    t = {}
+    order = []
+    t["x"] = rng.standard_normal((B, T, INPUT_SIZE)); order.append("x")
+    if case["has_h0"]:
+        t["h0"] = rng.standard_normal((LD, B, H)) * 0.5; order.append("h0")
+        if has_c:
+            t["c0"] = rng.standard_normal((LD, B, H)) * 0.5; order.append("c0")
+    if case["lengths"] is not None:
+        t["lengths"] = np.asarray(case["lengths"], dtype=np.float64); order.append("lengths")
+    weight_names = []
+    for name, shape in param_shapes(case):
+        t[name] = rng.uniform(-PARAM_RANGE, PARAM_RANGE, size=shape); order.append(name)
+        weight_names.append(name)
+    t["gout"] = rng.standard_normal((B, T, D * H)); order.append("gout")
+    t["ghn"] = rng.standard_normal((LD, B, H)); order.append("ghn")
+    if has_c:
+        t["gcn"] = rng.standard_normal((LD, B, H)); order.append("gcn")
+    return t, order, weight_names
+
+
+def metadata_for(case, seed):
+    m = {
+        "name": case["name"],
+        "cell": case["cell"],
+        "layout": CELLS[case["cell"]]["layout"],
+        "num_layers": str(case["num_layers"]),
+        "bidirectional": "true" if case["bidirectional"] else "false",
+        "bias": "true" if case["bias"] else "false",
+        "has_h0": "true" if case["has_h0"] else "false",
+        "has_lengths": "true" if case["lengths"] is not None else "false",
+        "lengths": ",".join(str(v) for v in case["lengths"]) if case["lengths"] is not None else "",
+        "input_size": str(INPUT_SIZE),
+        "hidden_size": str(HIDDEN_SIZE),
+        "batch": str(case["B"]),
+        "time": str(case["T"]),
+        "batch_first": "true",
+        "gates": str(CELLS[case["cell"]]["G"]),
+        "loss": "sum(output*gout)+sum(h_n*ghn)" + ("+sum(c_n*gcn)" if CELLS[case["cell"]]["has_c"] else ""),
+        "grad_method": "central_finite_difference_float64",
+        "fd_eps": repr(FD_EPS),
+        "seed": str(seed),
+        "format_version": FORMAT_VERSION,
+        "generator": "tools/golden/make_golden.py",
+    }
+    if case["cell"] == "keras_gru":
+        m["reset_after"] = "true" if case["reset_after"] else "false"
+    return m
+
+
+def make_case(case):
+    # pick a seed; for relu, re-draw until no pre-activation is near the kink
+    for attempt in range(1000):
+        seed = zlib.crc32(("%s#%d" % (case["name"], attempt)).encode("utf-8"))
+        t, order, weight_names = draw_inputs(case, seed)
+        rec = Recorder()
+        out, hn, cn = forward(case, t, rec)
+        if rec.min_relu_abs > RELU_KINK_MARGIN:
+            break
+    else:
+        raise RuntimeError("no kink-free seed for " + case["name"])
+    grad_targets = ["x"] + [n for n in ("h0", "c0") if n in t] + weight_names
+    grads = {n: fd_grad(case, t, n) for n in grad_targets}
+    tensors = [(n, t[n]) for n in order]
+    tensors.append(("output", out))
+    tensors.append(("h_n", hn))
+    if cn is not None:
+        tensors.append(("c_n", cn))
+    for n in grad_targets:
+        tensors.append(("grad." + n, grads[n]))
+    info = {"min_relu_abs": rec.min_relu_abs}
+    if case["cell"] == "lstm":
+        bp = lstm_bptt(case, t)
+        info["bptt_max_abs_diff"] = max(float(np.abs(bp[n] - grads[n]).max()) for n in grad_targets)
+    return tensors, metadata_for(case, seed), info
+
+
+def format_index(index):
+    """index.json: one line per metadata block / tensor-shape map (diff friendly)."""
+    c = lambda o: json.dumps(o, separators=(", ", ": "))  # noqa: E731
+    head = {k: v for k, v in index.items() if k != "cases"}
+    lines = ["{"] + ['  "%s": %s,' % (k, c(v)) for k, v in head.items()] + ['  "cases": [']
+    for j, e in enumerate(index["cases"]):
+        lines.append("    {")
+        lines.append('      "file": %s,' % c(e["file"]))
+        lines.append('      "sha256": %s,' % c(e["sha256"]))
+        lines.append('      "metadata": %s,' % c(e["metadata"]))
+        lines.append('      "tensors": %s' % c(e["tensors"]))
+        lines.append("    }" + ("," if j + 1 < len(index["cases"]) else ""))
+    lines += ["  ]", "}"]
+    text = "\n".join(lines) + "\n"
+    assert json.loads(text) == index
+    return text
+
+
+def reader_selftest():
+    """The strict reader must accept a valid file and reject spec violations."""
+    a = np.arange(6, dtype=np.float64).reshape(2, 3)
+    good = st_serialize([("a", a), ("b", a[0])], {"k": "v"})
+    t, m = st_parse(good)
+    assert m == {"k": "v"} and np.array_equal(t["a"], a) and np.array_equal(t["b"], a[0])
+    n = int.from_bytes(good[:8], "little")
+    hdr = good[8:8 + n].rstrip(b" ")
+    body = good[8 + n:]
+
+    def mk(h, b=body, pad=True):
+        if pad:
+            h = h + b" " * ((-len(h)) % 8)
+        return len(h).to_bytes(8, "little") + h + b
+
+    bad = {
+        "unpadded header": mk(hdr + b" ", pad=False) if (len(hdr) + 1) % 8 else mk(hdr + b"  ", pad=False),
+        "trailing data": mk(hdr, body + b"\0" * 8),
+        "gap": mk(hdr.replace(b'"data_offsets":[48,72]', b'"data_offsets":[56,80]'), body + b"\0" * 8),
+        "shape mismatch": mk(hdr.replace(b'"shape":[2,3]', b'"shape":[3,3]')),
+        "non-string metadata": mk(hdr.replace(b'"k":"v"', b'"k":1')),
+        "duplicate key": mk(hdr.replace(b'"k":"v"', b'"k":"v","k":"w"')),
+        "unknown dtype": mk(hdr.replace(b'"F64"', b'"X64"', 1)),
+    }
+    for what, buf in bad.items():
+        assert buf != good, what
+        try:
+            st_parse(buf)
+        except (ValueError, KeyError):
+            continue
+        raise AssertionError("reader accepted a file with " + what)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    reader_selftest()
+    cases = build_cases()
+    names = [c["name"] for c in cases]
+    assert len(set(names)) == len(names)
+    index = {"format_version": FORMAT_VERSION, "generator": "tools/golden/make_golden.py",
+             "input_size": INPUT_SIZE, "hidden_size": HIDDEN_SIZE, "cases": []}
+    total = 0
+    worst_bptt = 0.0
+    for case in cases:
+        tensors, meta, info = make_case(case)
+        buf = st_serialize(tensors, meta)
+        fname = case["name"] + ".safetensors"
+        path = os.path.join(args.out, fname)
+        with open(path, "wb") as fh:
+            fh.write(buf)
+        # round trip: re-read from disk with the strict reader, compare bit-exactly
+        with open(path, "rb") as fh:
+            back, meta_back = st_parse(fh.read())
+        assert meta_back == meta, fname
+        assert list(back.keys()) == [n for n, _ in tensors], fname
+        for n, a in tensors:
+            assert back[n].dtype == np.float64 and back[n].shape == a.shape, (fname, n)
+            assert back[n].tobytes() == np.ascontiguousarray(a, dtype="<f8").tobytes(), (fname, n)
+        # the stored values reproduce the stored outputs
+        case_t = dict(back)
+        out, hn, cn = forward(case, case_t)
+        assert np.array_equal(out, back["output"]) and np.array_equal(hn, back["h_n"]), fname
+        total += len(buf)
+        extra = ""
+        if "bptt_max_abs_diff" in info:
+            worst_bptt = max(worst_bptt, info["bptt_max_abs_diff"])
+            extra = "  |FD-BPTT|max=%.2e" % info["bptt_max_abs_diff"]
+        if case["cell"] == "rnn_relu":
+            extra += "  min|relu preact|=%.2e" % info["min_relu_abs"]
+        print("%-40s %6d bytes%s" % (fname, len(buf), extra))
+        index["cases"].append({
+            "file": fname,
+            "sha256": hashlib.sha256(buf).hexdigest(),
+            "metadata": meta,
+            "tensors": {n: list(a.shape) for n, a in tensors},
+        })
+    with open(os.path.join(args.out, "index.json"), "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(format_index(index))
+    print("%d cases, %d bytes total; max |FD - hand BPTT| over LSTM cases = %.2e"
+          % (len(cases), total, worst_bptt))
+    if worst_bptt > 1e-7:
+        print("ERROR: FD and BPTT disagree", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
