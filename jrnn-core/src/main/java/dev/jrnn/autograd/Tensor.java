@@ -192,6 +192,10 @@ public class Tensor {
         if (!seed.hasShape(data.shape())) {
             throw Shapes.mismatch("backward", "seed", seed.shape(), Shapes.str(data.shape()));
         }
+        if (seed.dtype() != data.dtype()) {
+            throw new IllegalArgumentException("backward(): seed is " + seed.dtype() + ", but this tensor is "
+                    + data.dtype() + "; convert it with seed.to(" + data.dtype().name() + ")");
+        }
         List<Tensor> order = topologicalOrder();
         Map<Tensor, NdArray> grads = new IdentityHashMap<>();
         grads.put(this, seed);
@@ -218,6 +222,10 @@ public class Tensor {
                 if (!gi[k].hasShape(in[k].data.shape())) {
                     throw new ShapeMismatchException(t.node.op + ".backward: gradient for input " + k + " has shape "
                             + Shapes.str(gi[k].shape()) + ", expected the input's shape " + Shapes.str(in[k].data.shape()));
+                }
+                if (gi[k].dtype() != in[k].data.dtype()) {
+                    throw new IllegalStateException(t.node.op + ".backward: gradient for input " + k + " is "
+                            + gi[k].dtype() + ", expected the input's dtype " + in[k].data.dtype());
                 }
                 NdArray prev = grads.get(in[k]);
                 grads.put(in[k], prev == null ? gi[k] : prev.add(gi[k]));
@@ -305,7 +313,9 @@ public class Tensor {
     /** {@code this ^ p} for a scalar exponent. */
     public Tensor pow(double p) {
         NdArray y = data.pow(p);
-        return custom("pow", y, g -> new NdArray[] {g.mul(data.pow(p - 1).mul(p))}, this);   // p x^(p-1)
+        return custom("pow", y, g -> new NdArray[] {
+            p == 0 ? g.zerosLike() : g.mul(data.pow(p - 1).mul(p))   // p x^(p-1); x^0 is constant (no 0 * inf at x = 0)
+        }, this);
     }
 
     /** {@code this * this}. */
@@ -514,9 +524,10 @@ public class Tensor {
 
     /** Reorders axes: result axis {@code i} is this tensor's axis {@code perm[i]}. */
     public Tensor permute(int... perm) {
+        NdArray y = data.permute(perm);   // first: it validates perm
         int[] inverse = new int[perm.length];
         for (int i = 0; i < perm.length; i++) inverse[perm[i]] = i;
-        return custom("permute", data.permute(perm), g -> new NdArray[] {g.permute(inverse)}, this);
+        return custom("permute", y, g -> new NdArray[] {g.permute(inverse)}, this);
     }
 
     /** Elements {@code [start, end)} along {@code axis}. */
@@ -606,15 +617,18 @@ public class Tensor {
     public Tensor take(int[] indices, int... indexShape) {
         int[] s = data.shape();
         NdArray y = data.take(indices, indexShape);
-        return custom("take", y, g -> new NdArray[] {NdArray.zeros(g.dtype(), s).indexAddInPlace(indices, g)}, this);
+        int[] ix = indices.clone();   // the caller may refill its index buffer before backward
+        return custom("take", y, g -> new NdArray[] {NdArray.zeros(g.dtype(), s).indexAddInPlace(ix, g)}, this);
     }
 
     /** For {@code [N, C]}, element {@code [i, labels[i]]} of every row, as {@code [N]}. */
     public Tensor pick(int[] labels) {
         int[] s = data.shape();
-        return custom("pick", data.pick(labels), g -> {
+        NdArray y = data.pick(labels);
+        int[] lab = labels.clone();   // the caller may refill its label buffer before backward
+        return custom("pick", y, g -> {
             NdArray out = NdArray.zeros(g.dtype(), s);
-            for (int i = 0; i < labels.length; i++) out.setFlat(i * s[1] + labels[i], g.getFlat(i));
+            for (int i = 0; i < lab.length; i++) out.setFlat(i * s[1] + lab[i], g.getFlat(i));
             return new NdArray[] {out};
         }, this);
     }

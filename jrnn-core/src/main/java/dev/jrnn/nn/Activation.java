@@ -28,6 +28,9 @@ public final class Activation extends Layer {
 
     /** An activation layer of the given kind. */
     public Activation(Kind kind) {
+        if (kind == null) {
+            throw new IllegalArgumentException("Activation: kind is null; use Activation.Kind.LINEAR for the identity");
+        }
         this.kind = kind;
     }
 

@@ -17,6 +17,9 @@ public class Dropout extends Layer {
         if (!(p >= 0 && p < 1)) {
             throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
         }
+        if (p > 0 && rng == null) {
+            throw new IllegalArgumentException("Dropout: p = " + p + " needs an Rng to draw the masks, got null");
+        }
         this.p = p;
         this.rng = rng;
     }

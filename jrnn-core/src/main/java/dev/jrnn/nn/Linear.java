@@ -44,6 +44,9 @@ public class Linear extends Layer {
         if (x.rank() < 1 || x.dim(-1) != in) {
             throw Shapes.mismatch("Linear(" + in + " -> " + out + ")", "x", x.shape(), "[..., " + in + "]");
         }
+        if (x.rank() == 1) {
+            return forward(x.reshape(1, in)).reshape(out);   // one feature vector, as torch.nn.Linear
+        }
         Tensor y = x.matmulTransposed(weight);   // [..., out]
         return bias == null ? y : y.add(bias);
     }

@@ -6,9 +6,11 @@ import dev.jrnn.tensor.Shapes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -45,9 +47,17 @@ public abstract class Module {
         }
     }
 
-    /** All parameters of this module and its children, depth first, in registration order. */
+    /**
+     * All parameters of this module and its children, depth first, in registration order; a parameter
+     * shared by two modules (tied weights) is listed once, so an optimizer updates it once.
+     */
     public List<Parameter> parameters() {
-        return new ArrayList<>(namedParameters().values());
+        Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : namedParameters().values()) {
+            if (seen.add(p)) out.add(p);
+        }
+        return out;
     }
 
     /** All parameters by their dotted names ({@code state_dict} order). */
@@ -67,7 +77,7 @@ public abstract class Module {
         return Collections.unmodifiableMap(children);
     }
 
-    /** Total number of scalar parameters (trainable and frozen). */
+    /** Total number of scalar parameters (trainable and frozen; a shared parameter counts once). */
     public long parameterCount() {
         long n = 0;
         for (Parameter p : parameters()) n += p.data().size();
@@ -110,8 +120,10 @@ public abstract class Module {
     public void loadStateDict(Map<String, NdArray> state) {
         Map<String, Parameter> mine = namedParameters();
         List<String> problems = new ArrayList<>();
-        TreeSet<String> missing = new TreeSet<>(mine.keySet());
-        missing.removeAll(state.keySet());
+        TreeSet<String> missing = new TreeSet<>();
+        for (String n : mine.keySet()) {
+            if (state.get(n) == null) missing.add(n);   // a null value is as missing as an absent key
+        }
         TreeSet<String> unexpected = new TreeSet<>(state.keySet());
         unexpected.removeAll(mine.keySet());
         if (!missing.isEmpty()) problems.add("missing: " + missing);

@@ -1,6 +1,7 @@
 package dev.jrnn.tensor;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * A dense, row-major, n-dimensional array of float32 or float64 numbers: the data under every
@@ -554,13 +555,9 @@ public final class NdArray {
         if (isMax && n == 0) {
             throw new IllegalArgumentException(op + ": axis " + axis + " of shape " + Shapes.str(shape) + " is empty");
         }
-        int inner = 1;
+        int inner = 1, outer = 1;
         for (int i = a + 1; i < shape.length; i++) inner *= shape[i];
-        int outer = n == 0 ? 0 : size / (n * inner);
-        if (n == 0) {
-            outer = 1;
-            for (int i = 0; i < a; i++) outer *= shape[i];
-        }
+        for (int i = 0; i < a; i++) outer *= shape[i];   // not size / (n * inner): another axis may be empty
         NdArray out = newArray(reducedShape(a, keepDim));
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < inner; j++) {
@@ -598,9 +595,9 @@ public final class NdArray {
         if (n == 0) {
             throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + Shapes.str(shape) + " is empty");
         }
-        int inner = 1;
+        int inner = 1, outer = 1;
         for (int i = a + 1; i < shape.length; i++) inner *= shape[i];
-        int outer = size / (n * inner);
+        for (int i = 0; i < a; i++) outer *= shape[i];   // not size / (n * inner): another axis may be empty
         int[] out = new int[outer * inner];
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < inner; j++) {
@@ -692,6 +689,9 @@ public final class NdArray {
         int[] lead;
         if (ra == 2 && rb == 2) {
             lead = new int[0];
+        } else if (rb == 2) {
+            lead = Arrays.copyOf(shape, ra - 2);   // [..., k, m]ᵀ x [k, n]: the one matrix serves every batch
+            batch = Shapes.size(lead);
         } else {
             if (ra != rb || !Arrays.equals(Arrays.copyOf(shape, ra - 2), Arrays.copyOf(other.shape, rb - 2))) {
                 throw new ShapeMismatchException(op + ": batch dimensions differ: a has shape " + Shapes.str(shape)
@@ -705,7 +705,7 @@ public final class NdArray {
         os[lead.length] = m;
         os[lead.length + 1] = n;
         NdArray out = newArray(os);
-        int sa = shape[ra - 1] * shape[ra - 2], sb = other.shape[rb - 1] * other.shape[rb - 2];
+        int sa = shape[ra - 1] * shape[ra - 2], sb = rb == 2 ? 0 : other.shape[rb - 1] * other.shape[rb - 2];
         for (int bi = 0; bi < batch; bi++) {
             gemm(transA, transB, m, n, k, this, bi * sa, lda, other, bi * sb, ldb, out, bi * m * n, n);
         }
@@ -720,8 +720,8 @@ public final class NdArray {
 
     private static void gemm(boolean ta, boolean tb, int m, int n, int k, NdArray a, int aOff, int lda,
                              NdArray b, int bOff, int ldb, NdArray c, int cOff, int ldc) {
-        if (m == 0 || n == 0) {
-            return;
+        if (m == 0 || n == 0 || k == 0) {
+            return;   // c is freshly zeroed; BLAS would also reject the leading dimension 0 of an empty k
         }
         if (a.f != null) {
             Blas.sgemm(ta, tb, m, n, k, 1f, a.f, aOff, lda, b.f, bOff, ldb, 0f, c.f, cOff, ldc);
@@ -989,9 +989,18 @@ public final class NdArray {
     /** Adds each row of {@code src} ({@code [n, D...]}, flattened over the index shape) into row {@code indices[i]} of this table, in place. */
     public NdArray indexAddInPlace(int[] indices, NdArray src) {
         checkDType("indexAdd", src);
+        if (shape.length < 1) {
+            throw Shapes.mismatch("indexAdd", "table", shape, "rank >= 1 ([rows, ...])");
+        }
         int rows = shape[0], row = rows == 0 ? 0 : size / rows;
         if (src.size != indices.length * row) {
             throw Shapes.mismatch("indexAdd", "src", src.shape, indices.length + " rows of " + row + " elements");
+        }
+        for (int i = 0; i < indices.length; i++) {   // all checked before any row is written
+            if (indices[i] < 0 || indices[i] >= rows) {
+                throw new IndexOutOfBoundsException("indexAdd: index " + indices[i] + " at position " + i
+                        + " is out of range for a table with " + rows + " rows (valid: 0.." + (rows - 1) + ")");
+            }
         }
         for (int i = 0; i < indices.length; i++) {
             int base = indices[i] * row, sb = i * row;
@@ -1132,7 +1141,10 @@ public final class NdArray {
         double m = 0;
         for (int i = 0; i < size; i++) {
             double diff = Math.abs(getFlat(i) - other.getFlat(i));
-            if (!(diff <= m)) m = diff;   // NaN propagates
+            if (Double.isNaN(diff)) {
+                return diff;   // a NaN anywhere is the largest difference
+            }
+            if (diff > m) m = diff;
         }
         return m;
     }
@@ -1186,8 +1198,8 @@ public final class NdArray {
 
     private static String fmt(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e6) {
-            return String.format("%.1f", v);
+            return String.format(Locale.ROOT, "%.1f", v);   // ROOT: "1.0", never "1,0"
         }
-        return String.format("%.4g", v);
+        return String.format(Locale.ROOT, "%.4g", v);
     }
 }
