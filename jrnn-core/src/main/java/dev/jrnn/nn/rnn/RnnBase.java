@@ -1,0 +1,423 @@
+package dev.jrnn.nn.rnn;
+
+import dev.jrnn.autograd.Tensor;
+import dev.jrnn.nn.Activation;
+import dev.jrnn.nn.Dropout;
+import dev.jrnn.nn.Init;
+import dev.jrnn.nn.Layer;
+import dev.jrnn.nn.Module;
+import dev.jrnn.nn.Parameter;
+import dev.jrnn.tensor.DType;
+import dev.jrnn.tensor.Rng;
+import dev.jrnn.tensor.Shapes;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiFunction;
+
+/**
+ * Base of the stock recurrent layers {@link SimpleRnn}, {@link Lstm} and {@link Gru}, which match
+ * {@code torch.nn.RNN}, {@code torch.nn.LSTM} and {@code torch.nn.GRU}: the same configuration
+ * ({@link RnnConfig}), the same parameter names, shapes, gate order and initialisation, the same
+ * outputs.
+ *
+ * <p><b>Parameters</b>, for layer {@code k} and direction suffix {@code ""} or {@code "_reverse"}, registered
+ * in PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 forward, ...), each {@code U(±1/sqrt(H))}:
+ * <pre>
+ * weight_ih_l{k}{suffix}  [G·H, I_k]     I_0 = inputSize, I_k = H·D for k &gt; 0
+ * weight_hh_l{k}{suffix}  [G·H, H]
+ * bias_ih_l{k}{suffix}    [G·H]          (with bias)
+ * bias_hh_l{k}{suffix}    [G·H]          (with bias)
+ * </pre>
+ * so {@link #stateDict()} has exactly the keys of PyTorch's {@code state_dict()} and loads its values.
+ *
+ * <p><b>Forward.</b> {@code x} is {@code [B, T, I]} (or {@code [T, B, I]} with {@code batchFirst(false)}),
+ * {@code h0} (and {@code c0}) {@code [L·D, B, H]} or null for zeros, {@code lengths} each sequence's valid
+ * length or null. Layer {@code k} runs both directions over its input, the forward direction reading
+ * {@code t = 0 .. len−1}, the reverse direction {@code t = len−1 .. 0}; their outputs are concatenated on
+ * features (forward first), dropout is applied in training mode, and the result feeds layer {@code k+1}.
+ * The result is an {@link RnnOutput}: {@code output [B, T, D·H]}, {@code hN [L·D, B, H]}, {@code cN}.
+ *
+ * <p><b>Two paths, one set of parameters.</b> {@link Path#FAST} (the default) runs each layer-direction
+ * as one fused op ({@link RnnKernels#run}); {@link Path#READABLE} runs the cells ({@link SimpleRnnCell},
+ * {@link LstmCell}, {@link GruCell}) built over the very same {@link Parameter} objects, unrolled by
+ * {@link Recurrent}. Both give the same outputs and gradients (tested against each other).
+ */
+public abstract class RnnBase extends Module {
+    /** Which implementation {@code forward} runs; both read the same parameters. */
+    public enum Path {
+        /** One fused op per layer and direction, with a hand-derived backward ({@link RnnKernels}). */
+        FAST,
+        /** The cells, one autograd op per equation, unrolled by {@link Recurrent}: the reference. */
+        READABLE
+    }
+
+    private final RnnConfig config;
+    private final Parameter[][] weights;                 // [k·D + d] -> {w_ih, w_hh, b_ih, b_hh}
+    private final List<StandardCell<?>> cells = new ArrayList<>();
+    private final Dropout dropout;
+    private Path path = Path.FAST;
+
+    /**
+     * Registers fresh parameters, drawn from {@code rng} in registration order.
+     *
+     * @param expected the modes this subclass accepts (for the error message)
+     */
+    protected RnnBase(RnnConfig config, DType dtype, Rng rng, RnnKernels.CellType... expected) {
+        this.config = Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(rng, "rng");
+        if (!List.of(expected).contains(config.mode())) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": config.mode is " + config.mode()
+                    + ", expected one of " + List.of(expected));
+        }
+        int h = config.hiddenSize(), gh = config.gates() * h, dirs = config.numDirections();
+        weights = new Parameter[config.numLayers() * dirs][];
+        for (int k = 0; k < config.numLayers(); k++) {
+            for (int d = 0; d < dirs; d++) {
+                String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                Parameter[] p = new Parameter[4];
+                p[0] = registerParameter("weight_ih" + suffix,
+                        new Parameter(Init.torchDefault(rng, dtype, h, gh, config.layerInputSize(k))));
+                p[1] = registerParameter("weight_hh" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh, h)));
+                if (config.bias()) {
+                    p[2] = registerParameter("bias_ih" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh)));
+                    p[3] = registerParameter("bias_hh" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh)));
+                }
+                weights[k * dirs + d] = p;
+                cells.add(cellOver(config.mode(), p));
+            }
+        }
+        this.dropout = new Dropout(config.dropout(), new Rng(rng.nextLong()));
+    }
+
+    /** The readable cell over one layer-direction's parameters (not registered: the parameters already are). */
+    private static StandardCell<?> cellOver(RnnKernels.CellType mode, Parameter[] p) {
+        switch (mode) {
+            case LSTM: return LstmCell.over(p[0], p[1], p[2], p[3]);
+            case GRU: return GruCell.over(p[0], p[1], p[2], p[3], GruVariant.RESET_AFTER);
+            case GRU_RESET_BEFORE: return GruCell.over(p[0], p[1], p[2], p[3], GruVariant.RESET_BEFORE);
+            case RNN_RELU: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.RELU);
+            default: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.TANH);
+        }
+    }
+
+    /** The configuration. */
+    public RnnConfig config() { return config; }
+
+    /** The path {@code forward} runs (default {@link Path#FAST}). */
+    public Path path() { return path; }
+
+    /** Chooses the path {@code forward} runs; returns this. */
+    public RnnBase path(Path path) {
+        this.path = Objects.requireNonNull(path, "path");
+        return this;
+    }
+
+    /** {@code weight_ih_l{layer}[_reverse]} {@code [G·H, I_layer]}. */
+    public Parameter weightIh(int layer, boolean reverse) { return weights(layer, reverse)[0]; }
+
+    /** {@code weight_hh_l{layer}[_reverse]} {@code [G·H, H]}. */
+    public Parameter weightHh(int layer, boolean reverse) { return weights(layer, reverse)[1]; }
+
+    /** {@code bias_ih_l{layer}[_reverse]} {@code [G·H]}, or null without bias. */
+    public Parameter biasIh(int layer, boolean reverse) { return weights(layer, reverse)[2]; }
+
+    /** {@code bias_hh_l{layer}[_reverse]} {@code [G·H]}, or null without bias. */
+    public Parameter biasHh(int layer, boolean reverse) { return weights(layer, reverse)[3]; }
+
+    /**
+     * The readable cell of one layer-direction, over the layer's own parameters: step it by hand (for
+     * example to generate one token at a time from a trained layer) and it computes what the layer does.
+     */
+    public StandardCell<?> cell(int layer, boolean reverse) {
+        return cells.get(index(layer, reverse));
+    }
+
+    private Parameter[] weights(int layer, boolean reverse) {
+        return weights[index(layer, reverse)];
+    }
+
+    private int index(int layer, boolean reverse) {
+        if (layer < 0 || layer >= config.numLayers()) {
+            throw new IndexOutOfBoundsException(name() + ": layer " + layer + " is out of range 0.." + (config.numLayers() - 1));
+        }
+        if (reverse && !config.bidirectional()) {
+            throw new IllegalArgumentException(name() + ": there is no reverse direction (bidirectional=false)");
+        }
+        return layer * config.numDirections() + (reverse ? 1 : 0);
+    }
+
+    /**
+     * Runs the layer from an initial state: null for zeros, a {@link HiddenState} over {@code h0}
+     * {@code [L·D, B, H]}, or (for {@link Lstm}) an {@link LstmState} over {@code h0, c0}; for example the
+     * previous call's {@link RnnOutput#state()}. (A name of its own, so that {@code forward(x, null, lengths)} on a
+     * subclass is never ambiguous.)
+     */
+    public RnnOutput forwardFrom(Tensor x, RnnState initialState, int[] lengths) {
+        if (initialState == null) {
+            return run(x, null, null, lengths);
+        }
+        if (initialState instanceof LstmState) {
+            LstmState s = (LstmState) initialState;
+            return run(x, s.h(), s.c(), lengths);
+        }
+        if (initialState instanceof HiddenState) {
+            return run(x, initialState.h(), null, lengths);
+        }
+        throw new IllegalArgumentException(name() + ".forwardFrom: initialState must be a HiddenState or LstmState over "
+                + "[numLayers·directions, batch, hidden] tensors, got " + initialState.getClass().getSimpleName());
+    }
+
+    /**
+     * The whole computation, shared by the subclasses' {@code forward} methods.
+     *
+     * @param x       {@code [B, T, I]} (or {@code [T, B, I]} when not batch-first)
+     * @param h0      {@code [L·D, B, H]} or null for zeros
+     * @param c0      {@code [L·D, B, H]} or null for zeros; LSTM only
+     * @param lengths valid lengths {@code 1..T}, one per sequence, or null
+     */
+    protected final RnnOutput run(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
+        String op = name() + ".forward";
+        boolean lstm = config.mode() == RnnKernels.CellType.LSTM;
+        checkInput(op, x);
+        Tensor in = config.batchFirst() ? x : x.transpose(0, 1);          // [B, T, I] inside
+        int batch = in.dim(0), time = in.dim(1);
+        Sequences.checkLengths(op, lengths, batch, time);
+        checkState(op, "h0", h0, batch, x);
+        if (c0 != null && !lstm) {
+            throw new IllegalArgumentException(op + ": c0 is for Lstm only; this layer's state is h alone");
+        }
+        checkState(op, "c0", c0, batch, x);
+        dropout.train(isTraining());
+        int dirs = config.numDirections(), layers = config.numLayers();
+        List<Tensor> hs = new ArrayList<>(), cs = new ArrayList<>();
+        for (int k = 0; k < layers; k++) {
+            Tensor[] outs = new Tensor[dirs];
+            for (int d = 0; d < dirs; d++) {
+                int i = k * dirs + d;
+                Tensor hi = h0 == null ? null : h0.select(0, i);            // [B, H]
+                Tensor ci = c0 == null ? null : c0.select(0, i);
+                RnnKernels.Result r = path == Path.FAST
+                        ? fast(in, hi, ci, i, lengths, d == 1)
+                        : readable(in, hi, ci, i, lengths, d == 1);
+                outs[d] = r.output();                                        // [B, T, H], input time order
+                hs.add(r.h());
+                if (lstm) {
+                    cs.add(r.c());
+                }
+            }
+            in = dirs == 1 ? outs[0] : Tensor.concat(2, outs);              // [B, T, D·H]: forward | reverse
+            if (k < layers - 1) {
+                in = dropout.forward(in);                                    // between layers, training only
+            }
+        }
+        Tensor output = config.batchFirst() ? in : in.transpose(0, 1);
+        Tensor hN = Tensor.stack(0, hs.toArray(new Tensor[0]));             // [L·D, B, H]
+        Tensor cN = lstm ? Tensor.stack(0, cs.toArray(new Tensor[0])) : null;
+        return new RnnOutput(output, hN, cN);
+    }
+
+    private RnnKernels.Result fast(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
+        Parameter[] p = weights[i];
+        return RnnKernels.run(config.mode(), x, h0, c0, p[0], p[1], p[2], p[3], lengths, reverse);
+    }
+
+    private RnnKernels.Result readable(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
+        StandardCell<?> cell = cells.get(i);
+        int batch = x.dim(0);
+        Tensor h = h0 != null ? h0 : Tensor.zeros(x.dtype(), batch, config.hiddenSize());
+        if (cell instanceof LstmCell) {
+            Tensor c = c0 != null ? c0 : Tensor.zeros(x.dtype(), batch, config.hiddenSize());
+            RecurrentResult<LstmState> r = Recurrent.of((LstmCell) cell).unroll(x, lengths, new LstmState(h, c), reverse);
+            return new RnnKernels.Result(aligned(r.output(), lengths, reverse), r.state().h(), r.state().c());
+        }
+        @SuppressWarnings("unchecked")
+        StandardCell<HiddenState> hc = (StandardCell<HiddenState>) cell;   // every other stock cell has a HiddenState
+        RecurrentResult<HiddenState> r = Recurrent.of(hc).unroll(x, lengths, new HiddenState(h), reverse);
+        return new RnnKernels.Result(aligned(r.output(), lengths, reverse), r.state().h(), null);
+    }
+
+    /** A backwards pass's outputs come in processing order; PyTorch returns them in the input's time order. */
+    private static Tensor aligned(Tensor out, int[] lengths, boolean reverse) {
+        return reverse ? Sequences.reverse(out, lengths) : out;
+    }
+
+    private void checkInput(String op, Tensor x) {
+        if (x == null) {
+            throw new IllegalArgumentException(op + ": x is null");
+        }
+        String layout = config.batchFirst() ? "[batch, time, " : "[time, batch, ";
+        if (x.rank() != 3 || x.dim(2) != config.inputSize() || x.dim(0) == 0 || x.dim(1) == 0) {
+            String hint = x.rank() == 2 ? " An unbatched sequence [time, features] needs a batch axis: reshape it to "
+                    + (config.batchFirst() ? "[1, time, features]." : "[time, 1, features].") : "";
+            throw Shapes.mismatch(op, "x", x.shape(), layout + config.inputSize() + "] (inputSize="
+                    + config.inputSize() + ", batchFirst=" + config.batchFirst() + ")." + hint);
+        }
+    }
+
+    private void checkState(String op, String name, Tensor s, int batch, Tensor x) {
+        if (s == null) {
+            return;
+        }
+        int ld = config.numLayers() * config.numDirections();
+        if (s.rank() != 3 || s.dim(0) != ld || s.dim(1) != batch || s.dim(2) != config.hiddenSize()) {
+            throw Shapes.mismatch(op, name, s.shape(), "[numLayers·directions=" + ld + ", batch=" + batch + ", hidden="
+                    + config.hiddenSize() + "] (" + name + " is never batch-first, as in PyTorch)");
+        }
+        if (s.dtype() != x.dtype()) {
+            throw new IllegalArgumentException(op + ": " + name + " is " + s.dtype() + " but x is " + x.dtype());
+        }
+    }
+
+    /** The subclass's name, for messages. */
+    protected final String name() {
+        return RnnConfig.layerName(config.mode());
+    }
+
+    /**
+     * This layer as a {@link Layer} for a {@code Sequential}: {@code x -> output} ({@code [B, T, D·H]}) with
+     * {@code returnSequences}, else the output at the last step ({@code [B, D·H]}; with two directions the
+     * reverse half there has read only the last step: for a summary of the whole sequence use
+     * {@link RnnOutput#hN()}). The adapter registers this layer's parameters under the same names and
+     * passes its training mode on.
+     */
+    public Layer asLayer(boolean returnSequences) {
+        return new AsLayer(this, returnSequences);
+    }
+
+    @Override
+    protected String describe() {
+        RnnConfig c = config;
+        return name() + "(" + c.inputSize() + ", " + c.hiddenSize()
+                + (c.mode() == RnnKernels.CellType.RNN_RELU ? ", nonlinearity=relu" : "")
+                + (c.mode() == RnnKernels.CellType.GRU_RESET_BEFORE ? ", variant=RESET_BEFORE" : "")
+                + ", numLayers=" + c.numLayers() + ", bias=" + c.bias() + ", batchFirst=" + c.batchFirst()
+                + ", dropout=" + c.dropout() + ", bidirectional=" + c.bidirectional() + ", path=" + path + ")";
+    }
+
+    /** The {@link Layer} view of a stock layer. */
+    private static final class AsLayer extends Layer {
+        private final RnnBase rnn;
+        private final boolean returnSequences;
+
+        AsLayer(RnnBase rnn, boolean returnSequences) {
+            this.rnn = rnn;
+            this.returnSequences = returnSequences;
+            rnn.namedParameters().forEach(this::registerParameter);   // PyTorch names, not "rnn.weight_ih_l0"
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            rnn.train(isTraining());
+            Tensor out = rnn.run(x, null, null, null).output();
+            if (returnSequences) {
+                return out;
+            }
+            return rnn.config.batchFirst() ? out.select(1, out.dim(1) - 1) : out.select(0, out.dim(0) - 1);
+        }
+
+        @Override
+        protected String describe() {
+            String d = rnn.describe();
+            return d.substring(0, d.length() - 1) + ", returnSequences=" + returnSequences + ")";
+        }
+    }
+
+    /**
+     * Options of a stock layer: the required sizes go to {@code builder(inputSize, hiddenSize)}, everything
+     * else has a default here. {@code build()} validates everything (see {@link RnnConfig}).
+     *
+     * @param <L> the layer built
+     */
+    public static final class Builder<L extends RnnBase> {
+        private final BiFunction<Builder<L>, RnnConfig, L> factory;
+        private final String layer;
+        private final int inputSize;
+        private final int hiddenSize;
+        private RnnKernels.CellType mode;
+        private int numLayers = 1;
+        private boolean bias = true;
+        private boolean batchFirst = true;
+        private double dropout;
+        private boolean bidirectional;
+        private DType dtype = DType.FLOAT32;
+        private Rng rng;
+        private Path path = Path.FAST;
+
+        Builder(String layer, RnnKernels.CellType mode, int inputSize, int hiddenSize,
+                BiFunction<Builder<L>, RnnConfig, L> factory) {
+            this.layer = layer;
+            this.mode = mode;
+            this.inputSize = inputSize;
+            this.hiddenSize = hiddenSize;
+            this.factory = factory;
+        }
+
+        /** Stacked layers {@code L} (default 1). */
+        public Builder<L> numLayers(int n) { this.numLayers = n; return this; }
+
+        /** With ({@code true}, the default) or without {@code bias_ih}/{@code bias_hh}. */
+        public Builder<L> bias(boolean on) { this.bias = on; return this; }
+
+        /**
+         * {@code true} (jrnn's default): {@code x} and {@code output} are {@code [batch, time, features]};
+         * {@code false}: {@code [time, batch, features]}, PyTorch's default.
+         */
+        public Builder<L> batchFirst(boolean on) { this.batchFirst = on; return this; }
+
+        /** Dropout probability in [0, 1) between layers, in training mode only (default 0). */
+        public Builder<L> dropout(double p) { this.dropout = p; return this; }
+
+        /** Adds a reverse direction to every layer (default false). */
+        public Builder<L> bidirectional(boolean on) { this.bidirectional = on; return this; }
+
+        /** Parameter dtype (default float32). */
+        public Builder<L> dtype(DType dtype) { this.dtype = Objects.requireNonNull(dtype); return this; }
+
+        /** Random source for the initial weights and the dropout masks (default {@code new Rng(0)}). */
+        public Builder<L> rng(Rng rng) { this.rng = Objects.requireNonNull(rng); return this; }
+
+        /** The path {@code forward} runs (default {@link Path#FAST}). */
+        public Builder<L> path(Path path) { this.path = Objects.requireNonNull(path); return this; }
+
+        /** {@link SimpleRnn} only: {@code TANH} (default) or {@code RELU}, as PyTorch's {@code nonlinearity}. */
+        public Builder<L> nonlinearity(Activation.Kind kind) {
+            if (mode != RnnKernels.CellType.RNN_TANH && mode != RnnKernels.CellType.RNN_RELU) {
+                throw new IllegalStateException(layer + ": nonlinearity is an option of SimpleRnn only");
+            }
+            if (kind != Activation.Kind.TANH && kind != Activation.Kind.RELU) {
+                throw new IllegalArgumentException("SimpleRnn: nonlinearity must be TANH or RELU (as torch.nn.RNN), got "
+                        + kind + "; for any other activation use SimpleRnnCell with Recurrent");
+            }
+            this.mode = kind == Activation.Kind.RELU ? RnnKernels.CellType.RNN_RELU : RnnKernels.CellType.RNN_TANH;
+            return this;
+        }
+
+        /** {@link Gru} only: {@link GruVariant#RESET_AFTER} (default, PyTorch) or {@link GruVariant#RESET_BEFORE}. */
+        public Builder<L> variant(GruVariant variant) {
+            if (mode != RnnKernels.CellType.GRU && mode != RnnKernels.CellType.GRU_RESET_BEFORE) {
+                throw new IllegalStateException(layer + ": variant is an option of Gru only");
+            }
+            this.mode = variant == GruVariant.RESET_BEFORE ? RnnKernels.CellType.GRU_RESET_BEFORE : RnnKernels.CellType.GRU;
+            return this;
+        }
+
+        /** The validated configuration these options describe. */
+        public RnnConfig config() {
+            return new RnnConfig(mode, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional);
+        }
+
+        DType dtype() { return dtype; }
+
+        Rng rng() { return rng == null ? new Rng(0) : rng; }
+
+        /** The layer. */
+        public L build() {
+            L l = factory.apply(this, config());
+            l.path(path);
+            return l;
+        }
+    }
+}

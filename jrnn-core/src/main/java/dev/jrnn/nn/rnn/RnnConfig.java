@@ -1,0 +1,77 @@
+package dev.jrnn.nn.rnn;
+
+import java.util.Objects;
+
+/**
+ * The configuration of a stock recurrent layer ({@link SimpleRnn}, {@link Lstm}, {@link Gru}): the
+ * arguments of PyTorch's {@code RNNBase}, validated in one place. Build one with the layers' builders
+ * ({@code Lstm.builder(inputSize, hiddenSize)...}), which read required and optional arguments apart.
+ *
+ * @param mode          the cell: {@code RNN_TANH}, {@code RNN_RELU}, {@code LSTM}, {@code GRU} (or
+ *                      {@code GRU_RESET_BEFORE}, jrnn's extension)
+ * @param inputSize     features {@code I} of the input {@code x} (required, &gt; 0)
+ * @param hiddenSize    features {@code H} of the hidden state (required, &gt; 0)
+ * @param numLayers     stacked layers {@code L} (default 1, &gt; 0); layer {@code k > 0} reads layer
+ *                      {@code k-1}'s output, so its input size is {@code H · D}
+ * @param bias          whether each layer-direction has {@code bias_ih} and {@code bias_hh} (default true)
+ * @param batchFirst    input and output are {@code [batch, time, features]} (default <b>true</b> in jrnn;
+ *                      PyTorch's default is false) or {@code [time, batch, features]}; {@code h0}/{@code hN}
+ *                      are {@code [L·D, batch, H]} either way, as in PyTorch
+ * @param dropout       drop probability in {@code [0, 1)} applied to each layer's output except the last,
+ *                      in training mode only (default 0)
+ * @param bidirectional adds a reverse direction to every layer ({@code D = 2}), default false
+ */
+public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize, int numLayers, boolean bias,
+                        boolean batchFirst, double dropout, boolean bidirectional) {
+    /** Validates every field, naming the layer and the bad value. */
+    public RnnConfig {
+        Objects.requireNonNull(mode, "mode");
+        String name = layerName(mode);
+        if (inputSize <= 0) {
+            throw new IllegalArgumentException(name + ": inputSize must be positive, got " + inputSize);
+        }
+        if (hiddenSize <= 0) {
+            throw new IllegalArgumentException(name + ": hiddenSize must be positive, got " + hiddenSize);
+        }
+        if (numLayers <= 0) {
+            throw new IllegalArgumentException(name + ": numLayers must be positive, got " + numLayers);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException(name + ": dropout must be in [0, 1), got " + dropout
+                    + " (it is the probability of zeroing an element between layers)");
+        }
+    }
+
+    /** The class name of the stock layer for {@code mode} ({@code SimpleRnn}, {@code Lstm}, {@code Gru}). */
+    static String layerName(RnnKernels.CellType mode) {
+        switch (mode) {
+            case LSTM: return "Lstm";
+            case RNN_TANH: case RNN_RELU: return "SimpleRnn";
+            default: return "Gru";
+        }
+    }
+
+    /** {@code D}: 2 when bidirectional, else 1. */
+    public int numDirections() {
+        return bidirectional ? 2 : 1;
+    }
+
+    /** {@code G}: gate blocks per weight matrix (1 for RNN, 3 for GRU, 4 for LSTM). */
+    public int gates() {
+        switch (mode) {
+            case LSTM: return 4;
+            case RNN_TANH: case RNN_RELU: return 1;
+            default: return 3;
+        }
+    }
+
+    /** The input size of layer {@code k}: {@code I} for layer 0, {@code H · D} above. */
+    public int layerInputSize(int k) {
+        return k == 0 ? inputSize : hiddenSize * numDirections();
+    }
+
+    /** Output features {@code H · D}. */
+    public int outputSize() {
+        return hiddenSize * numDirections();
+    }
+}

@@ -1,0 +1,152 @@
+package dev.jrnn.nn.rnn;
+
+import dev.jrnn.autograd.Tensor;
+import dev.jrnn.nn.Init;
+import dev.jrnn.nn.Module;
+import dev.jrnn.nn.Parameter;
+import dev.jrnn.tensor.DType;
+import dev.jrnn.tensor.Rng;
+import dev.jrnn.tensor.Shapes;
+
+import java.util.List;
+
+/**
+ * Base of the built-in cells, which share PyTorch's parameter layout: {@code G} gate blocks of {@code H}
+ * rows each,
+ * <pre>
+ * weight_ih  [G·H, I]     weight_hh  [G·H, H]     bias_ih  [G·H]     bias_hh  [G·H]
+ * </pre>
+ * registered under those names (as in {@code torch.nn.LSTMCell}). A gate's pre-activation is
+ * {@code W_i· x + b_i· + W_h· h + b_h·}: the two biases add, as in PyTorch.
+ *
+ * <p>A cell is built either from fresh parameters (initialised {@code U(±1/sqrt(H))}, PyTorch's default)
+ * or over existing {@link Parameter}s; the stock layers ({@link Lstm}, {@link Gru}, {@link SimpleRnn}) use
+ * the latter, so their readable path runs these cells over the very tensors their fast path reads.
+ *
+ * @param <S> the state type
+ */
+public abstract class StandardCell<S extends RnnState> extends Module implements RecurrentCell<S> {
+    /** {@code [G·H, I]}. */
+    protected final Parameter weightIh;
+    /** {@code [G·H, H]}. */
+    protected final Parameter weightHh;
+    /** {@code [G·H]}, or null for a cell without bias. */
+    protected final Parameter biasIh;
+    /** {@code [G·H]}, or null for a cell without bias. */
+    protected final Parameter biasHh;
+    private final int inputSize;
+    private final int hiddenSize;
+    private final String name;
+
+    /**
+     * Registers the given parameters after checking their shapes against {@code gates}.
+     *
+     * @param name  the cell's class name for messages
+     * @param gates number of row blocks {@code G}
+     */
+    protected StandardCell(String name, int gates, Parameter weightIh, Parameter weightHh, Parameter biasIh,
+                           Parameter biasHh) {
+        this.name = name;
+        if (weightIh == null || weightHh == null) {
+            throw new IllegalArgumentException(name + ": weight_ih and weight_hh are required");
+        }
+        if ((biasIh == null) != (biasHh == null)) {
+            throw new IllegalArgumentException(name + ": give both bias_ih and bias_hh, or neither (a cell without bias)");
+        }
+        if (weightHh.rank() != 2 || weightHh.dim(0) % gates != 0 || weightHh.dim(0) / gates != weightHh.dim(1)) {
+            throw Shapes.mismatch(name, "weight_hh", weightHh.shape(),
+                    "[" + gates + "·H, H] (" + gates + " gate blocks of H rows)");
+        }
+        this.hiddenSize = weightHh.dim(1);
+        int gh = gates * hiddenSize;
+        if (weightIh.rank() != 2 || weightIh.dim(0) != gh) {
+            throw Shapes.mismatch(name, "weight_ih", weightIh.shape(), "[" + gh + ", inputSize]");
+        }
+        this.inputSize = weightIh.dim(1);
+        if (biasIh != null) {
+            CellChecks.parameter(name, "bias_ih", biasIh, gh);
+            CellChecks.parameter(name, "bias_hh", biasHh, gh);
+        }
+        if (weightIh.dtype() != weightHh.dtype() || (biasIh != null
+                && (biasIh.dtype() != weightIh.dtype() || biasHh.dtype() != weightIh.dtype()))) {
+            throw new IllegalArgumentException(name + ": all parameters must have one dtype");
+        }
+        this.weightIh = registerParameter("weight_ih", weightIh);
+        this.weightHh = registerParameter("weight_hh", weightHh);
+        this.biasIh = biasIh == null ? null : registerParameter("bias_ih", biasIh);
+        this.biasHh = biasHh == null ? null : registerParameter("bias_hh", biasHh);
+    }
+
+    /**
+     * Fresh parameters {@code {weight_ih, weight_hh, bias_ih, bias_hh}} (biases null when {@code bias} is
+     * false), each {@code U(±1/sqrt(H))}, drawn from {@code rng} in that order.
+     */
+    protected static Parameter[] freshParameters(String name, int gates, int inputSize, int hiddenSize, boolean bias,
+                                                 DType dtype, Rng rng) {
+        CellChecks.sizes(name, inputSize, hiddenSize);
+        int gh = gates * hiddenSize;
+        Parameter wIh = new Parameter(Init.torchDefault(rng, dtype, hiddenSize, gh, inputSize));
+        Parameter wHh = new Parameter(Init.torchDefault(rng, dtype, hiddenSize, gh, hiddenSize));
+        Parameter bIh = bias ? new Parameter(Init.torchDefault(rng, dtype, hiddenSize, gh)) : null;
+        Parameter bHh = bias ? new Parameter(Init.torchDefault(rng, dtype, hiddenSize, gh)) : null;
+        return new Parameter[] {wIh, wHh, bIh, bHh};
+    }
+
+    /** {@code x Wᵀ + b}, or {@code x Wᵀ} when {@code b} is null: {@code [B, in] -> [B, out]}. */
+    protected static Tensor affine(Tensor x, Tensor w, Tensor b) {
+        Tensor y = x.matmulTransposed(w);
+        return b == null ? y : y.add(b);
+    }
+
+    /** Checks {@code x} {@code [B, I]}, its dtype, and every state tensor {@code [B, H]}. */
+    protected final void checkStep(Tensor x, RnnState state) {
+        String op = name + ".step";
+        CellChecks.input(op, x, inputSize);
+        if (x.dtype() != weightIh.dtype()) {
+            throw new IllegalArgumentException(op + ": x is " + x.dtype() + " but this cell's parameters are "
+                    + weightIh.dtype() + "; build the cell with that dtype or convert x");
+        }
+        if (state == null) {
+            throw new IllegalArgumentException(op + ": state is null (use zeroState(batch, dtype) for a fresh one)");
+        }
+        List<Tensor> ts = state.tensors();
+        for (int k = 0; k < ts.size(); k++) {
+            String n = state instanceof LstmState ? (k == 0 ? "state.h" : "state.c") : "state.h";
+            CellChecks.state(op, n, ts.get(k), x.dim(0), hiddenSize);
+        }
+    }
+
+    @Override
+    public final int inputSize() { return inputSize; }
+
+    @Override
+    public final int hiddenSize() { return hiddenSize; }
+
+    /** {@code weight_ih} {@code [G·H, I]}. */
+    public Parameter weightIh() { return weightIh; }
+
+    /** {@code weight_hh} {@code [G·H, H]}. */
+    public Parameter weightHh() { return weightHh; }
+
+    /** {@code bias_ih} {@code [G·H]}, or null without bias. */
+    public Parameter biasIh() { return biasIh; }
+
+    /** {@code bias_hh} {@code [G·H]}, or null without bias. */
+    public Parameter biasHh() { return biasHh; }
+
+    /** Whether the cell has biases. */
+    public boolean hasBias() { return biasIh != null; }
+
+    /** The parameters' dtype. */
+    public DType dtype() { return weightIh.dtype(); }
+
+    /** A zero tensor {@code [batch, H]}. */
+    protected final Tensor zeros(int batch, DType dtype) {
+        return Tensor.zeros(dtype, batch, hiddenSize);
+    }
+
+    @Override
+    protected String describe() {
+        return name + "(inputSize=" + inputSize + ", hiddenSize=" + hiddenSize + ", bias=" + hasBias() + ")";
+    }
+}
