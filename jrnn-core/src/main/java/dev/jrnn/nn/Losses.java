@@ -7,11 +7,27 @@ import dev.jrnn.tensor.Shapes;
 import java.util.Arrays;
 
 /**
- * Loss functions. All return the mean over elements (or over rows for cross-entropy), as PyTorch's
- * default {@code reduction='mean'}.
+ * Loss functions. The unmasked ones return the mean over elements (or over rows for cross-entropy), as
+ * PyTorch's default {@code reduction='mean'}.
+ *
+ * <p>The masked ones ({@link #sequenceCrossEntropy}, {@link #maskedMse}, {@link #maskedBinaryCrossEntropyWithLogits})
+ * are for padded batches of sequences ({@code [batch, time, ...]}): a mask of 0/1 weights marks the valid
+ * steps, padded steps contribute nothing to the loss or the gradient, and the {@link Reduction} says whether
+ * the per-step losses are summed or averaged over the valid (unmasked) steps only. The default, {@link Reduction#MEAN},
+ * matches PyTorch's {@code ignore_index} behaviour: the mean over the steps that count. When every step is
+ * masked the loss is 0 with a zero gradient (PyTorch gives NaN), so an all-padding batch cannot poison training.
+ * All are computed in float64 internally and stay finite for logits of any size.
  */
 public final class Losses {
     private Losses() {}
+
+    /** How per-element losses are combined into one scalar. */
+    public enum Reduction {
+        /** The sum over valid (mask &ne; 0) elements, each weighted by its mask value. */
+        SUM,
+        /** The weighted sum divided by the sum of the mask (the number of valid elements for a 0/1 mask). */
+        MEAN
+    }
 
     /** Mean squared error {@code mean((pred - target)^2)}; shapes must match. */
     public static Tensor mse(Tensor pred, Tensor target) {
@@ -62,5 +78,218 @@ public final class Losses {
             NdArray gy = targets.requiresGrad() ? x.mul(-scale) : null;                 // -x / n
             return new NdArray[] {gx, gy};
         }, logits, targets);
+    }
+
+    // ------------------------------------------------------------------ masked losses for padded sequences
+
+    /** {@link #sequenceCrossEntropy(Tensor, int[], NdArray, Reduction)} with the mean over valid steps. */
+    public static Tensor sequenceCrossEntropy(Tensor logits, int[] targets, NdArray mask) {
+        return sequenceCrossEntropy(logits, targets, mask, Reduction.MEAN);
+    }
+
+    /**
+     * Per-time-step softmax cross-entropy for many-to-many models:
+     * <pre>
+     *   loss[b, t] = logsumexp(logits[b, t, :]) - logits[b, t, y[b, t]]
+     *   SUM:  L = sum_{b,t} m[b, t] loss[b, t]          MEAN: L = SUM / sum_{b,t} m[b, t]
+     * </pre>
+     * The log-sum-exp is max-shifted, so logits of any size stay finite. The gradient with respect to the
+     * logits is {@code m[b,t] (softmax(logits[b,t]) - onehot(y[b,t]))} (divided by {@code sum m} for MEAN).
+     *
+     * @param logits    {@code [B, T, C]} (or {@code [N, C]} for one step per row), float32 or float64
+     * @param targets   the class of every step, {@code B·T} ints row-major ({@code targets[b·T + t]}); each valid
+     *                  one in {@code [0, C)}; at masked steps any value (e.g. -1 for padding) is ignored
+     * @param mask      {@code [B, T]} weights (0 = padding, 1 = valid), or {@code null} when every step is valid
+     * @param reduction {@link Reduction#MEAN} (over valid steps) or {@link Reduction#SUM}
+     * @return a scalar tensor of the logits' dtype
+     */
+    public static Tensor sequenceCrossEntropy(Tensor logits, int[] targets, NdArray mask, Reduction reduction) {
+        String op = "Losses.sequenceCrossEntropy";
+        if (logits.rank() < 2) {
+            throw Shapes.mismatch(op, "logits", logits.shape(), "[batch, time, classes]");
+        }
+        int c = logits.dim(-1);
+        int rows = logits.data().size() / Math.max(c, 1);
+        int[] stepShape = Arrays.copyOf(logits.shape(), logits.rank() - 1);
+        if (targets.length != rows) {
+            throw new IllegalArgumentException(op + ": " + targets.length + " targets for " + rows + " steps (logits "
+                    + Shapes.str(logits.shape()) + " need one target per step, " + Shapes.str(stepShape) + " row-major)");
+        }
+        double[] w = weights(op, mask, stepShape, logits.shape(), rows);
+        NdArray x = logits.data();
+        double total = 0, count = 0;
+        double[] lse = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            if (w[r] == 0) {
+                continue;
+            }
+            int y = targets[r];
+            if (y < 0 || y >= c) {
+                throw new IllegalArgumentException(op + ": target " + y + " at step " + r + " (row-major) is outside [0, "
+                        + c + "); mask padded steps out or fix the vocabulary size");
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < c; k++) max = Math.max(max, x.getFlat(r * c + k));
+            double z = 0;
+            for (int k = 0; k < c; k++) z += Math.exp(x.getFlat(r * c + k) - max);
+            lse[r] = max + Math.log(z);                              // log sum exp, max-shifted
+            total += w[r] * (lse[r] - x.getFlat(r * c + y));
+            count += w[r];
+        }
+        double scale = scale(reduction, count);
+        int[] tg = targets.clone();   // the caller may refill its buffer before backward
+        return Tensor.custom("sequenceCrossEntropy", NdArray.scalar(x.dtype(), total * scale), g -> {
+            NdArray gx = x.zerosLike();
+            double s = g.item() * scale;
+            for (int r = 0; r < rows; r++) {
+                if (w[r] == 0) {
+                    continue;
+                }
+                for (int k = 0; k < c; k++) {
+                    double p = Math.exp(x.getFlat(r * c + k) - lse[r]);   // softmax
+                    gx.setFlat(r * c + k, s * w[r] * (p - (k == tg[r] ? 1 : 0)));
+                }
+            }
+            return new NdArray[] {gx};
+        }, logits);
+    }
+
+    /** {@link #maskedMse(Tensor, Tensor, NdArray, Reduction)} with the mean over valid elements. */
+    public static Tensor maskedMse(Tensor pred, Tensor target, NdArray mask) {
+        return maskedMse(pred, target, mask, Reduction.MEAN);
+    }
+
+    /**
+     * Masked squared error {@code sum m (pred - target)^2}, summed or divided by the number of valid elements.
+     * A mask of shape {@code [B, T]} for predictions {@code [B, T, F]} covers all {@code F} features of a step
+     * (and the mean then divides by {@code F · sum m}).
+     *
+     * @param pred      predictions, any shape
+     * @param target    same shape as {@code pred}
+     * @param mask      weights shaped as {@code pred} or as a leading part of it ({@code [B, T]}), or null
+     * @param reduction {@link Reduction#MEAN} over valid elements or {@link Reduction#SUM}
+     * @return a scalar tensor
+     */
+    public static Tensor maskedMse(Tensor pred, Tensor target, NdArray mask, Reduction reduction) {
+        String op = "Losses.maskedMse";
+        if (!Arrays.equals(pred.shape(), target.shape())) {
+            throw Shapes.mismatch(op, "target", target.shape(), Shapes.str(pred.shape()) + " like pred");
+        }
+        NdArray x = pred.data(), y = target.data();
+        int n = x.size();
+        double[] w = elementWeights(op, mask, pred.shape());
+        double total = 0, count = 0;
+        for (int i = 0; i < n; i++) {
+            if (w[i] != 0) {
+                double d = x.getFlat(i) - y.getFlat(i);
+                total += w[i] * d * d;
+                count += w[i];
+            }
+        }
+        double scale = scale(reduction, count);
+        return Tensor.custom("maskedMse", NdArray.scalar(x.dtype(), total * scale), g -> {
+            NdArray gp = x.zerosLike();
+            double s = g.item() * scale;
+            for (int i = 0; i < n; i++) {
+                if (w[i] != 0) gp.setFlat(i, 2 * s * w[i] * (x.getFlat(i) - y.getFlat(i)));   // 2 m (p - t)
+            }
+            return new NdArray[] {pred.requiresGrad() ? gp : null, target.requiresGrad() ? gp.neg() : null};
+        }, pred, target);
+    }
+
+    /** {@link #maskedBinaryCrossEntropyWithLogits(Tensor, Tensor, NdArray, Reduction)} with the mean over valid elements. */
+    public static Tensor maskedBinaryCrossEntropyWithLogits(Tensor logits, Tensor targets, NdArray mask) {
+        return maskedBinaryCrossEntropyWithLogits(logits, targets, mask, Reduction.MEAN);
+    }
+
+    /**
+     * Masked binary cross-entropy from logits, {@code sum m (max(x,0) - x y + log(1 + e^{-|x|}))}, summed or
+     * divided by the number of valid elements; exact for large |x|. Gradient {@code m (σ(x) - y)}.
+     *
+     * @param logits    any shape
+     * @param targets   same shape, values in [0, 1]
+     * @param mask      weights shaped as {@code logits} or as a leading part of it ({@code [B, T]}), or null
+     * @param reduction {@link Reduction#MEAN} over valid elements or {@link Reduction#SUM}
+     * @return a scalar tensor
+     */
+    public static Tensor maskedBinaryCrossEntropyWithLogits(Tensor logits, Tensor targets, NdArray mask,
+                                                            Reduction reduction) {
+        String op = "Losses.maskedBinaryCrossEntropyWithLogits";
+        if (!Arrays.equals(logits.shape(), targets.shape())) {
+            throw Shapes.mismatch(op, "targets", targets.shape(), Shapes.str(logits.shape()) + " like logits");
+        }
+        NdArray x = logits.data(), y = targets.data();
+        int n = x.size();
+        double[] w = elementWeights(op, mask, logits.shape());
+        double total = 0, count = 0;
+        for (int i = 0; i < n; i++) {
+            if (w[i] != 0) {
+                double xi = x.getFlat(i), yi = y.getFlat(i);
+                total += w[i] * (Math.max(xi, 0) - xi * yi + Math.log1p(Math.exp(-Math.abs(xi))));
+                count += w[i];
+            }
+        }
+        double scale = scale(reduction, count);
+        return Tensor.custom("maskedBceWithLogits", NdArray.scalar(x.dtype(), total * scale), g -> {
+            NdArray gx = x.zerosLike(), gy = x.zerosLike();
+            double s = g.item() * scale;
+            for (int i = 0; i < n; i++) {
+                if (w[i] != 0) {
+                    double xi = x.getFlat(i);
+                    double sig = xi >= 0 ? 1 / (1 + Math.exp(-xi)) : Math.exp(xi) / (1 + Math.exp(xi));   // σ(x), no overflow
+                    gx.setFlat(i, s * w[i] * (sig - y.getFlat(i)));
+                    gy.setFlat(i, -s * w[i] * xi);
+                }
+            }
+            return new NdArray[] {logits.requiresGrad() ? gx : null, targets.requiresGrad() ? gy : null};
+        }, logits, targets);
+    }
+
+    /** 1 for SUM; 1 / count for MEAN (0 when nothing is valid, so an all-padding batch gives loss 0). */
+    private static double scale(Reduction reduction, double count) {
+        if (reduction == Reduction.SUM) {
+            return 1;
+        }
+        return count > 0 ? 1 / count : 0;
+    }
+
+    /** One weight per step (row of {@code full}); the mask must be shaped {@code stepShape}. */
+    private static double[] weights(String op, NdArray mask, int[] stepShape, int[] full, int rows) {
+        double[] w = new double[rows];
+        if (mask == null) {
+            Arrays.fill(w, 1);
+            return w;
+        }
+        if (!mask.hasShape(stepShape)) {
+            throw Shapes.mismatch(op, "mask", mask.shape(), Shapes.str(stepShape) + " (one weight per step of logits "
+                    + Shapes.str(full) + ")");
+        }
+        for (int r = 0; r < rows; r++) w[r] = checkWeight(op, mask.getFlat(r), r);
+        return w;
+    }
+
+    /** One weight per element of {@code shape}; the mask's shape must be {@code shape} or a leading part of it. */
+    private static double[] elementWeights(String op, NdArray mask, int[] shape) {
+        int n = Shapes.size(shape);
+        double[] w = new double[n];
+        if (mask == null) {
+            Arrays.fill(w, 1);
+            return w;
+        }
+        int[] ms = mask.shape();
+        if (ms.length > shape.length || !Arrays.equals(ms, Arrays.copyOf(shape, ms.length))) {
+            throw Shapes.mismatch(op, "mask", ms, Shapes.str(shape) + " or a leading part of it (e.g. [batch, time])");
+        }
+        int inner = n / Math.max(mask.size(), 1);
+        for (int i = 0; i < n; i++) w[i] = checkWeight(op, mask.getFlat(i / inner), i / inner);
+        return w;
+    }
+
+    private static double checkWeight(String op, double v, int index) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(op + ": mask value " + v + " at flat index " + index
+                    + " must be a finite weight >= 0 (0 = padding, 1 = valid)");
+        }
+        return v;
     }
 }

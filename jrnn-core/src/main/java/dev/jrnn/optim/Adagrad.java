@@ -4,6 +4,7 @@ import dev.jrnn.nn.Parameter;
 import dev.jrnn.tensor.NdArray;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adagrad (Duchi, Hazan and Singer 2011), as {@code torch.optim.Adagrad} without learning-rate decay:
@@ -39,29 +40,33 @@ public final class Adagrad extends Optimizer {
 
     private final Config config;
     private final NdArray[] sum;
-    private double lr;
 
     /** Adagrad over {@code params}. */
     public Adagrad(List<Parameter> params, Config config) {
-        super(params);
+        super(params, config.lr());
         this.config = config;
-        this.lr = config.lr();
         this.sum = new NdArray[this.params.size()];
     }
 
     /** The configuration. */
     public Config config() { return config; }
 
-    /** The current learning rate. */
-    public double lr() { return lr; }
+    /** The name and the hyperparameters, e.g. for checkpoint metadata. */
+    @Override
+    public String toString() {
+        return name() + " " + config + " (current lr " + lr() + ")";
+    }
 
-    /** Sets the learning rate. */
-    public void setLr(double lr) {
-        this.lr = check("Adagrad", "lr", lr, Double.MIN_VALUE, Double.MAX_VALUE);
+
+    /** State slot {@code sum} (s, PyTorch's name), created on the first step. */
+    @Override
+    protected Map<String, NdArray[]> slots() {
+        return Map.of("sum", sum);
     }
 
     @Override
-    public void step() {
+    protected void update(long t) {
+        double lr = lr();
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             NdArray g = p.grad();

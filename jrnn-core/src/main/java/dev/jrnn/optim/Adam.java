@@ -3,7 +3,9 @@ package dev.jrnn.optim;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.tensor.NdArray;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adam (Kingma and Ba 2015) and AdamW (Loshchilov and Hutter 2019), as {@code torch.optim.Adam/AdamW}:
@@ -50,14 +52,11 @@ public final class Adam extends Optimizer {
     private final Config config;
     private final NdArray[] m;
     private final NdArray[] v;
-    private long t;
-    private double lr;
 
     /** Adam or AdamW (by {@code config.decoupled()}) over {@code params}. */
     public Adam(List<Parameter> params, Config config) {
-        super(params);
+        super(params, config.lr());
         this.config = config;
-        this.lr = config.lr();
         this.m = new NdArray[this.params.size()];
         this.v = new NdArray[this.params.size()];
     }
@@ -65,20 +64,29 @@ public final class Adam extends Optimizer {
     /** The configuration. */
     public Config config() { return config; }
 
-    /** Number of steps taken. */
-    public long steps() { return t; }
-
-    /** The current learning rate. */
-    public double lr() { return lr; }
-
-    /** Sets the learning rate (schedules use this). */
-    public void setLr(double lr) {
-        this.lr = check("Adam", "lr", lr, Double.MIN_VALUE, Double.MAX_VALUE);
+    /** The name and the hyperparameters, e.g. for checkpoint metadata. */
+    @Override
+    public String toString() {
+        return name() + " " + config + " (current lr " + lr() + ")";
     }
 
     @Override
-    public void step() {
-        t++;
+    public String name() {
+        return config != null && config.decoupled() ? "AdamW" : "Adam";
+    }
+
+    /** State slots {@code exp_avg} (m) and {@code exp_avg_sq} (v), PyTorch's names; created on the first step. */
+    @Override
+    protected Map<String, NdArray[]> slots() {
+        Map<String, NdArray[]> out = new LinkedHashMap<>();
+        out.put("exp_avg", m);
+        out.put("exp_avg_sq", v);
+        return out;
+    }
+
+    @Override
+    protected void update(long t) {
+        double lr = lr();
         double b1 = config.beta1(), b2 = config.beta2();
         double c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
         for (int i = 0; i < params.size(); i++) {

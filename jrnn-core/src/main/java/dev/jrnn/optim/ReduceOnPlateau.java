@@ -47,6 +47,24 @@ public final class ReduceOnPlateau {
         return currentLr;
     }
 
+    /** Epochs without improvement since the last improvement or reduction. */
+    public int badEpochs() {
+        return badEpochs;
+    }
+
+    /**
+     * Restores the counters saved from {@link #best()} and {@link #badEpochs()} (checkpoints use this, so a
+     * resumed run reduces the rate at the same epoch as the uninterrupted one).
+     */
+    public void restore(double best, int badEpochs) {
+        if (Double.isNaN(best) || badEpochs < 0) {
+            throw new IllegalArgumentException("ReduceOnPlateau.restore: needs a best metric that is not NaN and "
+                    + "badEpochs >= 0; got best=" + best + ", badEpochs=" + badEpochs);
+        }
+        this.best = best;
+        this.badEpochs = badEpochs;
+    }
+
     /** The best metric seen so far. */
     public double best() {
         return best;

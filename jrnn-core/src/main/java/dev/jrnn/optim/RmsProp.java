@@ -3,7 +3,9 @@ package dev.jrnn.optim;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.tensor.NdArray;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * RMSprop (Hinton's lecture 6e), as {@code torch.optim.RMSprop} without centering:
@@ -43,13 +45,11 @@ public final class RmsProp extends Optimizer {
     private final Config config;
     private final NdArray[] square;
     private final NdArray[] buf;
-    private double lr;
 
     /** RMSprop over {@code params}. */
     public RmsProp(List<Parameter> params, Config config) {
-        super(params);
+        super(params, config.lr());
         this.config = config;
-        this.lr = config.lr();
         this.square = new NdArray[this.params.size()];
         this.buf = new NdArray[this.params.size()];
     }
@@ -57,16 +57,25 @@ public final class RmsProp extends Optimizer {
     /** The configuration. */
     public Config config() { return config; }
 
-    /** The current learning rate. */
-    public double lr() { return lr; }
+    /** The name and the hyperparameters, e.g. for checkpoint metadata. */
+    @Override
+    public String toString() {
+        return name() + " " + config + " (current lr " + lr() + ")";
+    }
 
-    /** Sets the learning rate. */
-    public void setLr(double lr) {
-        this.lr = check("RmsProp", "lr", lr, Double.MIN_VALUE, Double.MAX_VALUE);
+
+    /** State slots {@code square_avg} (s) and {@code momentum_buffer} (b), PyTorch's names; created on the first step. */
+    @Override
+    protected Map<String, NdArray[]> slots() {
+        Map<String, NdArray[]> out = new LinkedHashMap<>();
+        out.put("square_avg", square);
+        out.put("momentum_buffer", buf);
+        return out;
     }
 
     @Override
-    public void step() {
+    protected void update(long t) {
+        double lr = lr();
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             NdArray g = p.grad();

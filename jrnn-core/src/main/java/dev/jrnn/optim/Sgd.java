@@ -4,6 +4,7 @@ import dev.jrnn.nn.Parameter;
 import dev.jrnn.tensor.NdArray;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stochastic gradient descent, as {@code torch.optim.SGD}:
@@ -41,13 +42,11 @@ public final class Sgd extends Optimizer {
 
     private final Config config;
     private final NdArray[] velocity;
-    private double lr;
 
     /** SGD over {@code params}. */
     public Sgd(List<Parameter> params, Config config) {
-        super(params);
+        super(params, config.lr());
         this.config = config;
-        this.lr = config.lr();
         this.velocity = new NdArray[this.params.size()];
     }
 
@@ -59,16 +58,22 @@ public final class Sgd extends Optimizer {
     /** The configuration. */
     public Config config() { return config; }
 
-    /** The current learning rate (schedules change it). */
-    public double lr() { return lr; }
+    /** The name and the hyperparameters, e.g. for checkpoint metadata. */
+    @Override
+    public String toString() {
+        return name() + " " + config + " (current lr " + lr() + ")";
+    }
 
-    /** Sets the learning rate. */
-    public void setLr(double lr) {
-        this.lr = check("Sgd", "lr", lr, Double.MIN_VALUE, Double.MAX_VALUE);
+
+    /** State slot {@code momentum_buffer} (PyTorch's name): the velocity {@code v}, created on the first step. */
+    @Override
+    protected Map<String, NdArray[]> slots() {
+        return Map.of("momentum_buffer", velocity);
     }
 
     @Override
-    public void step() {
+    protected void update(long t) {
+        double lr = lr();
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             NdArray g = p.grad();

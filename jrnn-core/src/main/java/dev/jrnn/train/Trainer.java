@@ -1,0 +1,691 @@
+package dev.jrnn.train;
+
+import dev.jrnn.autograd.Autograd;
+import dev.jrnn.io.AtomicFiles;
+import dev.jrnn.io.Safetensors;
+import dev.jrnn.nn.Module;
+import dev.jrnn.optim.GradClip;
+import dev.jrnn.optim.LrSchedule;
+import dev.jrnn.optim.Optimizer;
+import dev.jrnn.optim.ReduceOnPlateau;
+import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Rng;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The fit loop, for any model: the model-specific forward pass and loss come from a {@link ModelStep}; the
+ * trainer does the rest, in this order, each epoch:
+ * <ol>
+ *   <li>set the learning rate from the {@link LrSchedule} (if any);</li>
+ *   <li>draw the epoch's batch order from the seeded generator (shuffled, optionally bucketed by length);</li>
+ *   <li>for every batch: zero the gradients, forward + loss ({@link ModelStep}), backward, clip
+ *       ({@link Config#clipValue()}, {@link Config#clipNorm()}), check that every gradient is finite and step
+ *       ({@link Optimizer#checkedStep}), accumulate the metrics, show progress, call the callbacks, and
+ *       checkpoint every {@link Config#checkpointEverySteps()} steps;</li>
+ *   <li>validate (model in eval mode, no graph);</li>
+ *   <li>log the epoch's row (console, {@code metrics.csv}, {@code metrics.jsonl}, {@code plots/});
+ *       {@link ReduceOnPlateau}; early stopping; checkpoint; callbacks.</li>
+ * </ol>
+ *
+ * <p>Files, all in the output directory when one is set: {@code metrics.csv}, {@code metrics.jsonl} (rewritten
+ * atomically after each epoch), {@code checkpoint.safetensors} (the latest checkpoint, see {@link Checkpoint}),
+ * {@code model.safetensors} (the final parameters) and, with XChart on the class path, PNG plots in
+ * {@code plots/}.
+ *
+ * <p>Determinism: with a fixed seed, on one thread, two runs give the same bits, and a run resumed from a
+ * checkpoint ({@link #resumeFrom(Path)}) continues exactly as the uninterrupted one would have. Every random
+ * generator the model uses (e.g. dropout's) must be registered with {@link Builder#rng(String, Rng)} for that.
+ *
+ * <pre>{@code
+ * Trainer trainer = Trainer.builder(model, new Adam(model.parameters(), Adam.Config.adam(1e-3)), step)
+ *         .config(Trainer.Config.of(10, 32).withClipNorm(1.0).withEarlyStopping(3))
+ *         .outputDir(Path.of("runs/parity"))
+ *         .build();
+ * History history = trainer.fit(train, validation);
+ * }</pre>
+ */
+public final class Trainer {
+
+    /** How progress is shown during an epoch. */
+    public enum ProgressMode {
+        /** A bar when {@code System.console() != null}, plain lines otherwise. */
+        AUTO,
+        /** Always a bar redrawn in place. */
+        BAR,
+        /** Plain log lines every {@link Config#logEverySteps()} steps. */
+        LINES,
+        /** Only the one summary line per epoch. */
+        QUIET
+    }
+
+    /**
+     * Every setting of the fit loop, in one place.
+     *
+     * @param epochs                number of epochs, &gt;= 1
+     * @param batchSize             sequences per batch, &gt;= 1
+     * @param bucketBatches         batches per length bucket ({@link SequenceDataset#epochOrder}); 0 = no bucketing
+     * @param shuffle               shuffle the training data every epoch (with the seeded generator)
+     * @param seed                  seed of the shuffling generator
+     * @param clipNorm              rescale all gradients together to this global L2 norm when larger
+     *                              ({@link GradClip#byGlobalNorm}); 0 = off (the notes' advice: 1 to 5 for RNNs)
+     * @param clipValue             clamp every gradient element to [-clipValue, clipValue] first; 0 = off
+     * @param skipNonFinite         skip (and count) steps whose gradients are NaN/infinite instead of failing
+     * @param earlyStoppingPatience stop after this many epochs without improvement of {@code monitor}; 0 = off
+     * @param minDelta              the smallest decrease of {@code monitor} that counts as an improvement, &gt;= 0
+     * @param monitor               the metric watched by early stopping and {@link ReduceOnPlateau} (lower is
+     *                              better); null means {@code val_loss}, or {@code train_loss} without validation
+     * @param restoreBest           with early stopping: put back the parameters of the best epoch at the end
+     * @param checkpointEveryEpochs write {@code checkpoint.safetensors} every this many epochs; 0 = never
+     * @param checkpointEverySteps  also write it every this many optimizer steps (mid-epoch); 0 = never
+     * @param progress              how progress is shown
+     * @param logEverySteps         in {@link ProgressMode#LINES}, a line every this many steps; 0 = none
+     * @param languageModel         the loss is a mean negative log-likelihood per token: also report
+     *                              perplexity ({@code train_ppl}, {@code val_ppl}) and bits per character
+     *                              ({@code train_bpc}, {@code val_bpc})
+     */
+    public record Config(int epochs, int batchSize, int bucketBatches, boolean shuffle, long seed, double clipNorm,
+                         double clipValue, boolean skipNonFinite, int earlyStoppingPatience, double minDelta,
+                         String monitor, boolean restoreBest, int checkpointEveryEpochs, int checkpointEverySteps,
+                         ProgressMode progress, int logEverySteps, boolean languageModel) {
+        /** Validates every field. */
+        public Config {
+            if (epochs < 1 || batchSize < 1 || bucketBatches < 0 || earlyStoppingPatience < 0 || checkpointEveryEpochs < 0
+                    || checkpointEverySteps < 0 || logEverySteps < 0) {
+                throw new IllegalArgumentException("Trainer.Config: needs epochs >= 1, batchSize >= 1 and bucketBatches, "
+                        + "earlyStoppingPatience, checkpointEvery*, logEverySteps >= 0; got " + this);
+            }
+            if (!(clipNorm >= 0) || !(clipValue >= 0) || !(minDelta >= 0) || Double.isInfinite(clipNorm)
+                    || Double.isInfinite(clipValue)) {
+                throw new IllegalArgumentException("Trainer.Config: clipNorm, clipValue and minDelta must be finite "
+                        + "numbers >= 0 (0 = off); got clipNorm=" + clipNorm + ", clipValue=" + clipValue
+                        + ", minDelta=" + minDelta);
+            }
+            Objects.requireNonNull(progress, "progress");
+        }
+
+        /**
+         * Defaults: shuffled, seed 42, no bucketing, no clipping, non-finite gradients fail, no early stopping,
+         * a checkpoint every epoch (when there is an output directory), progress {@link ProgressMode#AUTO} with a
+         * line every 50 steps.
+         */
+        public static Config of(int epochs, int batchSize) {
+            return new Config(epochs, batchSize, 0, true, 42, 0, 0, false, 0, 0, null, true, 1, 0,
+                    ProgressMode.AUTO, 50, false);
+        }
+
+        /** With the given number of epochs. */
+        public Config withEpochs(int n) {
+            return new Config(n, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
+                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    progress, logEverySteps, languageModel);
+        }
+
+        /** With global-norm clipping at {@code maxNorm} (0 = off). */
+        public Config withClipNorm(double maxNorm) {
+            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, maxNorm, clipValue, skipNonFinite,
+                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    progress, logEverySteps, languageModel);
+        }
+
+        /** With element-wise clipping at {@code limit} (0 = off). */
+        public Config withClipValue(double limit) {
+            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, limit, skipNonFinite,
+                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    progress, logEverySteps, languageModel);
+        }
+
+        /** With the given shuffling seed. */
+        public Config withSeed(long s) {
+            return new Config(epochs, batchSize, bucketBatches, shuffle, s, clipNorm, clipValue, skipNonFinite,
+                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    progress, logEverySteps, languageModel);
+        }
+
+        /** With bucketing by length over groups of {@code batches} batches (0 = off). */
+        public Config withBucketing(int batches) {
+            return new Config(epochs, batchSize, batches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
+                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    progress, logEverySteps, languageModel);
+        }
+
+        /** Skipping (true) or failing on (false) non-finite gradients. */
+        public Config withSkipNonFinite(boolean skip) {
+            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skip,
+                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    progress, logEverySteps, languageModel);
+        }
+
+        /** With early stopping after {@code patience} epochs without improvement (0 = off). */
+        public Config withEarlyStopping(int patience) {
+            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
+                    patience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    progress, logEverySteps, languageModel);
+        }
+
+        /** Watching {@code metric} (lower is better) for early stopping and plateaus. */
+        public Config withMonitor(String metric) {
+            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
+                    earlyStoppingPatience, minDelta, metric, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    progress, logEverySteps, languageModel);
+        }
+
+        /** Checkpointing every {@code epochsBetween} epochs and every {@code stepsBetween} steps (0 = off). */
+        public Config withCheckpoints(int epochsBetween, int stepsBetween) {
+            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
+                    earlyStoppingPatience, minDelta, monitor, restoreBest, epochsBetween, stepsBetween,
+                    progress, logEverySteps, languageModel);
+        }
+
+        /** With the given progress display and line interval. */
+        public Config withProgress(ProgressMode mode, int everySteps) {
+            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
+                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    mode, everySteps, languageModel);
+        }
+
+        /** Reporting perplexity and bits per character from the loss (language models). */
+        public Config withLanguageModelMetrics(boolean on) {
+            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
+                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                    progress, logEverySteps, on);
+        }
+    }
+
+    /** The checkpoint file name in the output directory. */
+    public static final String CHECKPOINT_FILE = "checkpoint.safetensors";
+    /** The final parameters' file name in the output directory. */
+    public static final String MODEL_FILE = "model.safetensors";
+    /** The CSV metrics log's file name. */
+    public static final String CSV_FILE = "metrics.csv";
+    /** The JSON-lines metrics log's file name. */
+    public static final String JSONL_FILE = "metrics.jsonl";
+
+    private final Module model;
+    private final Optimizer optimizer;
+    private final ModelStep step;
+    private final Config config;
+    private final Path outputDir;
+    private final LrSchedule schedule;
+    private final ReduceOnPlateau plateau;
+    private final List<Callback> callbacks;
+    private final Map<String, Rng> rngs;
+    private final Rng shuffleRng;
+    private final PrintStream out;
+    private final String runConfigJson;
+
+    // where the run stands (all saved in checkpoints)
+    private History history = new History();
+    private int epoch;                 // the epoch being (or next to be) trained, 0-based
+    private int batchInEpoch;          // the next batch of that epoch
+    private long epochRngState;        // the shuffling generator's state when the epoch's order was drawn
+    private long globalStep;           // batches processed (stepped or skipped)
+    private Meter trainMeter = new Meter();
+    private double bestMonitor = Double.POSITIVE_INFINITY;
+    private int badEpochs;
+    private boolean resumed;
+    private volatile boolean stopRequested;
+    private Map<String, NdArray> bestWeights;
+
+    private Trainer(Builder b) {
+        this.model = b.model;
+        this.optimizer = b.optimizer;
+        this.step = b.step;
+        this.config = b.config;
+        this.outputDir = b.outputDir;
+        this.schedule = b.schedule;
+        this.plateau = b.plateau;
+        this.callbacks = List.copyOf(b.callbacks);
+        this.rngs = new LinkedHashMap<>(b.rngs);
+        this.out = b.out;
+        this.runConfigJson = b.runConfigJson;
+        this.shuffleRng = new Rng(config.seed());
+        this.epochRngState = shuffleRng.state();
+        if (schedule != null && plateau != null) {
+            throw new IllegalArgumentException("Trainer: use an LrSchedule or a ReduceOnPlateau, not both (the schedule "
+                    + "would overwrite the plateau's reductions every epoch)");
+        }
+        optimizer.names(model.namedParameters());   // names in state keys and error messages; fails if not the model's
+        optimizer.nonFinitePolicy(config.skipNonFinite() ? Optimizer.NonFinitePolicy.SKIP : Optimizer.NonFinitePolicy.THROW);
+    }
+
+    /**
+     * A builder; the model, its optimizer and the model step are required.
+     *
+     * @param model     the model (its parameters are checkpointed by name)
+     * @param optimizer an optimizer over the model's parameters
+     * @param step      forward pass and loss of one batch
+     */
+    public static Builder builder(Module model, Optimizer optimizer, ModelStep step) {
+        return new Builder(model, optimizer, step);
+    }
+
+    /** Options of a {@link Trainer}; only the constructor arguments of {@link #builder} are required. */
+    public static final class Builder {
+        private final Module model;
+        private final Optimizer optimizer;
+        private final ModelStep step;
+        private Config config = Config.of(1, 32);
+        private Path outputDir;
+        private LrSchedule schedule;
+        private ReduceOnPlateau plateau;
+        private final List<Callback> callbacks = new ArrayList<>();
+        private final Map<String, Rng> rngs = new LinkedHashMap<>();
+        private PrintStream out = System.out;
+        private String runConfigJson = "{}";
+
+        private Builder(Module model, Optimizer optimizer, ModelStep step) {
+            this.model = Objects.requireNonNull(model, "model");
+            this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+            this.step = Objects.requireNonNull(step, "step");
+        }
+
+        /** The loop's settings (default {@code Config.of(1, 32)}). */
+        public Builder config(Config c) { this.config = Objects.requireNonNull(c); return this; }
+
+        /** Where logs, checkpoints, plots and the final model go (created if needed); null for no files. */
+        public Builder outputDir(Path dir) { this.outputDir = dir; return this; }
+
+        /** A learning rate per epoch, applied at the start of every epoch. */
+        public Builder schedule(LrSchedule s) { this.schedule = s; return this; }
+
+        /** Lowers the learning rate when {@link Config#monitor()} stops improving (checked every epoch). */
+        public Builder plateau(ReduceOnPlateau p) { this.plateau = p; return this; }
+
+        /** Adds a user callback. */
+        public Builder callback(Callback c) { this.callbacks.add(Objects.requireNonNull(c)); return this; }
+
+        /** Registers a generator the model uses (e.g. dropout's), so checkpoints save and restore its state. */
+        public Builder rng(String name, Rng rng) {
+            if (name == null || name.isEmpty() || name.equals("shuffle")) {
+                throw new IllegalArgumentException("Trainer.Builder.rng: needs a name other than 'shuffle', got " + name);
+            }
+            this.rngs.put(name, Objects.requireNonNull(rng));
+            return this;
+        }
+
+        /** Where progress and epoch summaries are printed (default {@code System.out}; null for silence). */
+        public Builder out(PrintStream out) { this.out = out; return this; }
+
+        /** A JSON text describing the run (model options, data...), stored in every checkpoint as {@code config}. */
+        public Builder runConfig(String json) { this.runConfigJson = Objects.requireNonNull(json); return this; }
+
+        /** The trainer. */
+        public Trainer build() { return new Trainer(this); }
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    /**
+     * Trains on {@code train}, validating on {@code validation} after every epoch, until {@link Config#epochs()}
+     * epochs are done, early stopping triggers or a callback calls {@link #requestStop()}. After
+     * {@link #resumeFrom(Path)} it continues where the checkpoint left off.
+     *
+     * @param train      the training data
+     * @param validation the validation data, or null
+     * @return the metrics of every epoch (including those before a resume)
+     * @throws IOException when a log or checkpoint cannot be written
+     * @throws dev.jrnn.optim.NonFiniteGradientException when a gradient is not finite and
+     *         {@link Config#skipNonFinite()} is off
+     */
+    public History fit(SequenceDataset train, SequenceDataset validation) throws IOException {
+        if (outputDir != null) {
+            Files.createDirectories(outputDir);
+        }
+        Progress progress = new Progress(out, showBar(), config.progress() == ProgressMode.QUIET ? 0 : config.logEverySteps());
+        progress.line(String.format(Locale.ROOT, "training %d parameters on %d sequences (%d batches of %d)%s%s%s",
+                model.parameterCount(), train.size(), (train.size() + config.batchSize() - 1) / config.batchSize(),
+                config.batchSize(), validation == null ? "" : ", validating on " + validation.size(),
+                outputDir == null ? "" : "; files in " + outputDir,
+                resumed ? "; resuming at epoch " + (epoch + 1) + " batch " + batchInEpoch : ""));
+        stopRequested = false;
+        while (epoch < config.epochs() && !stopRequested) {
+            if (schedule != null) {
+                optimizer.setLr(schedule.lr(epoch));
+            }
+            if (!resumed) {                                     // a fresh epoch: draw its order from the generator now
+                epochRngState = shuffleRng.state();
+                batchInEpoch = 0;
+                trainMeter = new Meter();
+            }
+            resumed = false;
+            shuffleRng.setState(epochRngState);
+            List<int[]> order = train.epochOrder(config.batchSize(), config.shuffle() ? shuffleRng : null,
+                    config.bucketBatches());
+            for (Callback c : callbacks) c.onEpochStart(this, epoch);
+            model.train(true);
+            long started = System.nanoTime();
+            int firstBatch = batchInEpoch;
+            progress.startEpoch(epoch, config.epochs(), order.size(), firstBatch);
+            while (batchInEpoch < order.size() && !stopRequested) {
+                Batch batch = train.batch(order.get(batchInEpoch));
+                optimizer.zeroGrad();
+                StepOutput result = step.apply(batch, true);                 // forward and loss
+                double loss = result.loss().item();
+                result.loss().backward();                                    // gradients
+                double norm = clip();                                        // global norm before clipping
+                boolean stepped = optimizer.checkedStep(loss);               // NaN/Inf check, then the update
+                if (stepped) {
+                    trainMeter.add(result);
+                    trainMeter.add("grad_norm", norm, 1);
+                }
+                batchInEpoch++;
+                globalStep++;
+                progress.update(batchInEpoch, trainMeter.mean("loss"));
+                for (Callback c : callbacks) c.onBatchEnd(this, globalStep, loss, norm);
+                if (outputDir != null && config.checkpointEverySteps() > 0 && globalStep % config.checkpointEverySteps() == 0
+                        && batchInEpoch < order.size()) {
+                    saveCheckpoint();                                        // mid-epoch: resumes at batchInEpoch
+                }
+            }
+            if (batchInEpoch < order.size()) {
+                break;                                                       // stopped mid-epoch by a callback
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            Map<String, Double> row = epochRow(validation, order.size() - firstBatch, seconds);
+            history.add(row);
+            progress.endEpoch(summary(row, seconds, order.size() - firstBatch));
+            writeLogs();
+            double monitored = row.getOrDefault(monitorName(validation), Double.NaN);
+            if (plateau != null && Double.isFinite(monitored)) {
+                optimizer.setLr(plateau.update(monitored, optimizer.lr()));
+            }
+            boolean stop = earlyStopping(monitored);
+            epoch++;
+            batchInEpoch = 0;
+            epochRngState = shuffleRng.state();
+            trainMeter = new Meter();
+            if (outputDir != null && config.checkpointEveryEpochs() > 0 && epoch % config.checkpointEveryEpochs() == 0) {
+                saveCheckpoint();
+            }
+            for (Callback c : callbacks) c.onEpochEnd(this, epoch - 1, row);
+            if (stop) {
+                history.markStoppedEarly();
+                progress.line("early stopping: " + monitorName(validation) + " has not improved for "
+                        + config.earlyStoppingPatience() + " epochs (best " + bestMonitor + ")");
+                break;
+            }
+        }
+        if (bestWeights != null && config.restoreBest() && history.stoppedEarly()) {
+            model.loadStateDict(bestWeights);
+        }
+        if (outputDir != null) {
+            Safetensors.write(outputDir.resolve(MODEL_FILE), model.stateDict(), Map.of("format", "jrnn-weights"));
+            Plots.write(history, outputDir.resolve("plots"), progress);
+        }
+        return history;
+    }
+
+    /** Applies the configured clipping; returns the global gradient norm before clipping. */
+    private double clip() {
+        if (config.clipValue() > 0) {
+            GradClip.byValue(optimizer.parameters(), config.clipValue());
+        }
+        return config.clipNorm() > 0 ? GradClip.byGlobalNorm(optimizer.parameters(), config.clipNorm())
+                : GradClip.globalNorm(optimizer.parameters());
+    }
+
+    /** The epoch's row: counters, training means, then validation means. */
+    private Map<String, Double> epochRow(SequenceDataset validation, int batches, double seconds) {
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("epoch", (double) (epoch + 1));
+        row.put("step", (double) optimizer.steps());
+        row.put("lr", optimizer.lr());
+        row.put("time_s", seconds);
+        row.put("skipped", (double) optimizer.skippedSteps());
+        trainMeter.means().forEach((k, v) -> row.put("train_" + k, v));
+        if (config.languageModel()) {
+            addLanguageModelMetrics(row, "train_");
+        }
+        if (validation != null) {
+            evaluate(validation).forEach((k, v) -> row.put("val_" + k, v));
+            if (config.languageModel()) {
+                addLanguageModelMetrics(row, "val_");
+            }
+        }
+        return row;
+    }
+
+    private static void addLanguageModelMetrics(Map<String, Double> row, String prefix) {
+        double nll = row.getOrDefault(prefix + "loss", Double.NaN);
+        row.put(prefix + "ppl", Metrics.perplexity(nll));
+        row.put(prefix + "bpc", Metrics.bitsPerCharacter(nll));
+    }
+
+    /**
+     * The loss and metrics on {@code data}, in order, with the model in evaluation mode and no graph recorded;
+     * the model is put back in training mode afterwards.
+     *
+     * @return weighted means by name ({@code loss} and the step's metrics)
+     */
+    public Map<String, Double> evaluate(SequenceDataset data) {
+        Meter meter = new Meter();
+        model.eval();
+        try (Autograd.Scope ignored = Autograd.noGrad()) {
+            for (int[] rows : data.epochOrder(config.batchSize(), null, 0)) {
+                meter.add(step.apply(data.batch(rows), false));
+            }
+        } finally {
+            model.train(true);
+        }
+        return meter.means();
+    }
+
+    private String monitorName(SequenceDataset validation) {
+        if (config.monitor() != null) {
+            return config.monitor();
+        }
+        return validation != null ? "val_loss" : "train_loss";
+    }
+
+    /** Updates the early-stopping counters; true when training should stop. */
+    private boolean earlyStopping(double monitored) {
+        if (config.earlyStoppingPatience() == 0 && plateau == null) {
+            return false;
+        }
+        if (monitored < bestMonitor - config.minDelta()) {
+            bestMonitor = monitored;
+            badEpochs = 0;
+            if (config.restoreBest() && config.earlyStoppingPatience() > 0) {
+                bestWeights = new LinkedHashMap<>();
+                model.stateDict().forEach((n, v) -> bestWeights.put(n, v.copy()));
+            }
+            return false;
+        }
+        badEpochs++;
+        return config.earlyStoppingPatience() > 0 && badEpochs >= config.earlyStoppingPatience();
+    }
+
+    private String summary(Map<String, Double> row, double seconds, int batches) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d", (int) (double) row.get("epoch"),
+                config.epochs()));
+        row.forEach((k, v) -> {
+            if (k.startsWith("train_") || k.startsWith("val_")) {
+                sb.append(String.format(Locale.ROOT, "  %s %.4f", k, v));
+            }
+        });
+        sb.append(String.format(Locale.ROOT, "  lr %.3g  %.1f steps/s  %.1fs", row.get("lr"),
+                seconds > 0 ? batches / seconds : 0, seconds));
+        if (optimizer.skippedSteps() > 0) {
+            sb.append("  skipped ").append(optimizer.skippedSteps()).append(" non-finite steps");
+        }
+        return sb.toString();
+    }
+
+    private boolean showBar() {
+        return switch (config.progress()) {
+            case BAR -> true;
+            case AUTO -> System.console() != null && out == System.out;
+            default -> false;
+        };
+    }
+
+    private void writeLogs() throws IOException {
+        if (outputDir == null) {
+            return;
+        }
+        AtomicFiles.write(outputDir.resolve(CSV_FILE), history.toCsv().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(outputDir.resolve(JSONL_FILE), history.toJsonLines().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Asks the loop to stop after the current batch (from a callback or another thread). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    // ------------------------------------------------------------------ checkpoints
+
+    /**
+     * Writes {@code checkpoint.safetensors} in the output directory now (atomically; see {@link Checkpoint}).
+     *
+     * @throws IllegalStateException when no output directory is set
+     */
+    public void saveCheckpoint() throws IOException {
+        if (outputDir == null) {
+            throw new IllegalStateException("Trainer.saveCheckpoint: no output directory; set Builder.outputDir");
+        }
+        saveCheckpoint(outputDir.resolve(CHECKPOINT_FILE));
+    }
+
+    /** Writes a checkpoint of the run as it stands to {@code path} (atomically). */
+    public void saveCheckpoint(Path path) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("epoch", Integer.toString(epoch));
+        meta.put("batch", Integer.toString(batchInEpoch));
+        meta.put("step", Long.toString(globalStep));
+        meta.put("rng.shuffle", Long.toString(epochRngState));
+        rngs.forEach((n, r) -> meta.put("rng." + n, Long.toString(r.state())));
+        meta.put("meter", trainMeter.encode());
+        meta.put("early.best", Double.toString(bestMonitor));
+        meta.put("early.bad", Integer.toString(badEpochs));
+        if (plateau != null) {
+            meta.put("plateau.best", Double.toString(plateau.best()));
+            meta.put("plateau.bad", Integer.toString(plateau.badEpochs()));
+        }
+        meta.put("history", history.toCsv());
+        meta.put("trainer", config.toString());
+        meta.put("optimizer.config", optimizer.toString());
+        meta.put("config", runConfigJson);
+        Checkpoint.write(path, model, optimizer, meta);
+    }
+
+    /**
+     * Restores the model, the optimizer, every registered generator, the data position and the history from a
+     * checkpoint; the next {@link #fit} continues from there exactly. Everything is validated before anything
+     * is changed.
+     *
+     * @throws IOException              when the file is missing or damaged
+     * @throws IllegalArgumentException when it does not fit this model, optimizer or trainer
+     */
+    public void resumeFrom(Path path) throws IOException {
+        Checkpoint cp = Checkpoint.read(path);
+        // read every value first, so that a bad one changes nothing
+        int cpEpoch = (int) cp.getLong("epoch");
+        int cpBatch = (int) cp.getLong("batch");
+        long cpStep = cp.getLong("step");
+        long cpShuffle = cp.getLong("rng.shuffle");
+        Map<String, Long> cpRngs = new LinkedHashMap<>();
+        for (String n : rngs.keySet()) {
+            cpRngs.put(n, cp.getLong("rng." + n));
+        }
+        Meter meter = Meter.decode(cp.get("meter"));
+        double best = cp.getDouble("early.best");
+        int bad = (int) cp.getLong("early.bad");
+        History h = History.fromCsv(cp.get("history"));
+        double plateauBest = plateau == null ? 0 : cp.getDouble("plateau.best");
+        int plateauBad = plateau == null ? 0 : (int) cp.getLong("plateau.bad");
+        cp.restore(model, optimizer);                  // validates names and shapes before copying
+        epoch = cpEpoch;
+        batchInEpoch = cpBatch;
+        globalStep = cpStep;
+        epochRngState = cpShuffle;
+        shuffleRng.setState(cpShuffle);
+        cpRngs.forEach((n, s) -> rngs.get(n).setState(s));
+        trainMeter = meter;
+        bestMonitor = best;
+        badEpochs = bad;
+        history = h;
+        if (plateau != null) {
+            plateau.restore(plateauBest, plateauBad);
+        }
+        resumed = true;
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /** The settings. */
+    public Config config() { return config; }
+
+    /** The model. */
+    public Module model() { return model; }
+
+    /** The optimizer. */
+    public Optimizer optimizer() { return optimizer; }
+
+    /** The metrics so far. */
+    public History history() { return history; }
+
+    /** The 0-based epoch being trained (or next to be). */
+    public int epoch() { return epoch; }
+
+    /** Batches processed so far (stepped or skipped), over all epochs. */
+    public long globalStep() { return globalStep; }
+
+    /** Weighted running means of the loss and metrics. */
+    static final class Meter {
+        private final Map<String, double[]> sums = new LinkedHashMap<>();   // name -> {sum of value·weight, sum of weight}
+
+        void add(StepOutput o) {
+            add("loss", o.loss().item(), o.weight());
+            o.metrics().forEach((n, v) -> add(n, v.value(), v.weight()));
+        }
+
+        void add(String name, double value, double weight) {
+            double[] s = sums.computeIfAbsent(name, k -> new double[2]);
+            s[0] += value * weight;
+            s[1] += weight;
+        }
+
+        double mean(String name) {
+            double[] s = sums.get(name);
+            return s == null || s[1] == 0 ? Double.NaN : s[0] / s[1];
+        }
+
+        Map<String, Double> means() {
+            Map<String, Double> out = new LinkedHashMap<>();
+            sums.keySet().forEach(k -> out.put(k, mean(k)));
+            return out;
+        }
+
+        /** {@code name=sum:weight;...} with exact decimals, for checkpoints. */
+        String encode() {
+            StringBuilder sb = new StringBuilder();
+            sums.forEach((k, s) -> sb.append(k).append('=').append(s[0]).append(':').append(s[1]).append(';'));
+            return sb.toString();
+        }
+
+        static Meter decode(String text) {
+            Meter m = new Meter();
+            for (String part : text.split(";")) {
+                if (part.isEmpty()) continue;
+                int eq = part.lastIndexOf('='), colon = part.lastIndexOf(':');
+                if (eq < 0 || colon < eq) {
+                    throw new IllegalArgumentException("checkpoint: malformed meter entry '" + part + "'");
+                }
+                m.sums.put(part.substring(0, eq), new double[] {Double.parseDouble(part.substring(eq + 1, colon)),
+                        Double.parseDouble(part.substring(colon + 1))});
+            }
+            return m;
+        }
+    }
+}
