@@ -16,6 +16,10 @@ public final class Main implements Runnable {
 
     /** Entry point. */
     public static void main(String[] args) {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            // one line per log record ("INFO: jrnn BLAS backend ..."), not java.util.logging's two-line default
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
+        }
         System.exit(run(args));
     }
 
