@@ -1,0 +1,315 @@
+package dev.jrnn.text;
+
+import dev.jrnn.autograd.Tensor;
+import dev.jrnn.nn.Dropout;
+import dev.jrnn.nn.Embedding;
+import dev.jrnn.nn.Linear;
+import dev.jrnn.nn.Losses;
+import dev.jrnn.nn.Module;
+import dev.jrnn.nn.rnn.RnnBase;
+import dev.jrnn.nn.rnn.RnnOutput;
+import dev.jrnn.nn.rnn.RnnState;
+import dev.jrnn.optim.GradClip;
+import dev.jrnn.optim.Optimizer;
+import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Rng;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An encoder–decoder for sequence-to-sequence tasks whose input and output lengths differ (seeds 002 and 004,
+ * "many-to-many, T_x ≠ T_y"; Sutskever et al. 2014, Cho et al. 2014):
+ * <pre>
+ *   encoder:  s_t = RNN_enc(E_src[x_t], s_{t−1}),  s_0 = 0          reads the whole source x_1 … x_{T_x}
+ *   decoder:  h_0 = s_{T_x}                                       the source's summary initialises the decoder
+ *             h_t = RNN_dec(E_tgt[y_{t−1}], h_{t−1}),  y_0 = &lt;bos&gt;
+ *             P(y_t | y_{&lt;t}, x) = softmax(W_o h_t + b_o)[y_t]     up to and including &lt;eos&gt;
+ * </pre>
+ * No attention: the encoder's final state (every layer's {@code h}, and {@code c} for an LSTM) is all the decoder
+ * knows of the source. Children: {@code source_embedding}, {@code encoder}, {@code target_embedding},
+ * {@code decoder}, {@code output}.
+ *
+ * <p><b>Training</b> uses teacher forcing: the decoder reads {@code <bos>, y_1 … y_n} (the true previous
+ * tokens, not its own guesses) and is scored on {@code y_1 … y_n, <eos>}; a batch is padded to its longest
+ * target and the per-step cross-entropy is masked ({@link Losses#sequenceCrossEntropy}), so padding adds
+ * nothing. Sources are padded too and run with their lengths, so each encoder state is taken at its own
+ * last token. <b>Inference</b> feeds the decoder its own outputs: {@link #greedy} (batched) or
+ * {@link #beamSearch}.
+ *
+ * <pre>{@code
+ * var model = new Seq2Seq(Seq2SeqConfig.of(12, 13, 16, 64, BOS, EOS));
+ * var adam = new Adam(model.parameters(), Adam.Config.adam(0.01));
+ * double loss = model.trainBatch(sources, targets, adam, 1.0);
+ * int[] out = model.greedy(source, 10);
+ * }</pre>
+ */
+public final class Seq2Seq extends Module {
+    private final Seq2SeqConfig config;
+    private final Embedding sourceEmbedding;
+    private final RnnBase encoder;
+    private final Embedding targetEmbedding;
+    private final RnnBase decoder;
+    private final Linear output;
+    private final Dropout dropout;
+
+    /** A fresh model, weights drawn from {@code new Rng(config.seed())}. */
+    public Seq2Seq(Seq2SeqConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        Rng rng = new Rng(config.seed());
+        int e = config.embeddingDim(), h = config.hiddenSize();
+        sourceEmbedding = registerModule("source_embedding",
+                Embedding.builder(config.sourceVocabSize(), e).dtype(config.dtype()).rng(rng).build());
+        encoder = registerModule("encoder", LanguageModel.newRecurrent(config.cell(), e, h, config.numLayers(),
+                config.dropout(), config.dtype(), rng));
+        targetEmbedding = registerModule("target_embedding",
+                Embedding.builder(config.targetVocabSize(), e).dtype(config.dtype()).rng(rng).build());
+        decoder = registerModule("decoder", LanguageModel.newRecurrent(config.cell(), e, h, config.numLayers(),
+                config.dropout(), config.dtype(), rng));
+        output = registerModule("output", new Linear(h, config.targetVocabSize(), true, config.dtype(), rng));
+        dropout = registerModule("dropout", new Dropout(config.dropout(), new Rng(rng.nextLong())));
+    }
+
+    /** The configuration. */
+    public Seq2SeqConfig config() { return config; }
+
+    // ------------------------------------------------------------------ encoder
+
+    /**
+     * Reads a batch of sources (padded inside, run with their lengths).
+     *
+     * @param sources one or more id sequences, each of length &gt;= 1
+     * @return the encoder's final state, {@code [L, B, H]} tensors, taken at each source's last token
+     */
+    public RnnState encode(List<int[]> sources) {
+        Padded src = pad("sources", sources, 0);
+        Tensor x = dropout.forward(sourceEmbedding.forward(src.ids, src.batch, src.time));   // [B, Tx, E]
+        return encoder.forwardFrom(x, null, src.lengths).state();                           // [L, B, H]
+    }
+
+    /** The decoder from {@code state} over {@code tokens} {@code [B, T]}: the logits {@code [B, T, V]} and the new state. */
+    private LanguageModel.Output decode(int[] tokens, int batch, int time, RnnState state, int[] lengths) {
+        Tensor y = dropout.forward(targetEmbedding.forward(tokens, batch, time));           // [B, T, E]
+        RnnOutput out = decoder.forwardFrom(y, state, lengths);                              // [B, T, H]
+        return new LanguageModel.Output(output.forward(dropout.forward(out.output())), out.state());   // [B, T, V]
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /**
+     * Teacher-forced logits: the decoder reads {@code <bos>, y_1 … y_n} from the encoder's state.
+     *
+     * @param sources the inputs
+     * @param targets the outputs, one per source (may be empty: then only {@code <eos>} is predicted)
+     * @return {@code [B, T, V]} with {@code T = max n + 1}; row {@code [b, t]} scores target token {@code t}
+     *         ({@code <eos>} at {@code t = n_b}); rows past that are padding
+     */
+    public Tensor teacherForcedLogits(List<int[]> sources, List<int[]> targets) {
+        checkPairs(sources, targets);
+        RnnState state = encode(sources);
+        Padded in = decoderInputs(targets);
+        return decode(in.ids, in.batch, in.time, state, in.lengths).logits();
+    }
+
+    /**
+     * The mean cross-entropy per target token (each {@code <eos>} included, padding excluded) under teacher forcing.
+     *
+     * @return a scalar tensor, attached to the graph
+     */
+    public Tensor loss(List<int[]> sources, List<int[]> targets) {
+        Tensor logits = teacherForcedLogits(sources, targets);                              // [B, T, V]
+        int batch = logits.dim(0), time = logits.dim(1);
+        int[] gold = new int[batch * time];
+        NdArray mask = NdArray.zeros(config.dtype(), batch, time);
+        for (int b = 0; b < batch; b++) {
+            int[] y = targets.get(b);
+            for (int t = 0; t < time; t++) {
+                boolean valid = t <= y.length;                                               // y_1 … y_n, then <eos>
+                gold[b * time + t] = !valid ? -1 : t < y.length ? y[t] : config.eosId();
+                if (valid) mask.setFlat(b * time + t, 1);
+            }
+        }
+        return Losses.sequenceCrossEntropy(logits, gold, mask);
+    }
+
+    /**
+     * One update on one batch, read top to bottom: zero the gradients, teacher-forced loss, backward, clip, step.
+     *
+     * @param optimizer an optimizer over {@link #parameters()}
+     * @param clipNorm  global gradient-norm limit (0: none)
+     * @return the batch's loss before the update
+     */
+    public double trainBatch(List<int[]> sources, List<int[]> targets, Optimizer optimizer, double clipNorm) {
+        train(true);
+        optimizer.zeroGrad();
+        Tensor loss = loss(sources, targets);
+        loss.backward();
+        if (clipNorm > 0) {
+            GradClip.byGlobalNorm(optimizer.parameters(), clipNorm);
+        }
+        optimizer.checkedStep(loss.item());
+        return loss.item();
+    }
+
+    /**
+     * {@code ln P(target, <eos> | source)} by the chain rule over the decoder's steps (evaluation mode).
+     */
+    public double logProbability(int[] source, int[] target) {
+        double[][] rows = LanguageModel.inference(this, () ->
+                LanguageModel.rows(teacherForcedLogits(List.of(source), List.of(target))));
+        double sum = 0;
+        for (int t = 0; t <= target.length; t++) {
+            sum += Sampler.logSoftmax(rows[t])[t < target.length ? target[t] : config.eosId()];
+        }
+        return sum;
+    }
+
+    // ------------------------------------------------------------------ inference
+
+    /**
+     * Greedy decoding of a batch: the decoder feeds back its most probable token (ties: the lower id) until
+     * {@code <eos>} or {@code maxLength} tokens, all sources at once (evaluation mode, no graph).
+     *
+     * @return one output per source, without {@code <eos>}
+     */
+    public List<int[]> greedy(List<int[]> sources, int maxLength) {
+        if (maxLength < 1) {
+            throw new IllegalArgumentException("Seq2Seq.greedy: maxLength must be >= 1, got " + maxLength);
+        }
+        return LanguageModel.inference(this, () -> {
+            int batch = sources.size();
+            RnnState state = encode(sources);
+            int[] tokens = new int[batch];
+            Arrays.fill(tokens, config.bosId());
+            boolean[] done = new boolean[batch];
+            List<List<Integer>> out = new ArrayList<>();
+            for (int b = 0; b < batch; b++) out.add(new ArrayList<>());
+            int finished = 0;
+            for (int t = 0; t < maxLength && finished < batch; t++) {
+                LanguageModel.Output o = decode(tokens, batch, 1, state, null);            // one step, all rows
+                state = o.state();
+                double[][] rows = LanguageModel.rows(o.logits());                           // [B][V]
+                for (int b = 0; b < batch; b++) {
+                    if (done[b]) continue;
+                    tokens[b] = Sampler.argmax(rows[b], -1);
+                    if (tokens[b] == config.eosId()) {
+                        done[b] = true;
+                        finished++;
+                    } else {
+                        out.get(b).add(tokens[b]);
+                    }
+                }
+            }
+            List<int[]> result = new ArrayList<>(batch);
+            for (List<Integer> o : out) result.add(o.stream().mapToInt(Integer::intValue).toArray());
+            return result;
+        });
+    }
+
+    /** Greedy decoding of one source; see {@link #greedy(List, int)}. */
+    public int[] greedy(int[] source, int maxLength) {
+        return greedy(List.of(source), maxLength).get(0);
+    }
+
+    /**
+     * Beam search for the most probable outputs of one source ({@link BeamSearch}); the beam's hypotheses run as
+     * one decoder batch per step. {@code <eos>} is the config's unless {@code beam} names one.
+     *
+     * @return the hypotheses, best score first
+     */
+    public List<BeamSearch.Hypothesis> beamSearch(int[] source, BeamSearchConfig beam) {
+        return BeamSearch.search(decoderModel(source), beam.eosId() == LanguageModel.NONE ? beam.withEos(config.eosId()) : beam);
+    }
+
+    /**
+     * The decoder conditioned on {@code source}, as a {@link BeamSearch.Model}: its start is the state after
+     * encoding the source and reading {@code <bos>}. Each call runs in evaluation mode without a graph.
+     */
+    public BeamSearch.Model<RnnState> decoderModel(int[] source) {
+        Objects.requireNonNull(source, "source");
+        return new BeamSearch.Model<>() {
+            @Override
+            public BeamSearch.Step<RnnState> start() {
+                return LanguageModel.inference(Seq2Seq.this, () -> {
+                    LanguageModel.Output o = decode(new int[] {config.bosId()}, 1, 1, encode(List.of(source)), null);
+                    return LanguageModel.steps(LanguageModel.rows(o.logits()), o.state(), 1).get(0);
+                });
+            }
+
+            @Override
+            public List<BeamSearch.Step<RnnState>> advance(List<RnnState> states, int[] tokens) {
+                return LanguageModel.inference(Seq2Seq.this, () -> {
+                    LanguageModel.Output o = decode(tokens, tokens.length, 1, LanguageModel.concatStates(states), null);
+                    return LanguageModel.steps(LanguageModel.rows(o.logits()), o.state(), tokens.length);
+                });
+            }
+        };
+    }
+
+    /**
+     * The fraction of sources whose greedy output equals the target exactly.
+     *
+     * @param maxLength the decoding limit (at least the longest target, so that a right answer is possible)
+     */
+    public double exactMatch(List<int[]> sources, List<int[]> targets, int maxLength) {
+        checkPairs(sources, targets);
+        List<int[]> got = greedy(sources, maxLength);
+        int right = 0;
+        for (int i = 0; i < got.size(); i++) right += Arrays.equals(got.get(i), targets.get(i)) ? 1 : 0;
+        return (double) right / got.size();
+    }
+
+    @Override
+    protected String describe() {
+        return "Seq2Seq(" + config + ")";
+    }
+
+    // ------------------------------------------------------------------ padding
+
+    /** A padded batch: ids {@code [B, T]} row-major and each row's valid length. */
+    private record Padded(int[] ids, int batch, int time, int[] lengths) {}
+
+    /** The decoder's inputs {@code <bos>, y_1 … y_n}, padded with {@code <eos>} (never read: the lengths stop it). */
+    private Padded decoderInputs(List<int[]> targets) {
+        List<int[]> in = new ArrayList<>(targets.size());
+        for (int[] y : targets) {
+            int[] x = new int[y.length + 1];
+            x[0] = config.bosId();
+            System.arraycopy(y, 0, x, 1, y.length);
+            in.add(x);
+        }
+        return pad("targets", in, config.eosId());
+    }
+
+    private static Padded pad(String what, List<int[]> seqs, int padId) {
+        Objects.requireNonNull(seqs, what);
+        if (seqs.isEmpty()) {
+            throw new IllegalArgumentException("Seq2Seq: no " + what + " given");
+        }
+        int batch = seqs.size(), time = 0;
+        int[] lengths = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            int[] s = Objects.requireNonNull(seqs.get(b), what + "[" + b + "]");
+            if (s.length == 0) {
+                throw new IllegalArgumentException("Seq2Seq: " + what + "[" + b + "] is empty; every source needs at least one token");
+            }
+            lengths[b] = s.length;
+            time = Math.max(time, s.length);
+        }
+        int[] ids = new int[batch * time];
+        Arrays.fill(ids, padId);
+        for (int b = 0; b < batch; b++) System.arraycopy(seqs.get(b), 0, ids, b * time, lengths[b]);
+        return new Padded(ids, batch, time, lengths);
+    }
+
+    private static void checkPairs(List<int[]> sources, List<int[]> targets) {
+        Objects.requireNonNull(sources, "sources");
+        Objects.requireNonNull(targets, "targets");
+        if (sources.size() != targets.size()) {
+            throw new IllegalArgumentException("Seq2Seq: " + sources.size() + " sources but " + targets.size()
+                    + " targets; they come in pairs");
+        }
+    }
+}
