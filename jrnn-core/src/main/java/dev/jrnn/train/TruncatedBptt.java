@@ -36,6 +36,16 @@ public final class TruncatedBptt {
      */
     public record Chunk(int index, int[] inputs, int[] targets, int batch, int length) {}
 
+    /**
+     * Where chunks come from: {@link TruncatedBptt} itself for a corpus in memory, {@link StreamingCorpus} for one
+     * read from disk as it goes.
+     */
+    @FunctionalInterface
+    public interface ChunkSource {
+        /** The next chunk, or null when the streams are exhausted. */
+        Chunk next() throws java.io.IOException;
+    }
+
     /** The loss of one chunk and the state after it (still attached to the graph). */
     public record Result<S extends RnnState>(Tensor loss, S state) {}
 
@@ -114,15 +124,31 @@ public final class TruncatedBptt {
      * @param clipNorm  global-norm clipping per chunk (0 = off); ignored without an optimizer
      * @return the mean loss and the final (detached) state
      */
-    @SuppressWarnings("unchecked")
     public <S extends RnnState> Summary<S> run(ChunkStep<S> step, S initial, Optimizer optimizer, double clipNorm) {
+        int[] next = {0};
+        try {
+            return run(() -> next[0] < chunks() ? chunk(next[0]++) : null, step, initial, optimizer, clipNorm);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);   // cannot happen: the chunks are in memory
+        }
+    }
+
+    /**
+     * One pass over the chunks of {@code source}; the same loop as {@link #run(ChunkStep, RnnState, Optimizer, double)},
+     * for any source (e.g. a {@link StreamingCorpus} too large for memory).
+     *
+     * @throws java.io.IOException when the source cannot be read
+     */
+    @SuppressWarnings("unchecked")
+    public static <S extends RnnState> Summary<S> run(ChunkSource source, ChunkStep<S> step, S initial,
+                                                      Optimizer optimizer, double clipNorm) throws java.io.IOException {
         S state = initial;
         double lossSum = 0;
         long tokens = 0;
         long skippedBefore = optimizer == null ? 0 : optimizer.skippedSteps();
-        int n = chunks();
-        for (int i = 0; i < n; i++) {
-            Chunk chunk = chunk(i);
+        int n = 0;
+        for (Chunk chunk = source.next(); chunk != null; chunk = source.next()) {
+            n++;
             if (optimizer != null) {
                 optimizer.zeroGrad();
             }
@@ -140,6 +166,6 @@ public final class TruncatedBptt {
             state = (S) r.state().detach();                           // keep the values, cut the graph
         }
         long skipped = optimizer == null ? 0 : optimizer.skippedSteps() - skippedBefore;
-        return new Summary<>(lossSum / tokens, state, n, skipped);
+        return new Summary<>(tokens == 0 ? Double.NaN : lossSum / tokens, state, n, skipped);
     }
 }
