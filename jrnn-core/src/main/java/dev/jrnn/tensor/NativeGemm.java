@@ -51,6 +51,21 @@ final class NativeGemm {
     private final MethodHandle rawS;
     private final MethodHandle rawD;
 
+    /**
+     * Products with fewer multiply-adds ({@code m*n*k}) than this run OpenBLAS on one thread. OpenBLAS would use
+     * every core from about 2^18 on; for the small products of a recurrent step the hand-off costs more than it
+     * gains, and when the other core is busy a two-thread call can take 10-100 times longer (measured on the
+     * IMDB model: 60-3000 ms per step with two threads under load, 10-40 ms with one). System property
+     * {@code jrnn.blas.parallelThreshold}; default 2^22 (a [64x256]x[256x1024] product uses both cores).
+     */
+    static final long PARALLEL_THRESHOLD = Long.getLong("jrnn.blas.parallelThreshold", 1L << 22);
+
+    /** Threads for large products: {@code jrnn.blas.threads}, or every processor. */
+    private final int maxThreads = Math.max(1, Integer.getInteger(JavaGemm.THREADS_PROPERTY,
+            Runtime.getRuntime().availableProcessors()));
+    /** The OpenBLAS thread count set last (0: not yet). Setting it costs ~0.15 ms, so it changes only on a switch. */
+    private volatile int threads;
+
     private NativeGemm(String name, String description, BLAS blas, MethodHandle rawS, MethodHandle rawD) {
         this.name = name;
         this.description = description;
@@ -171,10 +186,23 @@ final class NativeGemm {
         return off + storedRows * ld <= length;
     }
 
+    /** One thread for small products, {@link #maxThreads} for large ones (OpenBLAS from the jar only). */
+    private void threadsFor(int m, int n, int k) {
+        if (!"openblas".equals(name)) {
+            return;   // a user's library: its own threading settings apply
+        }
+        int want = (long) m * n * k >= PARALLEL_THRESHOLD ? maxThreads : 1;
+        if (want != threads) {
+            openblas_nolapack.blas_set_num_threads(want);
+            threads = want;
+        }
+    }
+
     /** Row-major SGEMM; arguments already validated, m, n, k &gt; 0. */
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                float beta, float[] c, int cOff, int ldc) {
+        threadsFor(m, n, k);
         String tA = transA ? T : N;
         String tB = transB ? T : N;
         if (netlibAccepts(transA, m, k, a.length, aOff, lda) && netlibAccepts(transB, k, n, b.length, bOff, ldb)) {
@@ -196,6 +224,7 @@ final class NativeGemm {
     void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                double beta, double[] c, int cOff, int ldc) {
+        threadsFor(m, n, k);
         String tA = transA ? T : N;
         String tB = transB ? T : N;
         if (netlibAccepts(transA, m, k, a.length, aOff, lda) && netlibAccepts(transB, k, n, b.length, bOff, ldb)) {
