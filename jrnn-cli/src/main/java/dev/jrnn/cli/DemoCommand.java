@@ -2,54 +2,191 @@ package dev.jrnn.cli;
 
 import dev.jrnn.autograd.Autograd;
 import dev.jrnn.autograd.Tensor;
+import dev.jrnn.io.ModelFile;
 import dev.jrnn.nn.Activation;
 import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.nn.Sequential;
+import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.optim.Adam;
+import dev.jrnn.optim.Optimizer;
 import dev.jrnn.optim.Sgd;
 import dev.jrnn.tensor.Blas;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
+import dev.jrnn.text.LanguageModel;
+import dev.jrnn.text.LanguageModelConfig;
+import dev.jrnn.text.LanguageModelFiles;
+import dev.jrnn.text.SamplingConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The README's main job: trains a two-layer perceptron on the two-spirals problem (generated here) and
- * prints the loss and accuracy as it learns.
+ * The README's main job: a character-level LSTM learns to write like Shakespeare. It trains on <i>Coriolanus</i>
+ * (shipped in the jar, see {@code resources/dev/jrnn/cli/demo/README.md}) for about a minute with a progress bar
+ * (plain lines when the output is not a terminal), printing the validation bits per character and a short sample
+ * after every epoch, then prints samples of the trained model. {@code --spirals} runs the earlier demo, a
+ * perceptron on two interleaved spirals.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Train a small network end to end on generated data (two interleaved spirals) and report accuracy.")
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a character-level LSTM on Shakespeare's Coriolanus (shipped with jrnn) for about a minute, "
+                + "then print samples of what it learned.",
+                "The last 10% of the play is held out; the demo reports its bits per character after every epoch."},
+        footer = {"", "Examples:", "  jrnn demo", "  jrnn demo --seconds 300 --hidden 512 --out runs/demo",
+                "  jrnn demo --spirals        (the earlier demo: a perceptron on two spirals)"})
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--points", defaultValue = "400", description = "Points per spiral (default: ${DEFAULT-VALUE}).")
-    int points;
+    /** The corpus, a classpath resource. */
+    static final String TEXT = "/dev/jrnn/cli/demo/coriolanus.txt";
 
-    @Option(names = "--hidden", defaultValue = "64", description = "Hidden units per layer (default: ${DEFAULT-VALUE}).")
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--seconds", defaultValue = "60", paramLabel = "S", description = "Training time (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--hidden", defaultValue = "256", paramLabel = "H", description = "LSTM units (default: ${DEFAULT-VALUE}).")
     int hidden;
 
-    @Option(names = "--epochs", defaultValue = "600", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "LSTM layers (default: ${DEFAULT-VALUE}).")
+    int layers;
 
-    @Option(names = "--batch", defaultValue = "50", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--embedding", defaultValue = "32", paramLabel = "E", description = "Character vector size (default: ${DEFAULT-VALUE}).")
+    int embedding;
+
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "B", description = "Parallel rows (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "0.05", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bptt", defaultValue = "64", paramLabel = "T", description = "Truncated BPTT length (default: ${DEFAULT-VALUE}).")
+    int bptt;
+
+    @Option(names = "--dropout", defaultValue = "0.2", paramLabel = "P",
+            description = "Dropout on the character vectors and the LSTM output, in [0, 1) (default: ${DEFAULT-VALUE}).")
+    double dropout;
+
+    @Option(names = "--lr", defaultValue = "0.005", paramLabel = "LR", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--target", defaultValue = "0.99", description = "Stop when training accuracy reaches this (default: ${DEFAULT-VALUE}).")
-    double target;
-
-    @Option(names = "--seed", defaultValue = "7", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the weights and the samples (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--samples", defaultValue = "3", paramLabel = "N", description = "Samples printed at the end (default: ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--length", defaultValue = "300", paramLabel = "N", description = "Characters per sample (default: ${DEFAULT-VALUE}).")
+    int length;
+
+    @Option(names = "--temperature", defaultValue = "0.7", paramLabel = "T", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--text", paramLabel = "FILE", description = "Train on this text instead of Coriolanus.")
+    Path text;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Also save the trained model there (for jrnn sample / eval / inspect).")
+    Path out;
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|none",
+            description = "Progress: a bar on a terminal, lines elsewhere (default: ${DEFAULT-VALUE}).")
+    LmTraining.ProgressMode progress;
+
+    @Option(names = "--spirals", description = "Run the earlier demo instead: a perceptron learns two interleaved spirals.")
+    boolean spirals;
+
     @Override
-    public Integer call() {
-        if (points < 2 || hidden < 1 || epochs < 1 || batch < 1) {
-            throw new IllegalArgumentException("demo: --points must be >= 2 and --hidden, --epochs, --batch >= 1");
+    public Integer call() throws IOException {
+        if (spirals) {
+            return SpiralsDemo.run(400, 64, 600, 50, 0.05, 0.99, 7, System.out) >= 0.99 ? 0 : 1;
         }
-        return SpiralsDemo.run(points, hidden, epochs, batch, lr, target, seed, System.out) >= target ? 0 : 1;
+        Cli.require(spec, seconds > 0, "--seconds must be > 0, got " + seconds);
+        Cli.require(spec, hidden >= 1 && layers >= 1 && embedding >= 1 && batch >= 1 && bptt >= 1,
+                "--hidden, --layers, --embedding, --batch and --bptt must be >= 1");
+        Cli.require(spec, lr > 0, "--lr must be > 0, got " + lr);
+        Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
+        Cli.require(spec, samples >= 0 && length >= 1, "--samples must be >= 0 and --length >= 1");
+        Cli.require(spec, temperature > 0, "--temperature must be > 0, got " + temperature);
+        String corpus = text == null ? Cli.readResource(TEXT) : Cli.readText(text, "--text");
+        String name = text == null ? "Shakespeare's Coriolanus" : text.toString();
+        return CharLstmDemo.run(new CharLstmDemo.Settings(corpus, name, seconds, hidden, layers, embedding, batch, bptt, dropout,
+                lr, seed, samples, length, temperature, out, progress), System.out);
+    }
+
+    /** The char-LSTM demo, separate from option parsing so tests can run it small. */
+    static final class CharLstmDemo {
+        private CharLstmDemo() {}
+
+        /** Everything the demo needs. */
+        record Settings(String text, String name, double seconds, int hidden, int layers, int embedding, int batch, int bptt,
+                        double dropout, double lr, long seed, int samples, int length, double temperature, Path out,
+                        LmTraining.ProgressMode progress) {}
+
+        /** Trains, samples, prints; returns the exit status. */
+        static int run(Settings s, PrintStream o) throws IOException {
+            LmData d = LmData.prepare(s.name(), s.text(), null, 0.1, LmData.Level.CHAR, false, 1, 0);
+            LanguageModelConfig config = LanguageModelConfig.of(d.vocabulary().size(), s.embedding(), s.hidden())
+                    .withCell(RnnKernels.CellType.LSTM).withLayers(s.layers()).withDropout(s.dropout()).withSeed(s.seed())
+                    .withSpecials(d.startId(), d.eosId(), d.vocabulary().unkId());
+            LanguageModel lm = new LanguageModel(config);
+            Optimizer opt = new Adam(lm.parameters(), Adam.Config.adam(s.lr()));
+            LmTraining.Loop loop = new LmTraining.Loop(s.batch(), s.bptt(), 5.0, 0, s.seconds(), 0, 0, 0, 10, s.progress());
+            LmTraining training = new LmTraining(lm, opt, d.train(), d.valid(), loop, o, "char", null, "{}");
+
+            Blas.backend();                                  // load the BLAS now, so that its log line comes first
+            o.println(Cli.fmt("jrnn demo: a character-level LSTM learns to write like Shakespeare, trained for %s s.", fmtSeconds(s.seconds())));
+            o.println(Cli.fmt("text:  %s: %,d characters to learn from, the last %,d held out to validate; %d distinct characters",
+                    s.name(), d.train().length, d.valid().length, d.vocabulary().size() - 1));
+            o.println(Cli.fmt("model: LSTM %s%d, character vectors of %d%s: %,d parameters; Adam lr %s, gradient norm clipped at 5,"
+                            + " %d rows x %d characters per step (%d steps per epoch), BLAS %s",
+                    s.layers() > 1 ? s.layers() + " layers of " : "", s.hidden(), s.embedding(),
+                    s.dropout() > 0 ? ", dropout " + s.dropout() : "", lm.parameterCount(), s.lr(),
+                    training.rows(), s.bptt(), training.stepsPerEpoch(), Blas.backend()));
+            o.println(Cli.fmt("A model that knows nothing needs log2(%d) = %.2f bits per character; watch it drop.",
+                    d.vocabulary().size(), Math.log(d.vocabulary().size()) / Math.log(2)));
+            Rng peekRng = new Rng(s.seed() + 1000);
+            SamplingConfig peek = SamplingConfig.defaults().withTemperature(s.temperature()).withMaxLength(72).withResampleUnk(true);
+            training.onEpochEnd(epoch -> o.println("    sample: " + Cli.oneLine(
+                    d.vocabulary().decode(lm.generate(new int[0], peek, peekRng).tokens(), d.tokenizer()))));
+            LmTraining.Result r = training.run();
+
+            o.println();
+            o.println(Cli.fmt("Trained %d steps in %.0f s (%.1f steps/s).", r.steps(), r.seconds(), r.steps() / r.seconds())
+                    + (r.valid() == null ? "" : Cli.fmt(" Validation: %.3f bits per character (perplexity %.2f).",
+                    r.valid().bitsPerToken(), r.valid().perplexity())));
+            SamplingConfig sampling = SamplingConfig.defaults().withTemperature(s.temperature()).withMaxLength(s.length())
+                    .withResampleUnk(true);
+            Rng rng = new Rng(s.seed());
+            for (int i = 0; i < s.samples(); i++) {
+                o.println();
+                o.println(Cli.fmt("--- sample %d of %d (temperature %s) ---", i + 1, s.samples(), s.temperature()));
+                int[] ids = lm.generate(new int[0], sampling, rng).tokens();
+                o.println(d.vocabulary().decode(ids, d.tokenizer()).strip());
+            }
+            if (s.out() != null) {
+                Map<String, Double> metrics = new LinkedHashMap<>();
+                metrics.put("train_loss", r.trainNll());
+                if (r.valid() != null) {
+                    metrics.put("valid_loss", r.valid().meanNll());
+                    metrics.put("valid_bits_per_char", r.valid().bitsPerToken());
+                }
+                if (s.out().getParent() != null) Files.createDirectories(s.out().toAbsolutePath().getParent());
+                LanguageModelFiles.save(s.out(), lm, d.vocabulary(), d.tokenizer(), ModelFile.Provenance.now(s.name(),
+                        r.epochs(), r.steps(), r.seconds(), metrics, "jrnn demo"));
+                o.println();
+                o.println("saved the model to " + s.out() + " (try: ./jrnn sample " + s.out() + " --seed-text 'MENENIUS:')");
+            }
+            return 0;
+        }
+
+        private static String fmtSeconds(double s) {
+            return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
+        }
     }
 
     /** The demo itself, separate from option parsing so tests can run it small. */

@@ -1,18 +1,34 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.io.ModelFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+
 /**
  * The {@code jrnn} command line. Subcommands parse options and call the library; no maths here.
- * Bad flags print one clear line and exit with status 2; failures exit with status 1.
+ * Bad flags and bad values print one clear line and exit with status 2; failures (a missing or damaged file,
+ * training that diverged) print one line and exit with status 1. Never a stack trace.
  */
-@Command(name = "jrnn", mixinStandardHelpOptions = true, version = "jrnn 0.1.0-SNAPSHOT",
+@Command(name = "jrnn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Recurrent neural networks for the JVM.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, SampleCommand.class, EmbedCommand.class,
+                InspectCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Start with:  jrnn demo          (an LSTM learns Shakespeare in a minute)",
+                "Then:        jrnn train lm --help"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** {@code jrnn --version}: the version of the jrnn jar in use. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"jrnn " + ModelFile.jrnnVersion()};
+        }
+    }
 
     /** Entry point. */
     public static void main(String[] args) {
@@ -26,15 +42,29 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit status (used by tests). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("jrnn: " + ex.getMessage() + " (see --help)");
+            ex.getCommandLine().getErr().println("jrnn: " + oneLine(ex.getMessage()) + " (see "
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            commandLine.getErr().println("jrnn: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            commandLine.getErr().println("jrnn: " + describe(ex));
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** One line for an exception: its message, with the few JDK exceptions whose message is only a path explained. */
+    static String describe(Exception ex) {
+        if (ex instanceof NoSuchFileException) return ex.getMessage() + ": no such file";
+        if (ex instanceof AccessDeniedException) return ex.getMessage() + ": permission denied";
+        String m = ex.getMessage();
+        return m == null || m.isBlank() ? ex.toString() : oneLine(m);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     @Override

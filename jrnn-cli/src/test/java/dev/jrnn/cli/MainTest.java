@@ -23,30 +23,16 @@ class MainTest {
 
     @Test
     void unknownFlagGivesOneLineAndStatus2() {
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(2, Main.run("demo", "--no-such-flag"));
-        } finally {
-            System.setErr(oldErr);
-        }
-        String text = err.toString(StandardCharsets.UTF_8).trim();
-        assertTrue(text.startsWith("jrnn: Unknown option: '--no-such-flag'"), text);
-        assertEquals(1, text.lines().count(), text);
+        Run r = Run.of("demo", "--no-such-flag");
+        assertEquals(2, r.status());
+        String text = r.errorText();
+        assertEquals("jrnn: Unknown option: '--no-such-flag' (see jrnn demo --help)", text);
     }
 
     @Test
     void badValueIsReportedWithoutStackTrace() {
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(1, Main.run("demo", "--hidden", "0"));
-        } finally {
-            System.setErr(oldErr);
-        }
-        String text = err.toString(StandardCharsets.UTF_8).trim();
-        assertEquals("jrnn: demo: --points must be >= 2 and --hidden, --epochs, --batch >= 1", text);
+        Run r = Run.of("demo", "--hidden", "0");
+        assertEquals(2, r.status());
+        assertEquals("jrnn: --hidden, --layers, --embedding, --batch and --bptt must be >= 1 (see jrnn demo --help)", r.errorText());
     }
 }

@@ -1,0 +1,137 @@
+package dev.jrnn.cli;
+
+import dev.jrnn.io.ModelFile;
+import dev.jrnn.io.Safetensors;
+import dev.jrnn.text.LanguageModelConfig;
+import dev.jrnn.text.LanguageModelFiles;
+import dev.jrnn.text.Vocabulary;
+import dev.jrnn.tensor.NdArray;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code jrnn inspect PATH}: what a saved model (or any safetensors file, e.g. a checkpoint) holds. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = {"Summarise a saved model: type, layers, every parameter's shape and count, vocabulary, tokenizer "
+                + "and provenance (jrnn version, date, training data, epochs, final metrics). The whole model is "
+                + "validated first.",
+                "A .safetensors file (a checkpoint, a weights file) is listed tensor by tensor with its metadata."},
+        footer = {"", "Examples:", "  jrnn inspect runs/shakespeare/model", "  jrnn inspect runs/shakespeare/checkpoint.safetensors"})
+final class InspectCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "PATH", description = "A model directory (or a training --out directory), or a .safetensors file.")
+    Path path;
+
+    @Override
+    public Integer call() throws IOException {
+        if (Files.isRegularFile(path)) {
+            safetensors(path);
+            return 0;
+        }
+        Path dir = Cli.modelDir(path);
+        ModelFile file = ModelFile.open(dir);
+        if (LanguageModelFiles.MODEL_TYPE.equals(file.modelType())) {
+            languageModel(LanguageModelFiles.load(dir));
+        } else {
+            System.out.println(dir + ": " + file.modelType() + " (format version " + ModelFile.VERSION
+                    + "; jrnn has no loader for this type, shown as stored)");
+            System.out.println(file.config().toJson());
+            weights(file.weightsHeader());
+        }
+        return 0;
+    }
+
+    private static void languageModel(LanguageModelFiles.Loaded m) throws IOException {
+        LanguageModelConfig c = m.model().config();
+        System.out.println(m.dir() + ": language model (jrnn model format version " + ModelFile.VERSION + ")");
+        System.out.println(Cli.fmt("  %s, %d layer%s of %d, embedding %d, vocabulary %,d, dropout %s, %s, seed %d",
+                c.cell(), c.numLayers(), c.numLayers() == 1 ? "" : "s", c.hiddenSize(), c.embeddingDim(), c.vocabSize(),
+                c.dropout(), c.dtype(), c.seed()));
+        Vocabulary v = m.vocabulary();
+        if (v != null) {
+            System.out.println("  tokenizer: " + m.tokenizer());
+            List<String> first = new ArrayList<>();
+            for (String w : v.words().subList(0, Math.min(12, v.words().size()))) first.add(show(w));
+            System.out.println(Cli.fmt("  vocabulary: %,d tokens (specials %s); most frequent: %s", v.size(), v.specials(),
+                    String.join(" ", first)));
+            System.out.println(Cli.fmt("  special ids: start %s, <eos> %s, <unk> %s", id(v, c.startId()), id(v, c.eosId()),
+                    id(v, c.unkId())));
+        } else {
+            System.out.println("  no vocabulary: the model reads and writes token ids");
+        }
+        System.out.println("  parameters:");
+        long total = 0;
+        int width = 0;
+        for (String n : m.model().stateDict().keySet()) width = Math.max(width, n.length());
+        for (Map.Entry<String, NdArray> e : m.model().stateDict().entrySet()) {
+            NdArray a = e.getValue();
+            total += a.size();
+            System.out.println(Cli.fmt("    %-" + width + "s  %-12s %,12d", e.getKey(), shape(a.shape()), a.size()));
+        }
+        System.out.println(Cli.fmt("    %-" + width + "s  %-12s %,12d", "total", "", total));
+        ModelFile.Provenance p = m.provenance();
+        if (p != null) {
+            System.out.println("  provenance:");
+            System.out.println("    written by jrnn " + p.jrnnVersion() + " on " + p.created());
+            if (p.trainingData() != null) {
+                System.out.println(Cli.fmt("    trained on %s: %d epoch%s, %,d steps, %s", p.trainingData(), p.epochs(),
+                        p.epochs() == 1 ? "" : "s", p.steps(), Double.isNaN(p.seconds()) ? "time unknown" : Cli.clock(p.seconds())));
+            }
+            if (!p.finalMetrics().isEmpty()) {
+                List<String> ms = new ArrayList<>();
+                p.finalMetrics().forEach((k, val) -> ms.add(k + " " + Cli.fmt("%.4f", val)));
+                System.out.println("    final metrics: " + String.join(", ", ms));
+            }
+            if (p.command() != null) System.out.println("    command: " + p.command());
+        }
+    }
+
+    private static String id(Vocabulary v, int id) {
+        return id < 0 ? "none" : id + " " + show(v.token(id));
+    }
+
+    private static String show(String token) {
+        return "'" + token.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + "'";
+    }
+
+    private static void safetensors(Path p) throws IOException {
+        Safetensors.Header h = Safetensors.readHeader(p);
+        System.out.println(Cli.fmt("%s: safetensors, %,d tensors, %,d bytes", p, h.tensors().size(), Files.size(p)));
+        if (!h.metadata().isEmpty()) {
+            System.out.println("  metadata:");
+            h.metadata().forEach((k, v) -> {
+                String one = v.replace("\n", "\\n");
+                System.out.println("    " + k + ": " + (one.length() > 100 ? one.substring(0, 100) + "... (" + v.length() + " chars)" : one));
+            });
+        }
+        weights(h);
+    }
+
+    private static void weights(Safetensors.Header h) {
+        System.out.println("  tensors:");
+        int width = 0;
+        for (Safetensors.TensorInfo t : h.tensors()) width = Math.max(width, t.name().length());
+        long total = 0;
+        for (Safetensors.TensorInfo t : h.tensors()) {
+            total += t.elementCount();
+            System.out.println(Cli.fmt("    %-" + width + "s  %-4s %-14s %,12d", t.name(), t.dtype(), t.shape(), t.elementCount()));
+        }
+        System.out.println(Cli.fmt("    %-" + width + "s  %-4s %-14s %,12d", "total", "", "", total));
+    }
+
+    private static String shape(int[] s) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < s.length; i++) b.append(i > 0 ? ", " : "").append(s[i]);
+        return b.append(']').toString();
+    }
+}

@@ -1,0 +1,391 @@
+package dev.jrnn.cli;
+
+import dev.jrnn.autograd.Tensor;
+import dev.jrnn.io.AtomicFiles;
+import dev.jrnn.io.ModelConfig;
+import dev.jrnn.io.ModelFileException;
+import dev.jrnn.nn.rnn.HiddenState;
+import dev.jrnn.nn.rnn.LstmState;
+import dev.jrnn.nn.rnn.RnnState;
+import dev.jrnn.optim.GradClip;
+import dev.jrnn.optim.Optimizer;
+import dev.jrnn.text.LanguageModel;
+import dev.jrnn.train.Checkpoint;
+import dev.jrnn.train.TruncatedBptt;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.IntConsumer;
+
+/**
+ * The training loop of {@code jrnn train lm} and {@code jrnn demo}, read top to bottom: truncated BPTT over the
+ * token stream (cut into {@code batch} rows read in chunks of {@code bptt} steps, the state carried from chunk to
+ * chunk with its graph cut), and for every chunk: zero the gradients, forward, mean cross-entropy, backward, clip
+ * the global norm, step, progress, checkpoint every N steps; after every epoch: validation, a summary line, the
+ * metrics file, a checkpoint. A time budget stops the run after the step that exceeds it.
+ *
+ * <p>Unlike {@link dev.jrnn.text.LanguageModelTrainer} (one call per epoch), this loop can stop and resume in the
+ * middle of an epoch: a checkpoint holds the model, the optimizer state, the epoch, the next chunk, the step count,
+ * the running epoch sums and the carried recurrent state, so a resumed run continues exactly where the interrupted
+ * one was (bit for bit without dropout; with dropout the masks are drawn anew, since the model's mask generator
+ * cannot be saved).
+ */
+final class LmTraining {
+    /** How progress is shown. */
+    enum ProgressMode { AUTO, BAR, LINES, NONE }
+
+    /**
+     * The loop's options.
+     *
+     * @param batch           parallel rows of the stream
+     * @param bptt            steps per chunk (how far back gradients reach)
+     * @param clipNorm        global gradient-norm limit (0: none)
+     * @param epochs          epochs in all, counting those of a resumed run (0: no limit; then maxSeconds must be set)
+     * @param maxSeconds      stop after the step during which this much time has passed in this invocation (0: none)
+     * @param maxSteps        stop after this many steps in all, counting those of a resumed run (0: none)
+     * @param checkpointEvery write a checkpoint every this many steps (0: at epoch ends and at the end only)
+     * @param logEverySteps   in lines mode, a progress line every this many steps (0: none)
+     * @param logEverySeconds in lines mode, a progress line at least this often (0: none)
+     * @param progress        bar on a terminal, lines elsewhere, or as forced (NONE: epoch summaries only)
+     */
+    record Loop(int batch, int bptt, double clipNorm, int epochs, double maxSeconds, long maxSteps, int checkpointEvery,
+                int logEverySteps, double logEverySeconds, ProgressMode progress) {}
+
+    /**
+     * What the run did.
+     *
+     * @param epochs    epochs completed in all
+     * @param steps     optimizer steps in all
+     * @param seconds   training time in all (resumed runs add theirs)
+     * @param trainNll  the mean training loss of the last (possibly partial) epoch, nats per token
+     * @param valid     the last validation, or null without validation data
+     * @param finished  whether every requested epoch is done (false when the time budget or step limit stopped the run)
+     */
+    record Result(int epochs, long steps, double seconds, double trainNll, LanguageModel.Evaluation valid, boolean finished) {}
+
+    private final LanguageModel model;
+    private final Optimizer optimizer;
+    private final int[] validIds;
+    private final Loop loop;
+    private final PrintStream out;
+    private final String unit;
+    private final Path checkpointPath;
+    private final Path metricsPath;
+    private final String runConfig;
+    private final TruncatedBptt stream;
+    private IntConsumer onEpochEnd = e -> { };
+
+    // position; restored by resumeFrom
+    private int epoch;                      // 0-based epoch in progress
+    private int nextChunk;                  // next chunk within it
+    private long step;
+    private double secondsBefore;           // training time of earlier invocations
+    private double epochNllSum;             // token-weighted sum of the epoch's chunk losses
+    private long epochTokens;
+    private RnnState carried;
+    private final List<String> history = new ArrayList<>();
+
+    /**
+     * @param model          the model
+     * @param optimizer      an optimizer over its parameters (named from {@code model.namedParameters()})
+     * @param train          the training stream
+     * @param valid          the validation stream, possibly empty
+     * @param loop           the options
+     * @param out            where progress goes
+     * @param unit           {@code char} or {@code word}, for "bits/char"
+     * @param outDir         where the checkpoint and metrics go, or null for none
+     * @param runConfig      the run's settings as JSON, stored in checkpoints
+     */
+    LmTraining(LanguageModel model, Optimizer optimizer, int[] train, int[] valid, Loop loop, PrintStream out, String unit,
+               Path outDir, String runConfig) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.validIds = valid;
+        this.loop = loop;
+        this.out = out;
+        this.unit = unit;
+        this.checkpointPath = outDir == null ? null : outDir.resolve("checkpoint.safetensors");
+        this.metricsPath = outDir == null ? null : outDir.resolve("metrics.csv");
+        this.runConfig = runConfig;
+        int rows = Math.max(1, Math.min(loop.batch(), train.length / 2));
+        if (rows < loop.batch()) {
+            out.println(Cli.fmt("note: the training text has only %d tokens; using %d rows instead of --batch %d",
+                    train.length, rows, loop.batch()));
+        }
+        this.stream = new TruncatedBptt(train, rows, loop.bptt());
+        optimizer.names(model.namedParameters());
+    }
+
+    /** Called with the 1-based epoch number after each epoch's summary (the demo prints a sample there). */
+    LmTraining onEpochEnd(IntConsumer hook) {
+        this.onEpochEnd = Objects.requireNonNull(hook);
+        return this;
+    }
+
+    /** Chunks (= steps) per epoch. */
+    int stepsPerEpoch() {
+        return stream.chunks();
+    }
+
+    /** Rows the stream is read in. */
+    int rows() {
+        return stream.chunk(0).batch();
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    Result run() throws IOException {
+        long start = System.nanoTime();
+        Progress progress = new Progress(out, loop, stepsPerEpoch(), start);
+        LanguageModel.Evaluation valid = null;
+        double lastTrainNll = Double.NaN;
+        String stopped = null;                                                         // why the run stopped early
+        if (loop.maxSteps() > 0 && step >= loop.maxSteps()) stopped = "step limit reached";
+        while (stopped == null && (loop.epochs() == 0 || epoch < loop.epochs())) {
+            model.train(true);
+            int chunks = stream.chunks();
+            while (nextChunk < chunks) {
+                TruncatedBptt.Chunk chunk = stream.chunk(nextChunk);
+                optimizer.zeroGrad();
+                TruncatedBptt.Result<RnnState> r = model.chunkLoss(chunk, carried);   // forward from the carried state
+                double loss = r.loss().item();
+                r.loss().backward();                                                   // back at most bptt steps
+                if (loop.clipNorm() > 0) GradClip.byGlobalNorm(optimizer.parameters(), loop.clipNorm());
+                optimizer.checkedStep(loss);                                           // a NaN stops here, with advice
+                carried = r.state().detach();                                          // keep the values, cut the graph
+                epochNllSum += loss * chunk.batch() * chunk.length();
+                epochTokens += (long) chunk.batch() * chunk.length();
+                nextChunk++;
+                step++;
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                progress.step(epoch, nextChunk, step, epochNllSum / epochTokens, elapsed);
+                if (checkpointPath != null && loop.checkpointEvery() > 0 && step % loop.checkpointEvery() == 0) {
+                    writeCheckpoint(elapsed);
+                }
+                if (loop.maxSeconds() > 0 && elapsed >= loop.maxSeconds()) stopped = "time budget reached";
+                if (loop.maxSteps() > 0 && step >= loop.maxSteps()) stopped = "step limit reached";
+                if (stopped != null) break;
+            }
+            lastTrainNll = epochTokens == 0 ? Double.NaN : epochNllSum / epochTokens;
+            valid = validate();
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if (stopped != null && nextChunk < chunks) {
+                progress.done(summary(epoch + 1, nextChunk, chunks, lastTrainNll, valid, elapsed, stopped + " mid-epoch"));
+                if (checkpointPath != null) writeCheckpoint(elapsed);
+                break;
+            }
+            history.add(Cli.fmt("%d,%d,%.3f,%.6f,%.6f,%s", epoch + 1, step, secondsBefore + elapsed, lastTrainNll,
+                    lastTrainNll / Math.log(2), valid == null ? "," : Cli.fmt("%.6f,%.6f", valid.meanNll(), valid.bitsPerToken())));
+            progress.done(summary(epoch + 1, chunks, chunks, lastTrainNll, valid, elapsed, null));
+            epoch++;
+            nextChunk = 0;
+            carried = null;                                            // each epoch starts from the zero state
+            epochNllSum = 0;
+            epochTokens = 0;
+            if (checkpointPath != null) {
+                writeCheckpoint(elapsed);
+                writeMetrics();
+            }
+            onEpochEnd.accept(epoch);
+            if (stopped != null) break;
+        }
+        if (valid == null) valid = validate();                                         // nothing was left to do (a finished run resumed)
+        double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
+        boolean finished = loop.epochs() > 0 && epoch >= loop.epochs();
+        return new Result(epoch, step, seconds, lastTrainNll, valid, finished);
+    }
+
+    /** The validation stream's loss (evaluation mode, same rows and chunk length as training), or null without one. */
+    private LanguageModel.Evaluation validate() {
+        if (validIds.length < 2) return null;
+        LanguageModel.Evaluation e = model.evaluate(validIds, Math.min(rows(), validIds.length / 2), loop.bptt());
+        model.train(true);
+        return e;
+    }
+
+    private String summary(int epochNo, int done, int chunks, double trainNll, LanguageModel.Evaluation valid, double elapsed,
+                           String note) {
+        StringBuilder s = new StringBuilder(Cli.fmt("epoch %d%s  step %d  train loss %.4f (%.3f bits/%s)", epochNo,
+                done < chunks ? Cli.fmt(" (%d/%d steps)", done, chunks) : "", step, trainNll, trainNll / Math.log(2), unit));
+        if (valid != null) {
+            s.append(Cli.fmt("  valid loss %.4f (%.3f bits/%s, perplexity %.2f)", valid.meanNll(), valid.bitsPerToken(), unit,
+                    valid.perplexity()));
+        }
+        s.append(Cli.fmt("  %.1fs", secondsBefore + elapsed));
+        if (note != null) s.append("  (").append(note).append(')');
+        return s.toString();
+    }
+
+    // ------------------------------------------------------------------ checkpoints
+
+    private void writeCheckpoint(double elapsed) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("config", runConfig);
+        meta.put("epoch", Integer.toString(epoch));
+        meta.put("chunk", Integer.toString(nextChunk));
+        meta.put("step", Long.toString(step));
+        meta.put("seconds", Double.toString(secondsBefore + elapsed));
+        meta.put("epoch_nll_sum", Double.toString(epochNllSum));
+        meta.put("epoch_tokens", Long.toString(epochTokens));
+        meta.put("history", String.join("\n", history));
+        if (carried != null) meta.put("state", encodeState(carried));
+        Checkpoint.write(checkpointPath, model, optimizer, meta);
+    }
+
+    private void writeMetrics() throws IOException {
+        String csv = "epoch,step,seconds,train_nll,train_bits,valid_nll,valid_bits\n" + String.join("\n", history) + "\n";
+        AtomicFiles.write(metricsPath, csv.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Restores a checkpoint written by this loop: parameters, optimizer state and position. The caller has checked
+     * that the run's settings match ({@link #checkpointConfig}).
+     */
+    void resumeFrom(Checkpoint c, Path path) {
+        c.restore(model, optimizer);
+        epoch = (int) c.getLong("epoch");
+        nextChunk = (int) c.getLong("chunk");
+        step = c.getLong("step");
+        secondsBefore = c.getDouble("seconds");
+        epochNllSum = c.getDouble("epoch_nll_sum");
+        epochTokens = c.getLong("epoch_tokens");
+        String h = c.metadata().getOrDefault("history", "");
+        if (!h.isEmpty()) history.addAll(List.of(h.split("\n")));
+        String s = c.metadata().get("state");
+        carried = s == null ? null : decodeState(s);
+        if (nextChunk > stream.chunks()) {
+            throw new Cli.Failure("checkpoint " + path + " is at chunk " + nextChunk
+                    + " of an epoch that has only " + stream.chunks() + " chunks; was the data changed?");
+        }
+    }
+
+    /** The run settings stored in a checkpoint. */
+    static ModelConfig checkpointConfig(Checkpoint c, Path path) throws ModelFileException {
+        return ModelConfig.parse(c.get("config"), path + " (metadata 'config')");
+    }
+
+    /** Epoch, step and time of a checkpoint, for a message. */
+    static String position(Checkpoint c) {
+        return Cli.fmt("epoch %d, step %d, %.0fs trained", c.getLong("epoch") + 1, c.getLong("step"), c.getDouble("seconds"));
+    }
+
+    /** The carried state's tensors as base64 little-endian floats, one per tensor, separated by commas. */
+    private static String encodeState(RnnState s) {
+        List<String> parts = new ArrayList<>();
+        for (Tensor t : s.tensors()) {
+            float[] v = t.data().toFloatArray();
+            ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(v);
+            int[] shape = t.data().shape();
+            parts.add(shape[0] + "x" + shape[1] + "x" + shape[2] + ":" + Base64.getEncoder().encodeToString(b.array()));
+        }
+        return String.join(",", parts);
+    }
+
+    private static RnnState decodeState(String s) {
+        List<Tensor> ts = new ArrayList<>();
+        for (String part : s.split(",")) {
+            int colon = part.indexOf(':');
+            String[] dims = part.substring(0, colon).split("x");
+            int[] shape = {Integer.parseInt(dims[0]), Integer.parseInt(dims[1]), Integer.parseInt(dims[2])};
+            byte[] bytes = Base64.getDecoder().decode(part.substring(colon + 1));
+            float[] v = new float[bytes.length / 4];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+            ts.add(Tensor.of(v, shape));
+        }
+        return ts.size() == 2 ? new LstmState(ts.get(0), ts.get(1)) : new HiddenState(ts.get(0));
+    }
+
+    // ------------------------------------------------------------------ progress
+
+    /**
+     * A bar redrawn in place on a terminal, or plain lines (every N steps or seconds) elsewhere:
+     * <pre>
+     * bar:   epoch 2/10 [########------------] 41%  loss 1.6234 (2.342 bits/char)  14.2 steps/s  ETA 0:35
+     * lines: epoch 2 step 200 (41%)  loss 1.6234 (2.342 bits/char)  14.2 steps/s  0:14 elapsed  ETA 0:35
+     * </pre>
+     */
+    private final class Progress {
+        private static final int WIDTH = 20;
+        private final PrintStream out;
+        private final Loop loop;
+        private final boolean bar;
+        private final int perEpoch;
+        private final long firstStep;
+        private double lastLine;
+        private boolean barShown;
+
+        Progress(PrintStream out, Loop loop, int perEpoch, long start) {
+            this.out = out;
+            this.loop = loop;
+            this.perEpoch = perEpoch;
+            this.firstStep = step;
+            ProgressMode m = loop.progress();
+            this.bar = m == ProgressMode.BAR || (m == ProgressMode.AUTO && isTerminal());
+        }
+
+        /**
+         * Whether standard output is a terminal: {@code System.console() != null} on JDK 17-21; from JDK 22 on, where
+         * a console exists even when output is redirected, {@code Console.isTerminal()} (called reflectively).
+         */
+        private static boolean isTerminal() {
+            java.io.Console c = System.console();
+            if (c == null) return false;
+            try {
+                return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+            } catch (ReflectiveOperationException e) {
+                return true;                                   // JDK < 22: a console means a terminal
+            }
+        }
+
+        void step(int epoch0, int done, long stepNo, double loss, double elapsed) {
+            if (loop.progress() == ProgressMode.NONE) return;
+            double rate = (stepNo - firstStep) / Math.max(elapsed, 1e-9);
+            double eta = Double.NaN;
+            if (loop.epochs() > 0) {
+                long left = (long) (loop.epochs() - epoch0) * perEpoch - done;
+                eta = left / Math.max(rate, 1e-9);
+            }
+            if (loop.maxSeconds() > 0) eta = Double.isNaN(eta) ? loop.maxSeconds() - elapsed : Math.min(eta, loop.maxSeconds() - elapsed);
+            double frac = loop.maxSeconds() > 0 && loop.epochs() == 0 ? elapsed / loop.maxSeconds() : (double) done / perEpoch;
+            frac = Math.max(0, Math.min(1, frac));
+            String epochText = loop.epochs() > 0 ? Cli.fmt("epoch %d/%d", epoch0 + 1, loop.epochs()) : Cli.fmt("epoch %d", epoch0 + 1);
+            String lossText = Cli.fmt("loss %.4f (%.3f bits/%s)", loss, loss / Math.log(2), unit);
+            String etaText = Double.isNaN(eta) ? "?" : Cli.clock(eta);
+            if (bar) {
+                int filled = (int) Math.round(frac * WIDTH);
+                out.print(Cli.fmt("\r%s [%s%s] %3.0f%%  %s  %.1f steps/s  ETA %s ", epochText, "#".repeat(filled),
+                        "-".repeat(WIDTH - filled), 100 * frac, lossText, rate, etaText));
+                out.flush();
+                barShown = true;
+            } else {
+                boolean byStep = loop.logEverySteps() > 0 && stepNo % loop.logEverySteps() == 0;
+                boolean byTime = loop.logEverySeconds() > 0 && elapsed - lastLine >= loop.logEverySeconds();
+                if (byStep || byTime) {
+                    lastLine = elapsed;
+                    out.println(Cli.fmt("%s step %d (%.0f%%)  %s  %.1f steps/s  %s elapsed  ETA %s", epochText, stepNo,
+                            100 * frac, lossText, rate, Cli.clock(elapsed), etaText));
+                }
+            }
+        }
+
+        void done(String summary) {
+            if (barShown) {
+                out.print("\r" + " ".repeat(110) + "\r");
+                barShown = false;
+            }
+            out.println(summary);
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package dev.jrnn.cli;
+
+import dev.jrnn.io.Safetensors;
+import dev.jrnn.tensor.NdArray;
+import dev.jrnn.text.LanguageModelFiles;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every subcommand end to end on tiny data: train a char LM for a few steps, then inspect, sample, eval and embed
+ * it; resume a run and get the same bits; a word-level model; embed over a tiny GloVe file; the demo, small.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CommandsTest {
+    /** A small corpus with a lot of repetition, so that a few steps learn something. */
+    static final String CORPUS = "the cat sat on the mat. the dog sat on the log. a cat and a dog.\n".repeat(40);
+
+    @TempDir
+    static Path tmp;
+
+    Path data;
+    Path run;
+
+    static String[] tiny(String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("--hidden", "16", "--embedding", "8", "--bptt", "16",
+                "--batch", "4", "--lr", "0.01", "--progress", "lines", "--log-every", "10"));
+        args.addAll(List.of(more));
+        return args.toArray(new String[0]);
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @BeforeAll
+    void trainOnce() throws IOException {
+        data = Files.writeString(tmp.resolve("corpus.txt"), CORPUS);
+        run = tmp.resolve("run");
+        Run r = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", run.toString()},
+                tiny("--epochs", "2", "--checkpoint-every", "20")));
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().contains("epoch 1/2 step 10 ("), r.out());
+        assertTrue(r.out().contains("epoch 2  step "), r.out());
+        assertTrue(r.out().contains("saved " + run.resolve("model")), r.out());
+    }
+
+    @Test
+    void trainWritesTheModelTheCheckpointAndTheMetrics() throws IOException {
+        assertTrue(Files.isRegularFile(run.resolve("model/config.json")));
+        assertTrue(Files.isRegularFile(run.resolve("model/weights.safetensors")));
+        assertTrue(Files.isRegularFile(run.resolve("model/vocab.txt")));
+        assertTrue(Files.isRegularFile(run.resolve("checkpoint.safetensors")));
+        List<String> csv = Files.readAllLines(run.resolve("metrics.csv"));
+        assertEquals(3, csv.size(), csv.toString());
+        assertEquals("epoch,step,seconds,train_nll,train_bits,valid_nll,valid_bits", csv.get(0));
+        LanguageModelFiles.Loaded m = LanguageModelFiles.load(run.resolve("model"));
+        assertEquals(16, m.model().config().hiddenSize());
+        assertEquals(2, m.provenance().epochs());
+        assertTrue(m.provenance().command().startsWith("jrnn train lm --data "), m.provenance().command());
+        assertTrue(m.provenance().finalMetrics().containsKey("valid_bits_per_char"));
+    }
+
+    @Test
+    void inspectSummarisesModelsAndCheckpoints() {
+        Run r = Run.of("inspect", run.toString());                    // the --out directory finds model/ inside
+        assertEquals(0, r.status(), r.toString());
+        for (String s : List.of("language model (jrnn model format version 1)", "LSTM, 1 layer of 16, embedding 8",
+                "rnn.weight_ih_l0  [64, 8]", "rnn.weight_hh_l0  [64, 16]", "total", "tokenizer: CharTokenizer",
+                "special ids: start ", "trained on ", "2 epochs", "final metrics: train_loss", "command: jrnn train lm")) {
+            assertTrue(r.out().contains(s), s + " in\n" + r.out());
+        }
+        Run c = Run.of("inspect", run.resolve("checkpoint.safetensors").toString());
+        assertEquals(0, c.status(), c.toString());
+        assertTrue(c.out().contains("format: jrnn-checkpoint"), c.out());
+        assertTrue(c.out().contains("optim.0.embedding.weight.exp_avg"), c.out());
+    }
+
+    @Test
+    void sampleIsReproducibleAndFollowsItsOptions() {
+        String[] a = {"sample", run.toString(), "--seed-text", "the ", "--length", "40", "--seed", "3"};
+        Run first = Run.of(a), again = Run.of(a);
+        assertEquals(0, first.status(), first.toString());
+        assertTrue(first.out().startsWith("the "), first.out());
+        assertEquals(first.out(), again.out(), "the same seed gives the same text");
+        assertEquals("the ".length() + 40 + 1, first.out().length(), "seed text + 40 chars + a line break: " + first.out());
+        assertNotEquals(first.out(), Run.of(concat(a, "--seed", "4")).out(), "another seed, another text");
+        Run greedy = Run.of("sample", run.toString(), "--greedy", "--length", "30");
+        assertEquals(greedy.out(), Run.of("sample", run.toString(), "--greedy", "--length", "30", "--seed", "9").out(),
+                "greedy decoding ignores the seed");
+        Run many = Run.of("sample", run.toString(), "--count", "2", "--length", "20", "--top-k", "3", "--top-p", "0.9",
+                "--temperature", "0.5");
+        assertEquals(0, many.status(), many.toString());
+        assertTrue(many.out().contains("--- sample 1 ---") && many.out().contains("--- sample 2 ---"), many.out());
+    }
+
+    @Test
+    void evalReportsPerplexityAndBitsPerChar() {
+        Run r = Run.of("eval", run.resolve("model").toString(), "--data", data.toString());
+        assertEquals(0, r.status(), r.toString());
+        Matcher m = Pattern.compile("perplexity ([0-9.]+)\\s+([0-9.]+) bits/char").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        double ppl = Double.parseDouble(m.group(1)), bits = Double.parseDouble(m.group(2));
+        assertEquals(Math.log(ppl) / Math.log(2), bits, 1e-3);
+        assertTrue(ppl < 10, "two epochs on a repetitive text beat the 16-token uniform guess: " + r.out());
+        assertTrue(r.out().contains(Cli.fmt("%,d char tokens scored", CORPUS.length() - 1)), r.out());
+    }
+
+    @Test
+    void embedUsesAModelsEmbeddingTable() {
+        Run r = Run.of("embed", "--model", run.toString(), "--nearest", "a", "-k", "3");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().contains("the embedding table of a language model"), r.out());
+        assertTrue(r.out().contains("nearest to a:"), r.out());
+        assertTrue(r.out().contains("   3  "), r.out());
+    }
+
+    @Test
+    void embedFindsNeighboursAndAnalogiesInAGloveFile() throws IOException {
+        Path glove = tmp.resolve("tiny-glove.txt");
+        try (InputStream in = getClass().getResourceAsStream("/tiny-glove.txt")) {
+            Files.write(glove, in.readAllBytes());
+        }
+        Run r = Run.of("embed", "--vectors", glove.toString(), "--nearest", "king", "--analogy", "king", "man", "woman",
+                "--similarity", "apple", "pear", "-k", "2");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().contains("(GLOVE_TEXT): 9 words, 4 dimensions"), r.out());
+        assertTrue(r.out().contains("nearest to king:\n   1  prince"), r.out());
+        assertTrue(r.out().contains("king - man + woman  (man is to king as woman is to ?):\n   1  queen     0.9581"), r.out());
+        assertTrue(r.out().contains("cosine(apple, pear) = 0.9901"), r.out());
+        Run unknown = Run.of("embed", "--vectors", glove.toString(), "--nearest", "King");
+        assertEquals(1, unknown.status(), unknown.toString());
+        assertEquals(1, unknown.errorText().lines().count(), unknown.errorText());
+        assertTrue(unknown.errorText().contains("'King' is not in the vocabulary"), unknown.errorText());
+    }
+
+    @Test
+    void aResumedRunContinuesBitForBit() throws IOException {
+        String[] common = tiny("--data", data.toString(), "--epochs", "2");
+        Path straight = tmp.resolve("straight"), broken = tmp.resolve("broken");
+        assertEquals(0, Run.of(concat(new String[] {"train", "lm", "--out", straight.toString()}, common)).status());
+        Run part = Run.of(concat(new String[] {"train", "lm", "--out", broken.toString(), "--max-steps", "7"}, common));
+        assertEquals(0, part.status(), part.toString());
+        assertTrue(part.out().contains("(step limit reached mid-epoch)"), part.out());
+        assertTrue(part.out().contains("continue with the same command and --resume"), part.out());
+        Run rest = Run.of(concat(new String[] {"train", "lm", "--out", broken.toString(), "--resume"}, common));
+        assertEquals(0, rest.status(), rest.toString());
+        assertTrue(rest.out().contains("resuming from " + broken.resolve("checkpoint.safetensors") + " (epoch 1, step 7,"), rest.out());
+        Map<String, NdArray> a = Safetensors.read(straight.resolve("model/weights.safetensors"));
+        Map<String, NdArray> b = Safetensors.read(broken.resolve("model/weights.safetensors"));
+        assertEquals(a.keySet(), b.keySet());
+        a.forEach((n, v) -> assertArrayEquals(v.toFloatArray(), b.get(n).toFloatArray(), n + " differs after resuming"));
+        assertEquals(withoutTimes(straight.resolve("metrics.csv")), withoutTimes(broken.resolve("metrics.csv")),
+                "the same losses, epoch by epoch");
+
+        Run changed = Run.of(concat(concat(new String[] {"train", "lm", "--out", broken.toString(), "--resume"}, common),
+                "--hidden", "12"));
+        assertEquals(2, changed.status(), "--hidden twice is a usage error: " + changed);
+        String[] other = tiny("--data", data.toString(), "--epochs", "3");
+        other[1] = "12";                                                // --hidden 12 instead of 16
+        Run mismatch = Run.of(concat(new String[] {"train", "lm", "--out", broken.toString(), "--resume"}, other));
+        assertEquals(1, mismatch.status(), mismatch.toString());
+        assertEquals("jrnn: " + broken.resolve("checkpoint.safetensors") + " was written by a different run: hidden_size was 16,"
+                + " now 12 (use the same data and settings, or another --out)", mismatch.errorText());
+        Run again = Run.of(concat(new String[] {"train", "lm", "--out", broken.toString()}, common));
+        assertEquals(1, again.status(), again.toString());
+        assertEquals("jrnn: " + broken + " already holds a run (checkpoint.safetensors): add --resume to continue it, or choose"
+                + " another --out", again.errorText());
+    }
+
+    /** The metrics file without its seconds column. */
+    private static List<String> withoutTimes(Path csv) throws IOException {
+        return Files.readAllLines(csv).stream().map(l -> l.replaceFirst("^([^,]*,[^,]*,)[^,]*", "$1")).toList();
+    }
+
+    @Test
+    void wordLevelModelsTrainAndSample() {
+        Path out = tmp.resolve("words");
+        Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--level", "word",
+                "--cell", "gru", "--optimizer", "sgd", "--lr", "0.5", "--momentum", "0.9", "--clip-norm", "1"}, "--hidden", "16",
+                "--embedding", "8", "--bptt", "8", "--batch", "4", "--epochs", "1", "--progress", "none"));
+        assertEquals(0, t.status(), t.toString());
+        assertTrue(t.out().contains("data: " + data + ": 798 word tokens for training, 42 for validation; vocabulary 12"), t.out());
+        Run s = Run.of("sample", out.toString(), "--seed-text", "the cat", "--length", "12", "--seed", "2");
+        assertEquals(0, s.status(), s.toString());
+        assertTrue(s.out().startsWith("the cat"), s.out());
+        assertTrue(s.out().split("\\s+").length >= 8, "12 more words, some of them line ends: " + s.out());
+        Run inspect = Run.of("inspect", out.toString());
+        assertTrue(inspect.out().contains("GRU, 1 layer of 16") && inspect.out().contains("WordTokenizer("), inspect.out());
+    }
+
+    @Test
+    void theDemoTrainsSamplesAndCanSaveItsModel() throws IOException {
+        Path saved = tmp.resolve("demo-model");
+        Run r = Run.of("demo", "--seconds", "1.5", "--hidden", "24", "--embedding", "8", "--bptt", "32", "--samples", "2",
+                "--length", "40", "--progress", "lines", "--out", saved.toString());
+        assertEquals(0, r.status(), r.toString());
+        for (String s : List.of("jrnn demo: a character-level LSTM learns to write like Shakespeare, trained for 1.5 s.",
+                "text:  Shakespeare's Coriolanus: 139,022 characters to learn from, the last 15,447 held out to validate; 61 distinct",
+                "log2(62) = 5.95 bits per character", "(time budget reached mid-epoch)", "Validation: ",
+                "--- sample 1 of 2 (temperature 0.7) ---", "--- sample 2 of 2 (temperature 0.7) ---", "saved the model to " + saved)) {
+            assertTrue(r.out().contains(s), s + " in\n" + r.out());
+        }
+        assertEquals(61 + 1, LanguageModelFiles.load(saved).vocabulary().size());
+    }
+
+    @Test
+    void theSpiralsDemoIsStillThere() {
+        Run r = Run.of("demo", "--help");
+        assertEquals(0, r.status());
+        assertTrue(r.out().contains("--spirals"), r.out());
+    }
+}
