@@ -60,9 +60,8 @@ final class NativeGemm {
      */
     static final long PARALLEL_THRESHOLD = Long.getLong("jrnn.blas.parallelThreshold", 1L << 22);
 
-    /** Threads for large products: {@code jrnn.blas.threads}, or every processor. */
-    private final int maxThreads = Math.max(1, Integer.getInteger(JavaGemm.THREADS_PROPERTY,
-            Runtime.getRuntime().availableProcessors()));
+    /** Threads for large products: {@code jrnn.blas.threads}, else {@code OPENBLAS_NUM_THREADS}, else every processor. */
+    private final int maxThreads = Math.max(1, Integer.getInteger(JavaGemm.THREADS_PROPERTY, envThreads()));
     /** The OpenBLAS thread count set last (0: not yet). Setting it costs ~0.15 ms, so it changes only on a switch. */
     private volatile int threads;
 
@@ -184,6 +183,14 @@ final class NativeGemm {
     private static boolean netlibAccepts(boolean trans, int rows, int cols, int length, int off, int ld) {
         long storedRows = trans ? cols : rows;
         return off + storedRows * ld <= length;
+    }
+
+    private static int envThreads() {
+        try {
+            return Integer.parseInt(System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "").trim());
+        } catch (NumberFormatException e) {
+            return Runtime.getRuntime().availableProcessors();
+        }
     }
 
     /** One thread for small products, {@link #maxThreads} for large ones (OpenBLAS from the jar only). */
