@@ -4,6 +4,8 @@ import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.text.LanguageModelFiles;
+import dev.jrnn.text.TextClassifier;
+import dev.jrnn.text.TextClassifierFiles;
 import dev.jrnn.text.Vocabulary;
 import dev.jrnn.tensor.NdArray;
 import picocli.CommandLine;
@@ -42,6 +44,8 @@ final class InspectCommand implements Callable<Integer> {
         ModelFile file = ModelFile.open(dir);
         if (LanguageModelFiles.MODEL_TYPE.equals(file.modelType())) {
             languageModel(LanguageModelFiles.load(dir));
+        } else if (TextClassifierFiles.MODEL_TYPE.equals(file.modelType())) {
+            classifier(TextClassifierFiles.load(dir));
         } else {
             System.out.println(dir + ": " + file.modelType() + " (format version " + ModelFile.VERSION
                     + "; jrnn has no loader for this type, shown as stored)");
@@ -49,6 +53,23 @@ final class InspectCommand implements Callable<Integer> {
             weights(file.weightsHeader());
         }
         return 0;
+    }
+
+    private static void classifier(TextClassifierFiles.Loaded m) {
+        TextClassifier.Config c = m.model().config();
+        System.out.println(m.dir() + ": text classifier (jrnn model format version " + ModelFile.VERSION + ")");
+        System.out.println(Cli.fmt("  %s%s, %d layer%s of %d, embedding %d, vocabulary %,d, dropout %s, %s, seed %d",
+                c.bidirectional() ? "bidirectional " : "", c.cell(), c.numLayers(), c.numLayers() == 1 ? "" : "s",
+                c.hiddenSize(), c.embeddingDim(), c.vocabSize(), c.dropout(), c.dtype(), c.seed()));
+        System.out.println("  classes: " + String.join(", ", m.classes()));
+        System.out.println("  input: " + (m.maxLen() == 0 ? "every token" : "the last " + m.maxLen() + " tokens"));
+        System.out.println("  tokenizer: " + m.tokenizer());
+        Vocabulary v = m.vocabulary();
+        List<String> first = new ArrayList<>();
+        for (String w : v.words().subList(0, Math.min(12, v.words().size()))) first.add(show(w));
+        System.out.println(Cli.fmt("  vocabulary: %,d tokens (specials %s); most frequent: %s", v.size(), v.specials(),
+                String.join(" ", first)));
+        parametersAndProvenance(m.model().stateDict(), m.provenance());
     }
 
     private static void languageModel(LanguageModelFiles.Loaded m) throws IOException {
@@ -69,17 +90,20 @@ final class InspectCommand implements Callable<Integer> {
         } else {
             System.out.println("  no vocabulary: the model reads and writes token ids");
         }
+        parametersAndProvenance(m.model().stateDict(), m.provenance());
+    }
+
+    private static void parametersAndProvenance(Map<String, NdArray> state, ModelFile.Provenance p) {
         System.out.println("  parameters:");
         long total = 0;
         int width = 0;
-        for (String n : m.model().stateDict().keySet()) width = Math.max(width, n.length());
-        for (Map.Entry<String, NdArray> e : m.model().stateDict().entrySet()) {
+        for (String n : state.keySet()) width = Math.max(width, n.length());
+        for (Map.Entry<String, NdArray> e : state.entrySet()) {
             NdArray a = e.getValue();
             total += a.size();
             System.out.println(Cli.fmt("    %-" + width + "s  %-12s %,12d", e.getKey(), shape(a.shape()), a.size()));
         }
         System.out.println(Cli.fmt("    %-" + width + "s  %-12s %,12d", "total", "", total));
-        ModelFile.Provenance p = m.provenance();
         if (p != null) {
             System.out.println("  provenance:");
             System.out.println("    written by jrnn " + p.jrnnVersion() + " on " + p.created());

@@ -15,7 +15,7 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "jrnn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Recurrent neural networks for the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, SampleCommand.class, EmbedCommand.class,
-                InspectCommand.class, CommandLine.HelpCommand.class},
+                PredictCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Start with:  jrnn demo          (an LSTM learns Shakespeare in a minute)",
                 "Then:        jrnn train lm --help"})
 public final class Main implements Runnable {

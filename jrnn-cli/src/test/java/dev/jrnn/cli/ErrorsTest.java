@@ -61,7 +61,7 @@ class ErrorsTest {
         Run v = Run.of("--version");
         assertTrue(v.out().startsWith("jrnn "), v.out());
         assertTrue(fails(2, "frobnicate").contains("Unmatched argument at index 0: 'frobnicate'"));
-        assertEquals("jrnn: train needs a task: lm (see jrnn train --help)", fails(2, "train"));
+        assertEquals("jrnn: train needs a task: lm or classify (see jrnn train --help)", fails(2, "train"));
     }
 
     @Test

@@ -1,0 +1,171 @@
+package dev.jrnn.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code jrnn train classify} learns a toy sentiment task; {@code predict} and {@code inspect} read what it saved. */
+class ClassifyCommandsTest {
+    @TempDir
+    static Path tmp;
+
+    static Path trainFile, validFile, runDir;
+    static Run trained;
+
+    private static final String[] GOOD = {"good", "great", "lovely", "fine"};
+    private static final String[] BAD = {"bad", "awful", "dull", "poor"};
+    private static final String[] FILLER = {"the", "film", "was", "a", "plot", "and", "story", "acting", "really", "very"};
+
+    private static String texts(Random r, int n, boolean header) {
+        StringBuilder b = new StringBuilder(header ? "id\trating\tlabel\ttext\n" : "");
+        for (int i = 0; i < n; i++) {
+            boolean pos = r.nextBoolean();
+            StringBuilder t = new StringBuilder();
+            int len = 3 + r.nextInt(5), at = r.nextInt(len);
+            for (int k = 0; k < len; k++) {
+                if (k > 0) t.append(' ');
+                t.append(k == at ? (pos ? GOOD : BAD)[r.nextInt(4)] : FILLER[r.nextInt(FILLER.length)]);
+            }
+            String label = pos ? "pos" : "neg";
+            b.append(header ? i + "\t" + (pos ? 9 : 2) + "\t" + (pos ? 1 : 0) + "\t" : label + "\t").append(t).append('\n');
+        }
+        return b.toString();
+    }
+
+    @BeforeAll
+    static void train() throws IOException {
+        Random r = new Random(5);
+        trainFile = tmp.resolve("train.tsv");
+        Files.writeString(trainFile, texts(r, 160, false));
+        validFile = tmp.resolve("valid.tsv");
+        Files.writeString(validFile, texts(r, 40, false));
+        runDir = tmp.resolve("run");
+        trained = Run.of("train", "classify", "--data", trainFile.toString(), "--valid", validFile.toString(),
+                "--out", runDir.toString(), "--hidden", "16", "--embedding", "8", "--epochs", "8", "--batch", "16",
+                "--lr", "0.02", "--progress", "quiet", "--max-len", "10");
+    }
+
+    private static double accuracy(String out, String which) {
+        Matcher m = Pattern.compile("final accuracy: train ([0-9.]+), valid ([0-9.]+)").matcher(out);
+        assertTrue(m.find(), out);
+        return Double.parseDouble(m.group(which.equals("train") ? 1 : 2));
+    }
+
+    @Test
+    void trainClassifyLearnsTheToyTask() {
+        assertEquals(0, trained.status(), trained.toString());
+        assertTrue(trained.out().contains("classes neg, pos"), trained.out());
+        assertTrue(accuracy(trained.out(), "valid") >= 0.9, trained.out());
+        assertTrue(accuracy(trained.out(), "train") >= 0.9, trained.out());
+        assertTrue(Files.isRegularFile(runDir.resolve("model/config.json")));
+        assertTrue(Files.isRegularFile(runDir.resolve("model/vocab.txt")));
+    }
+
+    @Test
+    void predictReadsAFile() throws IOException {
+        Path in = tmp.resolve("in.txt");
+        Files.writeString(in, "the film was great\nan awful plot\n\nthe acting was really good and the story fine\n");
+        Run r = Run.of("predict", runDir.toString(), "--input", in.toString());
+        assertEquals(0, r.status(), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(4, lines.size(), r.out());
+        assertTrue(lines.get(0).startsWith("pos\t"), r.out());
+        assertTrue(lines.get(1).startsWith("neg\t"), r.out());
+        assertTrue(lines.get(3).startsWith("pos\t"), r.out());
+        String[] f = lines.get(0).split("\t");
+        assertEquals(3, f.length, lines.get(0));
+        assertTrue(Double.parseDouble(f[1]) > 0.5, lines.get(0));
+        assertEquals("the film was great", f[2]);
+    }
+
+    @Test
+    void predictReadsStandardInputWithAllProbabilities() {
+        InputStream old = System.in;
+        Run r;
+        try {
+            System.setIn(new ByteArrayInputStream("so dull and bad\ngreat\n".getBytes(StandardCharsets.UTF_8)));
+            r = Run.of("predict", runDir.resolve("model").toString(), "--probabilities");
+        } finally {
+            System.setIn(old);
+        }
+        assertEquals(0, r.status(), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(List.of("label\tneg\tpos\ttext"), lines.subList(0, 1), r.out());
+        assertEquals(3, lines.size(), r.out());
+        String[] f = lines.get(1).split("\t");
+        assertEquals("neg", f[0]);
+        assertEquals(1.0, Double.parseDouble(f[1]) + Double.parseDouble(f[2]), 2e-4);
+        assertTrue(lines.get(2).startsWith("pos\t"), r.out());
+    }
+
+    @Test
+    void inspectDescribesTheClassifier() {
+        Run r = Run.of("inspect", runDir.toString());
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().contains("text classifier"), r.out());
+        assertTrue(r.out().contains("classes: neg, pos"), r.out());
+        assertTrue(r.out().contains("output.weight"), r.out());
+        assertTrue(r.out().contains("valid_accuracy"), r.out());
+    }
+
+    @Test
+    void gzippedTsvWithAHeaderIsRead() throws IOException {
+        Path gz = tmp.resolve("imdb-like.tsv.gz");
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            o.write(texts(new Random(9), 40, true).getBytes(StandardCharsets.UTF_8));
+        }
+        Run r = Run.of("train", "classify", "--data", gz.toString(), "--out", tmp.resolve("gz").toString(),
+                "--hidden", "4", "--embedding", "4", "--max-steps", "2", "--cell", "gru", "--bidirectional",
+                "--layers", "2", "--progress", "quiet");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().contains("40 texts, classes 0, 1"), r.out());
+        assertTrue(r.out().contains("saved " + tmp.resolve("gz").resolve("model") + " (2 steps"), r.out());
+    }
+
+    @Test
+    void errorsAreOneLine() throws IOException {
+        String e = ErrorsTest.fails(1, "train", "classify", "--data", tmp.resolve("missing.tsv").toString(), "--out",
+                tmp.resolve("x").toString());
+        assertTrue(e.contains("missing.tsv: no such file"), e);
+
+        Path bad = tmp.resolve("bad.tsv");
+        Files.writeString(bad, "pos\tgood film\nneg\tbad film\nno tab on this line\n");
+        e = ErrorsTest.fails(1, "train", "classify", "--data", bad.toString(), "--out", tmp.resolve("y").toString());
+        assertEquals("jrnn: --data " + bad + ":3: expected label<TAB>text, found 0 tabs", e);
+
+        Path one = tmp.resolve("one.tsv");
+        Files.writeString(one, "pos\tgood film\npos\tgreat film\n");
+        e = ErrorsTest.fails(1, "train", "classify", "--data", one.toString(), "--out", tmp.resolve("z").toString());
+        assertTrue(e.contains("a classifier needs at least 2 classes"), e);
+
+        e = ErrorsTest.fails(1, "predict", tmp.resolve("nowhere").toString(), "--input", bad.toString());
+        assertTrue(e.contains("nowhere: no such model directory"), e);
+
+        Path empty = tmp.resolve("empty-dir");
+        Files.createDirectories(empty);
+        e = ErrorsTest.fails(1, "predict", empty.toString(), "--input", bad.toString());
+        assertTrue(e.contains("config.json: missing"), e);
+
+        e = ErrorsTest.fails(1, "predict", runDir.toString(), "--input", tmp.resolve("nope.txt").toString());
+        assertTrue(e.contains("nope.txt: no such file"), e);
+
+        e = ErrorsTest.fails(2, "train", "classify", "--data", trainFile.toString(), "--out", "w", "--dropout", "1.5");
+        assertTrue(e.contains("--dropout must be in [0, 1)"), e);
+    }
+}
