@@ -49,14 +49,8 @@ public final class Adagrad extends Optimizer {
     }
 
     /** The configuration. */
-    public Config config() { return config; }
-
-    /** The name and the hyperparameters, e.g. for checkpoint metadata. */
     @Override
-    public String toString() {
-        return name() + " " + config + " (current lr " + lr() + ")";
-    }
-
+    public Config config() { return config; }
 
     /** State slot {@code sum} (s, PyTorch's name), created on the first step. */
     @Override

@@ -62,13 +62,8 @@ public final class Adam extends Optimizer {
     }
 
     /** The configuration. */
-    public Config config() { return config; }
-
-    /** The name and the hyperparameters, e.g. for checkpoint metadata. */
     @Override
-    public String toString() {
-        return name() + " " + config + " (current lr " + lr() + ")";
-    }
+    public Config config() { return config; }
 
     @Override
     public String name() {

@@ -72,6 +72,15 @@ public abstract class Optimizer {
         return getClass().getSimpleName();
     }
 
+    /** The hyperparameters, a validated config record of the concrete optimizer. */
+    public abstract Record config();
+
+    /** The name and the hyperparameters, e.g. for checkpoint metadata. */
+    @Override
+    public String toString() {
+        return name() + " " + config() + " (current lr " + lr() + ")";
+    }
+
     // ------------------------------------------------------------------ stepping
 
     /** Applies one update to every parameter that has a gradient and counts the step. */

@@ -55,14 +55,8 @@ public final class RmsProp extends Optimizer {
     }
 
     /** The configuration. */
-    public Config config() { return config; }
-
-    /** The name and the hyperparameters, e.g. for checkpoint metadata. */
     @Override
-    public String toString() {
-        return name() + " " + config + " (current lr " + lr() + ")";
-    }
-
+    public Config config() { return config; }
 
     /** State slots {@code square_avg} (s) and {@code momentum_buffer} (b), PyTorch's names; created on the first step. */
     @Override

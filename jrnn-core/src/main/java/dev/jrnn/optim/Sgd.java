@@ -56,14 +56,8 @@ public final class Sgd extends Optimizer {
     }
 
     /** The configuration. */
-    public Config config() { return config; }
-
-    /** The name and the hyperparameters, e.g. for checkpoint metadata. */
     @Override
-    public String toString() {
-        return name() + " " + config + " (current lr " + lr() + ")";
-    }
-
+    public Config config() { return config; }
 
     /** State slot {@code momentum_buffer} (PyTorch's name): the velocity {@code v}, created on the first step. */
     @Override
