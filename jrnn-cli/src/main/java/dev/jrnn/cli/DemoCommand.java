@@ -18,6 +18,7 @@ import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.SamplingConfig;
+import dev.jrnn.text.WordTokenizer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -129,13 +130,14 @@ final class DemoCommand implements Callable<Integer> {
 
         /** Trains, samples, prints; returns the exit status. */
         static int run(Settings s, PrintStream o) throws IOException {
-            LmData d = LmData.prepare(s.name(), s.text(), null, 0.1, LmData.Level.CHAR, false, 1, 0);
+            LmData d = LmData.prepare(s.name(), s.text(), null, 0.1, LmData.Level.CHAR, false, 1, 0,
+                    WordTokenizer.Punctuation.SPLIT);
             LanguageModelConfig config = LanguageModelConfig.of(d.vocabulary().size(), s.embedding(), s.hidden())
                     .withCell(RnnKernels.CellType.LSTM).withLayers(s.layers()).withDropout(s.dropout()).withSeed(s.seed())
                     .withSpecials(d.startId(), d.eosId(), d.vocabulary().unkId());
             LanguageModel lm = new LanguageModel(config);
             Optimizer opt = new Adam(lm.parameters(), Adam.Config.adam(s.lr()));
-            LmTraining.Loop loop = new LmTraining.Loop(s.batch(), s.bptt(), 5.0, 0, s.seconds(), 0, 0, 0, 10, s.progress());
+            LmTraining.Loop loop = new LmTraining.Loop(s.batch(), s.bptt(), 5.0, 0, s.seconds(), 0, 0, 0, 10, s.progress(), null);
             LmTraining training = new LmTraining(lm, opt, d.train(), d.valid(), loop, o, "char", null, "{}");
 
             Blas.backend();                                  // load the BLAS now, so that its log line comes first

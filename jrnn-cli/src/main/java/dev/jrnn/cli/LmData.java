@@ -37,13 +37,15 @@ record LmData(String source, Level level, Tokenizer tokenizer, Vocabulary vocabu
      * @param lowerCase     lower-case the text first
      * @param minFreq       keep tokens seen at least this often
      * @param maxVocab      at most this many ids, specials included (0: no limit)
+     * @param punctuation   at word level, SPLIT (punctuation marks become tokens) or KEEP (whitespace-separated
+     *                      tokens, as PTB's prepared files need); ignored at char level
      */
     static LmData prepare(String source, String text, String validText, double validFraction, Level level,
-                          boolean lowerCase, int minFreq, int maxVocab) {
+                          boolean lowerCase, int minFreq, int maxVocab, WordTokenizer.Punctuation punctuation) {
         Tokenizer tok = level == Level.CHAR
                 ? CharTokenizer.builder().lowerCase(lowerCase).build()
-                // one sentence per line, each ended by <eos>, punctuation kept as tokens: samples keep their commas
-                : WordTokenizer.builder().lowerCase(lowerCase).punctuation(WordTokenizer.Punctuation.SPLIT).eos(true).build();
+                // one sentence per line, each ended by <eos>; with SPLIT punctuation marks are tokens: samples keep their commas
+                : WordTokenizer.builder().lowerCase(lowerCase).punctuation(punctuation).eos(true).build();
         List<String> tokens = tok.tokenize(text);
         List<String> trainTokens = tokens, validTokens = List.of();
         if (validText != null) {

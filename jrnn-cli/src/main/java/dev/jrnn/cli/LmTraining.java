@@ -8,6 +8,7 @@ import dev.jrnn.nn.rnn.HiddenState;
 import dev.jrnn.nn.rnn.LstmState;
 import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.optim.GradClip;
+import dev.jrnn.optim.LrSchedule;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.train.Checkpoint;
@@ -57,9 +58,11 @@ final class LmTraining {
      * @param logEverySteps   in lines mode, a progress line every this many steps (0: none)
      * @param logEverySeconds in lines mode, a progress line at least this often (0: none)
      * @param progress        bar on a terminal, lines elsewhere, or as forced (NONE: epoch summaries only)
+     * @param schedule        the learning rate of each epoch (0-based), set on the optimizer when the epoch starts;
+     *                        null keeps the optimizer's rate
      */
     record Loop(int batch, int bptt, double clipNorm, int epochs, double maxSeconds, long maxSteps, int checkpointEvery,
-                int logEverySteps, double logEverySeconds, ProgressMode progress) {}
+                int logEverySteps, double logEverySeconds, ProgressMode progress, LrSchedule schedule) {}
 
     /**
      * What the run did.
@@ -153,6 +156,7 @@ final class LmTraining {
         if (loop.maxSteps() > 0 && step >= loop.maxSteps()) stopped = "step limit reached";
         while (stopped == null && (loop.epochs() == 0 || epoch < loop.epochs())) {
             model.train(true);
+            if (loop.schedule() != null) optimizer.setLr(loop.schedule().lr(epoch));
             int chunks = stream.chunks();
             while (nextChunk < chunks) {
                 TruncatedBptt.Chunk chunk = stream.chunk(nextChunk);
@@ -221,6 +225,7 @@ final class LmTraining {
             s.append(Cli.fmt("  valid loss %.4f (%.3f bits/%s, perplexity %.2f)", valid.meanNll(), valid.bitsPerToken(), unit,
                     valid.perplexity()));
         }
+        if (loop.schedule() != null) s.append(Cli.fmt("  lr %.4g", optimizer.lr()));
         s.append(Cli.fmt("  %.1fs", secondsBefore + elapsed));
         if (note != null) s.append("  (").append(note).append(')');
         return s.toString();

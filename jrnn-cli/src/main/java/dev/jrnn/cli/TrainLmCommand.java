@@ -4,12 +4,17 @@ import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.nn.Init;
+import dev.jrnn.nn.Parameter;
 import dev.jrnn.optim.Adam;
+import dev.jrnn.optim.LrSchedule;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.optim.Sgd;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.text.LanguageModelFiles;
+import dev.jrnn.text.WordTokenizer;
+import dev.jrnn.tensor.Rng;
 import dev.jrnn.train.Checkpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -70,6 +75,11 @@ final class TrainLmCommand implements Callable<Integer> {
             description = "Token level: char, or word (punctuation split off, <eos> at line ends) (default: ${DEFAULT-VALUE}).")
     LmData.Level level;
 
+    @Option(names = "--punctuation", defaultValue = "split", paramLabel = "split|keep",
+            description = "Word level: split punctuation marks off as tokens, or keep whitespace-separated tokens as they are "
+                    + "(use keep for pre-tokenized corpora such as PTB) (default: ${DEFAULT-VALUE}).")
+    WordTokenizer.Punctuation punctuation;
+
     @Option(names = "--lowercase", description = "Lower-case the text first.")
     boolean lowercase;
 
@@ -102,6 +112,19 @@ final class TrainLmCommand implements Callable<Integer> {
 
     @Option(names = "--lr", paramLabel = "LR", description = "Learning rate (default: 0.002 for adam/adamw, 1.0 for sgd).")
     Double lr;
+
+    @Option(names = "--lr-decay", defaultValue = "1", paramLabel = "G",
+            description = "Multiply the learning rate by G after every epoch past --lr-decay-after (default: ${DEFAULT-VALUE} = constant).")
+    double lrDecay;
+
+    @Option(names = "--lr-decay-after", defaultValue = "0", paramLabel = "N",
+            description = "Epochs at the initial learning rate before --lr-decay starts; Zaremba et al.'s PTB schedule is "
+                    + "--lr 1 --lr-decay 0.5 --lr-decay-after 4 (default: ${DEFAULT-VALUE}).")
+    int lrDecayAfter;
+
+    @Option(names = "--init-uniform", paramLabel = "A",
+            description = "Initialise every weight and bias from U(-A, A) (Zaremba et al.: 0.1) instead of the layers' defaults.")
+    Double initUniform;
 
     @Option(names = "--momentum", defaultValue = "0", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum;
@@ -162,20 +185,25 @@ final class TrainLmCommand implements Callable<Integer> {
         }
         String text = Cli.readText(data, "--data");
         String validText = valid == null ? null : Cli.readText(valid, "--valid");
-        LmData d = LmData.prepare(data.toString(), text, validText, validFraction, level, lowercase, minFreq, maxVocab);
+        LmData d = LmData.prepare(data.toString(), text, validText, validFraction, level, lowercase, minFreq, maxVocab, punctuation);
         int e = embedding != null ? embedding : level == LmData.Level.CHAR ? 32 : 128;
         double rate = lr != null ? lr : optimizer == Opt.SGD ? 1.0 : 0.002;
         LanguageModelConfig config = LanguageModelConfig.of(d.vocabulary().size(), e, hidden).withCell(cell.type)
                 .withLayers(layers).withDropout(dropout).withSeed(seed)
                 .withSpecials(d.startId(), d.eosId(), d.vocabulary().unkId());
         LanguageModel lm = new LanguageModel(config);
+        if (initUniform != null) {
+            Rng rng = new Rng(seed ^ 0x5DEECE66DL);
+            for (Parameter p : lm.parameters()) p.data().copyFrom(Init.uniform(rng, p.data().dtype(), initUniform, p.data().shape()));
+        }
         Optimizer opt = optimizer(optimizer, lm, rate, momentum, weightDecay);
         ModelConfig run = runConfig(d, text, config, rate);
 
         Files.createDirectories(out);
         int totalEpochs = epochs != null ? epochs : minutes != null || maxSteps != null ? 0 : 10;
         LmTraining.Loop loop = new LmTraining.Loop(batch, bptt, clipNorm, totalEpochs, minutes == null ? 0 : minutes * 60,
-                maxSteps == null ? 0 : maxSteps, checkpointEvery, logEvery, 0, progress);
+                maxSteps == null ? 0 : maxSteps, checkpointEvery, logEvery, 0, progress,
+                lrDecay == 1 ? null : LrSchedule.decayAfter(rate, lrDecayAfter, lrDecay));
         LmTraining training = new LmTraining(lm, opt, d.train(), d.valid(), loop, o, d.unit(), out, run.toCompactJson());
 
         o.println(Cli.fmt("data: %s: %,d %s tokens for training, %,d for validation%s; vocabulary %,d", data,
@@ -221,6 +249,10 @@ final class TrainLmCommand implements Callable<Integer> {
         Cli.require(spec, embedding == null || embedding >= 1, "--embedding must be >= 1, got " + embedding);
         Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
         Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
+        Cli.require(spec, lrDecay > 0 && lrDecay <= 1, "--lr-decay must be in (0, 1], got " + lrDecay);
+        Cli.require(spec, lrDecayAfter >= 0, "--lr-decay-after must be >= 0, got " + lrDecayAfter);
+        Cli.require(spec, initUniform == null || (initUniform > 0 && Double.isFinite(initUniform)),
+                "--init-uniform must be > 0, got " + initUniform);
         Cli.require(spec, momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
         Cli.require(spec, weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
         Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
@@ -248,12 +280,23 @@ final class TrainLmCommand implements Callable<Integer> {
                 .put("valid", valid == null ? null : valid.toString())
                 .put("valid_fraction", validFraction)
                 .put("level", level.name().toLowerCase())
+                .putAll(punctuation == WordTokenizer.Punctuation.SPLIT ? ModelConfig.builder().build()
+                        : ModelConfig.builder().put("punctuation", punctuation.name().toLowerCase()).build())
                 .put("lowercase", lowercase).put("min_freq", (long) minFreq).put("max_vocab", (long) maxVocab)
                 .put("vocabulary_fingerprint", d.vocabulary().fingerprint())
                 .put("model", LanguageModelFiles.modelSection(config))
                 .put("optimizer", optimizer.name().toLowerCase()).put("lr", rate).put("momentum", momentum)
                 .put("weight_decay", weightDecay).put("clip_norm", clipNorm).put("bptt", (long) bptt).put("batch", (long) batch)
+                .putAll(scheduleAndInit())
                 .build();
+    }
+
+    /** The schedule and initialisation settings, present only when changed from the defaults (older checkpoints lack them). */
+    private ModelConfig scheduleAndInit() {
+        ModelConfig.Builder b = ModelConfig.builder();
+        if (lrDecay != 1) b.put("lr_decay", lrDecay).put("lr_decay_after", (long) lrDecayAfter);
+        if (initUniform != null) b.put("init_uniform", initUniform.doubleValue());
+        return b.build();
     }
 
     /** The settings that differ between a checkpoint's run and this one, in flag terms. */

@@ -207,6 +207,46 @@ class CommandsTest {
     }
 
     @Test
+    void zarembasScheduleInitAndWhitespaceTokens() throws IOException {
+        Path out = tmp.resolve("zaremba");
+        Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--level", "word",
+                "--punctuation", "keep", "--optimizer", "sgd", "--lr", "1", "--lr-decay", "0.5", "--lr-decay-after", "1",
+                "--init-uniform", "0.1"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4", "--epochs", "3",
+                "--progress", "none"));
+        assertEquals(0, t.status(), t.toString());
+        List<String> epochs = t.out().lines().filter(l -> l.startsWith("epoch ")).toList();
+        assertEquals(3, epochs.size(), t.out());
+        assertTrue(epochs.get(0).contains("  lr 1.000  "), epochs.get(0));
+        assertTrue(epochs.get(1).contains("  lr 0.5000  "), epochs.get(1));
+        assertTrue(epochs.get(2).contains("  lr 0.2500  "), epochs.get(2));
+        Run split = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", tmp.resolve("split").toString(),
+                "--level", "word"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4", "--max-steps", "1",
+                "--progress", "none"));
+        assertTrue(split.out().contains(": 798 word tokens for training"), "split cuts the '.' off 'mat.': " + split.out());
+        assertTrue(t.out().contains(": 684 word tokens for training"), "keep leaves 'mat.' whole: " + t.out());
+
+        Path init = tmp.resolve("init");
+        Run i = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", init.toString(), "--optimizer", "sgd",
+                "--lr", "1e-9", "--init-uniform", "0.01"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
+                "--max-steps", "1", "--progress", "none"));
+        assertEquals(0, i.status(), i.toString());
+        double max = 0, sumAbs = 0;
+        long n = 0;
+        for (NdArray w : Safetensors.read(init.resolve("model/weights.safetensors")).values()) {
+            for (float v : w.toFloatArray()) {
+                max = Math.max(max, Math.abs(v));
+                sumAbs += Math.abs(v);
+                n++;
+            }
+        }
+        assertTrue(max <= 0.01 + 1e-6, "every weight and bias drawn from U(-0.01, 0.01), max |w| = " + max);
+        assertEquals(0.005, sumAbs / n, 0.001, "mean |w| of U(-a, a) is a/2");
+        Run bad = Run.of("train", "lm", "--data", data.toString(), "--out", tmp.resolve("bad").toString(), "--lr-decay", "1.5");
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.errorText().contains("--lr-decay must be in (0, 1], got 1.5"), bad.errorText());
+    }
+
+    @Test
     void theDemoTrainsSamplesAndCanSaveItsModel() throws IOException {
         Path saved = tmp.resolve("demo-model");
         Run r = Run.of("demo", "--seconds", "1.5", "--hidden", "24", "--embedding", "8", "--bptt", "32", "--samples", "2",
