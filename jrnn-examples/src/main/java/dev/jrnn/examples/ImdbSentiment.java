@@ -1,6 +1,7 @@
 package dev.jrnn.examples;
 
 import dev.jrnn.autograd.Tensor;
+import dev.jrnn.nn.Dropout;
 import dev.jrnn.nn.Embedding;
 import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Losses;
@@ -57,7 +58,7 @@ import java.util.zip.GZIPInputStream;
  * java -cp ... dev.jrnn.examples.ImdbSentiment --model simple --epochs 5
  *   [--data ../shared/data/imdb] [--glove ../shared/data/glove-6B-50d-subset/glove.6B.50d.top2445.txt.gz]
  *   [--vocab 10000] [--maxlen 80] [--embed 100] [--hidden 64] [--layers 2] [--batch 64] [--lr 1e-3]
- *   [--clip 0] [--seed 42] [--train-limit N] [--test-limit N] [--out runs/examples/imdb-MODEL]
+ *   [--clip 0] [--dropout 0] [--seed 42] [--train-limit N] [--test-limit N] [--out runs/examples/imdb-MODEL]
  * </pre>
  */
 public final class ImdbSentiment {
@@ -132,31 +133,40 @@ public final class ImdbSentiment {
         final Embedding embedding;
         final RnnBase rnn;
         final Linear head;
+        final Dropout inDrop, outDrop;
         final int layers, dirs;
 
-        Model(Embedding embedding, RnnBase rnn, int layers, boolean bidirectional, int hidden, Rng rng) {
+        Model(Embedding embedding, RnnBase rnn, int layers, boolean bidirectional, int hidden, double dropout, Rng rng) {
             this.embedding = registerModule("embedding", embedding);
             this.rnn = registerModule("rnn", rnn);
             this.layers = layers;
             this.dirs = bidirectional ? 2 : 1;
             this.head = registerModule("head", new Linear(dirs * hidden, 1, rng));
+            this.inDrop = registerModule("embedding_dropout", new Dropout(dropout, new Rng(rng.nextLong())));
+            this.outDrop = registerModule("head_dropout", new Dropout(dropout, new Rng(rng.nextLong())));
         }
 
         Tensor logits(Batch b) {
-            Tensor x = embedding.forward(b.tokens(), b.size(), b.maxLength());    // [B, T, E]
+            Tensor x = inDrop.forward(embedding.forward(b.tokens(), b.size(), b.maxLength()));    // [B, T, E]
             RnnOutput out = rnn.forwardFrom(x, null, b.lengths());
             Tensor hN = out.hN();                                                  // [L·D, B, H]
             Tensor summary = dirs == 1 ? hN.select(0, layers - 1)
                     : Tensor.concat(1, hN.select(0, 2 * layers - 2), hN.select(0, 2 * layers - 1));
-            return head.forward(summary);                                          // [B, 1]
+            return head.forward(outDrop.forward(summary));                         // [B, 1]
         }
     }
 
     static RnnBase recurrent(String kind, int in, int hidden, int layers, boolean bidirectional, Rng rng) {
+        return recurrent(kind, in, hidden, layers, bidirectional, 0, rng);
+    }
+
+    /** A stock recurrent layer with {@code dropout} between its stacked layers. */
+    static RnnBase recurrent(String kind, int in, int hidden, int layers, boolean bidirectional, double dropout, Rng rng) {
         return switch (kind) {
-            case "simple" -> SimpleRnn.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).rng(rng).build();
-            case "lstm" -> Lstm.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).rng(rng).build();
-            case "gru" -> Gru.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).rng(rng).build();
+            case "simple" -> SimpleRnn.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout)
+                    .rng(rng).build();
+            case "lstm" -> Lstm.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout).rng(rng).build();
+            case "gru" -> Gru.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout).rng(rng).build();
             default -> throw new IllegalArgumentException("unknown recurrent layer '" + kind + "' (simple, lstm, gru)");
         };
     }
@@ -175,6 +185,8 @@ public final class ImdbSentiment {
         int epochs = a.integer("epochs", 5);
         double lr = a.number("lr", 1e-3);
         double clip = a.number("clip", 0);
+        double dropout = a.number("dropout", 0);
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
         long seed = a.longValue("seed", 42);
         int trainLimit = a.integer("train-limit", 0);
         int testLimit = a.integer("test-limit", 0);
@@ -216,12 +228,12 @@ public final class ImdbSentiment {
         } else {
             emb = Embedding.builder(vocab.size(), embed).paddingIdx(vocab.padId()).rng(rng).build();
         }
-        Model net = new Model(emb, recurrent(rnnKind, embed, hidden, layers, bidirectional, rng), layers, bidirectional,
-                hidden, rng);
+        Model net = new Model(emb, recurrent(rnnKind, embed, hidden, layers, bidirectional, dropout, rng), layers, bidirectional,
+                hidden, dropout, rng);
         long trainable = net.parameters().stream().filter(p -> p.requiresGrad()).mapToLong(p -> p.data().size()).sum();
         System.out.printf(Locale.ROOT, "model %s: Embedding(%d, %d%s) -> %s(%d) x %d layers%s -> Linear(%d, 1); "
-                        + "%d trainable parameters%n", model, vocab.size(), embed, model.equals("glove") ? ", frozen" : "",
-                rnnKind, hidden, layers, bidirectional ? " bidirectional" : "", net.dirs * hidden, trainable);
+                        + "%d trainable parameters; dropout %s%n", model, vocab.size(), embed, model.equals("glove") ? ", frozen" : "",
+                rnnKind, hidden, layers, bidirectional ? " bidirectional" : "", net.dirs * hidden, trainable, dropout);
 
         ModelStep step = (b, training) -> {
             Tensor logits = net.logits(b);
