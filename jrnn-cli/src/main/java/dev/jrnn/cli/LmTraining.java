@@ -164,8 +164,8 @@ final class LmTraining {
                 TruncatedBptt.Result<RnnState> r = model.chunkLoss(chunk, carried);   // forward from the carried state
                 double loss = r.loss().item();
                 r.loss().backward();                                                   // back at most bptt steps
-                if (loop.clipNorm() > 0) GradClip.byGlobalNorm(optimizer.parameters(), loop.clipNorm());
-                optimizer.checkedStep(loss);                                           // a NaN stops here, with advice
+                double norm = loop.clipNorm() > 0 ? GradClip.byGlobalNorm(optimizer.parameters(), loop.clipNorm()) : Double.NaN;
+                optimizer.checkedStep(loss, norm);                                     // a NaN stops here, with advice
                 carried = r.state().detach();                                          // keep the values, cut the graph
                 epochNllSum += loss * chunk.batch() * chunk.length();
                 epochTokens += (long) chunk.batch() * chunk.length();

@@ -107,7 +107,20 @@ public abstract class Optimizer {
      * @return true when the update was applied
      */
     public boolean checkedStep(double loss) {
-        int bad = firstNonFiniteGradient();
+        return checkedStep(loss, Double.NaN);
+    }
+
+    /**
+     * {@link #checkedStep(double)} for a caller that has just computed the gradients' global norm (e.g. the value
+     * returned by {@link GradClip#byGlobalNorm}): a finite norm proves every gradient finite, so the scan of all
+     * gradients is skipped; a NaN or infinite norm (or NaN for "not known") scans as usual.
+     *
+     * @param loss     the loss of this step, for the message
+     * @param gradNorm the global L2 norm of the gradients as they are now or before a clip that only scaled them
+     * @return true when the update was applied
+     */
+    public boolean checkedStep(double loss, double gradNorm) {
+        int bad = Double.isFinite(gradNorm) ? -1 : firstNonFiniteGradient();
         if (bad >= 0) {
             if (nonFinitePolicy == NonFinitePolicy.SKIP) {
                 skipped++;

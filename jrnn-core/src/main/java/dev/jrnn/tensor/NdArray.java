@@ -362,6 +362,14 @@ public final class NdArray {
     }
 
     private static void binF(Bin op, float[] a, int pa, int ia, float[] b, int pb, int ib, float[] o, int po, int n) {
+        if (ia == 1 && ib == 1) {                  // unit strides (a row plus a row vector): loops the JIT vectorizes
+            switch (op) {
+                case ADD: for (int i = 0; i < n; i++) o[po + i] = a[pa + i] + b[pb + i]; return;
+                case SUB: for (int i = 0; i < n; i++) o[po + i] = a[pa + i] - b[pb + i]; return;
+                case MUL: for (int i = 0; i < n; i++) o[po + i] = a[pa + i] * b[pb + i]; return;
+                default: break;
+            }
+        }
         switch (op) {
             case ADD: for (int i = 0; i < n; i++) o[po + i] = a[pa + i * ia] + b[pb + i * ib]; break;
             case SUB: for (int i = 0; i < n; i++) o[po + i] = a[pa + i * ia] - b[pb + i * ib]; break;
@@ -374,6 +382,14 @@ public final class NdArray {
     }
 
     private static void binD(Bin op, double[] a, int pa, int ia, double[] b, int pb, int ib, double[] o, int po, int n) {
+        if (ia == 1 && ib == 1) {
+            switch (op) {
+                case ADD: for (int i = 0; i < n; i++) o[po + i] = a[pa + i] + b[pb + i]; return;
+                case SUB: for (int i = 0; i < n; i++) o[po + i] = a[pa + i] - b[pb + i]; return;
+                case MUL: for (int i = 0; i < n; i++) o[po + i] = a[pa + i] * b[pb + i]; return;
+                default: break;
+            }
+        }
         switch (op) {
             case ADD: for (int i = 0; i < n; i++) o[po + i] = a[pa + i * ia] + b[pb + i * ib]; break;
             case SUB: for (int i = 0; i < n; i++) o[po + i] = a[pa + i * ia] - b[pb + i * ib]; break;
@@ -559,6 +575,22 @@ public final class NdArray {
         for (int i = a + 1; i < shape.length; i++) inner *= shape[i];
         for (int i = 0; i < a; i++) outer *= shape[i];   // not size / (n * inner): another axis may be empty
         NdArray out = newArray(reducedShape(a, keepDim));
+        if (!isMax) {                              // sums: walk memory in order, one double accumulator per output
+            double[] acc = new double[inner];
+            for (int o = 0; o < outer; o++) {
+                Arrays.fill(acc, 0);
+                for (int k = 0; k < n; k++) {
+                    int base = (o * n + k) * inner;
+                    if (f != null) {
+                        for (int j = 0; j < inner; j++) acc[j] += f[base + j];
+                    } else {
+                        for (int j = 0; j < inner; j++) acc[j] += d[base + j];
+                    }
+                }
+                for (int j = 0; j < inner; j++) out.setFlat(o * inner + j, acc[j]);
+            }
+            return out;
+        }
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < inner; j++) {
                 int base = o * n * inner + j;
@@ -1118,9 +1150,10 @@ public final class NdArray {
     /** Sum of squares of all elements (in double). */
     public double sumOfSquares() {
         double s = 0;
-        for (int i = 0; i < size; i++) {
-            double v = getFlat(i);
-            s += v * v;
+        if (f != null) {
+            for (int i = 0; i < size; i++) s += (double) f[i] * f[i];
+        } else {
+            for (int i = 0; i < size; i++) s += d[i] * d[i];
         }
         return s;
     }

@@ -31,6 +31,33 @@ class LossesMaskedTest {
     }
 
     @Test
+    void theFloat32SequenceCrossEntropyMatchesFloat64() {
+        Rng rng = new Rng(5);
+        int b = 3, t = 4, c = 50;
+        NdArray x64 = NdArray.rand(rng, DType.FLOAT64, -6, 6, b, t, c);
+        int[] y = new int[b * t];
+        NdArray mask = NdArray.ones(DType.FLOAT64, b, t);
+        for (int i = 0; i < y.length; i++) y[i] = rng.nextInt(c);
+        mask.setFlat(5, 0);
+        mask.setFlat(11, 0.5);
+        for (Reduction r : Reduction.values()) {
+            Tensor in64 = Tensor.variable(x64.copy());
+            Tensor l64 = Losses.sequenceCrossEntropy(in64, y, mask, r);
+            Tensor in32 = Tensor.variable(x64.to(DType.FLOAT32));
+            Tensor l32 = Losses.sequenceCrossEntropy(in32, y, mask.to(DType.FLOAT32), r);
+            assertEquals(DType.FLOAT32, l32.dtype());
+            assertEquals(l64.item(), l32.item(), 1e-5 * Math.abs(l64.item()), r.name());
+            l64.backward();
+            l32.backward();
+            double[] g64 = in64.grad().toDoubleArray(), g32 = in32.grad().toDoubleArray();
+            for (int i = 0; i < g64.length; i++) {
+                assertEquals(g64[i], g32[i], 1e-6, r + " gradient " + i);
+                if (i / c == 5) assertEquals(0.0, g32[i], "a masked step has no gradient");
+            }
+        }
+    }
+
+    @Test
     void sequenceCrossEntropyIgnoresPaddedStepsAndAveragesOverValidOnes() {
         for (DType dt : DType.values()) {
             // [B=2, T=2, C=3]; sequence 1 has length 1, its step 1 is padding (target -1, garbage logits)

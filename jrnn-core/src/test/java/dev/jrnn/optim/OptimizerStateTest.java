@@ -133,6 +133,12 @@ class OptimizerStateTest {
         assertEquals("fc.bias", e.parameter());
         assertEquals(before, ps.get(1).data().getFlat(0), "nothing changed");
         assertEquals(1, sgd.steps());
+        assertThrows(NonFiniteGradientException.class, () -> sgd.checkedStep(1.0, GradClip.globalNorm(ps)),
+                "the global norm of a NaN gradient is NaN: the scan runs");
+        assertThrows(NonFiniteGradientException.class, () -> sgd.checkedStep(1.0, Double.NaN), "NaN = norm not known");
+        grads(ps, 1);
+        assertTrue(sgd.checkedStep(1.0, GradClip.globalNorm(ps)), "a finite norm: every gradient is finite");
+        assertEquals(2, sgd.steps());
     }
 
     @Test
