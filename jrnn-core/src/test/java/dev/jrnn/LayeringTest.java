@@ -23,8 +23,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * ({@code nn.rnn} is {@code nn}).
  */
 class LayeringTest {
-    /** Bottom to top. {@code io} sits above nn and optim because it saves models and optimizer state. */
-    static final List<String> LAYERS = List.of("tensor", "autograd", "nn", "optim", "io", "train", "text");
+    /**
+     * Bottom to top; a layer may hold several sibling packages. {@code io} sits above nn and optim because it saves
+     * models and optimizer state; {@code text} and {@code series} both sit on {@code train} and are independent of
+     * each other (a sibling is neither above nor below).
+     */
+    static final List<List<String>> LAYERS = List.of(List.of("tensor"), List.of("autograd"), List.of("nn"),
+            List.of("optim"), List.of("io"), List.of("train"), List.of("text", "series"));
 
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\s*\\.\\s*jrnn\\s*\\.\\s*([a-z_][a-z0-9_]*)");
@@ -43,9 +48,22 @@ class LayeringTest {
             violations.addAll(check(root.relativize(f).toString(), Files.readString(f, StandardCharsets.UTF_8)));
         }
         if (!violations.isEmpty()) {
-            fail(violations.size() + " upward dependencies (order, bottom to top: " + String.join(" < ", LAYERS) + "):\n  "
+            fail(violations.size() + " upward or sideways dependencies (order, bottom to top: " + order() + "):\n  "
                     + String.join("\n  ", violations));
         }
+    }
+
+    /** {@code tensor < autograd < ... < text | series}. */
+    static String order() {
+        List<String> out = new ArrayList<>();
+        for (List<String> layer : LAYERS) out.add(String.join(" | ", layer));
+        return String.join(" < ", out);
+    }
+
+    /** The rank of a top package (its layer's index), or -1 when it is in no layer. */
+    static int rank(String top) {
+        for (int i = 0; i < LAYERS.size(); i++) if (LAYERS.get(i).contains(top)) return i;
+        return -1;
     }
 
     /** The violations in one file, one line each: the file, its layer, the line and what it references. */
@@ -59,7 +77,7 @@ class LayeringTest {
         }
         String pkg = pm.group(1);
         String own = topPackage(pkg);
-        int ownRank = own == null ? -1 : LAYERS.indexOf(own);
+        int ownRank = own == null ? -1 : rank(own);
         if (ownRank < 0) {
             out.add(file + ": package " + pkg + " is in no layer; add its top package to LayeringTest.LAYERS");
             return out;
@@ -67,13 +85,15 @@ class LayeringTest {
         Matcher m = REFERENCE.matcher(code);
         while (m.find()) {
             String target = m.group(1);
-            int rank = LAYERS.indexOf(target);
-            if (rank > ownRank || (rank < 0 && !isClassInRoot(target))) {
+            int rank = rank(target);
+            boolean sibling = rank == ownRank && !target.equals(own);
+            if (rank > ownRank || sibling || (rank < 0 && !isClassInRoot(target))) {
                 int line = 1;
                 for (int i = 0; i < m.start(); i++) if (code.charAt(i) == '\n') line++;
                 String text = source.split("\n", -1)[line - 1].trim();
                 out.add(file + ":" + line + " (" + own + ") uses dev.jrnn." + target
-                        + (rank < 0 ? " (a package in no layer)" : " (layer above)") + ": " + text);
+                        + (rank < 0 ? " (a package in no layer)" : sibling ? " (a sibling in the same layer)" : " (layer above)")
+                        + ": " + text);
             }
         }
         return out;
@@ -158,6 +178,20 @@ class LayeringTest {
         assertEquals(1, v.size(), "optim may not use io");
         v = check("misc/D.java", "package dev.jrnn.misc;\n");
         assertTrue(v.get(0).contains("in no layer"), v.get(0));
+    }
+
+    @Test
+    void siblingsSitOnTrainAndDoNotUseEachOther() {
+        assertEquals(List.of(), check("series/A.java", "package dev.jrnn.series;\nimport dev.jrnn.train.SequenceDataset;\n"
+                + "import dev.jrnn.io.ModelFile;\nimport dev.jrnn.series.TimeSeries;\n"));
+        List<String> v = check("series/B.java", "package dev.jrnn.series;\nimport dev.jrnn.text.Vocabulary;\n");
+        assertEquals(1, v.size(), String.join("\n", v));
+        assertTrue(v.get(0).contains(":2 (series) uses dev.jrnn.text (a sibling in the same layer)"), v.get(0));
+        v = check("text/C.java", "package dev.jrnn.text;\nclass C { dev.jrnn.series.TimeSeries s; }\n");
+        assertEquals(1, v.size(), String.join("\n", v));
+        v = check("train/D.java", "package dev.jrnn.train;\nimport dev.jrnn.series.TimeSeries;\n");
+        assertTrue(v.get(0).contains("(train) uses dev.jrnn.series (layer above)"), v.get(0));
+        assertEquals("tensor < autograd < nn < optim < io < train < text | series", order());
     }
 
     @Test

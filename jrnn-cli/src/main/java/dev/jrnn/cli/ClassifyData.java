@@ -16,8 +16,9 @@ import java.util.Locale;
  * @param labels  the label of each row
  * @param texts   the text of each row
  * @param lines   the 1-based line number of each row
+ * @param sha256  the SHA-256 of the text read (for a checkpoint that must refuse other data)
  */
-record ClassifyData(String source, List<String> labels, List<String> texts, List<Integer> lines) {
+record ClassifyData(String source, List<String> labels, List<String> texts, List<Integer> lines, String sha256) {
     /** Rows. */
     int size() {
         return labels.size();
@@ -70,7 +71,7 @@ record ClassifyData(String source, List<String> labels, List<String> texts, List
             if (end == text.length()) break;
         }
         if (labels.isEmpty()) throw new Cli.Failure(source + ": no labelled lines (expected label<TAB>text per line)");
-        return new ClassifyData(source, labels, texts, lines);
+        return new ClassifyData(source, labels, texts, lines, TrainerRun.sha256(text));
     }
 
     /**

@@ -2,8 +2,13 @@ package dev.jrnn.cli;
 
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.Safetensors;
+import dev.jrnn.series.ForecastSpec;
+import dev.jrnn.series.SequenceRegressor;
+import dev.jrnn.series.SequenceRegressorFiles;
 import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.text.LanguageModelFiles;
+import dev.jrnn.text.Seq2SeqConfig;
+import dev.jrnn.text.Seq2SeqFiles;
 import dev.jrnn.text.TextClassifier;
 import dev.jrnn.text.TextClassifierFiles;
 import dev.jrnn.text.Vocabulary;
@@ -22,11 +27,13 @@ import java.util.concurrent.Callable;
 
 /** {@code jrnn inspect PATH}: what a saved model (or any safetensors file, e.g. a checkpoint) holds. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Summarise a saved model: type, layers, every parameter's shape and count, vocabulary, tokenizer "
+        description = {"Summarise a saved model (language model, text classifier, seq2seq, regressor): type, layers, "
+                + "every parameter's shape and count, vocabularies, tokenizers, columns and normalisation, "
                 + "and provenance (jrnn version, date, training data, epochs, final metrics). The whole model is "
                 + "validated first.",
                 "A .safetensors file (a checkpoint, a weights file) is listed tensor by tensor with its metadata."},
-        footer = {"", "Examples:", "  jrnn inspect runs/shakespeare/model", "  jrnn inspect runs/shakespeare/checkpoint.safetensors"})
+        footer = {"", "Examples:", "  jrnn inspect runs/shakespeare/model", "  jrnn inspect runs/shakespeare/checkpoint.safetensors",
+                "  jrnn inspect runs/weather"})
 final class InspectCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -46,6 +53,10 @@ final class InspectCommand implements Callable<Integer> {
             languageModel(LanguageModelFiles.load(dir));
         } else if (TextClassifierFiles.MODEL_TYPE.equals(file.modelType())) {
             classifier(TextClassifierFiles.load(dir));
+        } else if (Seq2SeqFiles.MODEL_TYPE.equals(file.modelType())) {
+            seq2seq(Seq2SeqFiles.load(dir));
+        } else if (SequenceRegressorFiles.MODEL_TYPE.equals(file.modelType())) {
+            regressor(SequenceRegressorFiles.load(dir));
         } else {
             System.out.println(dir + ": " + file.modelType() + " (format version " + ModelFile.VERSION
                     + "; jrnn has no loader for this type, shown as stored)");
@@ -69,6 +80,41 @@ final class InspectCommand implements Callable<Integer> {
         for (String w : v.words().subList(0, Math.min(12, v.words().size()))) first.add(show(w));
         System.out.println(Cli.fmt("  vocabulary: %,d tokens (specials %s); most frequent: %s", v.size(), v.specials(),
                 String.join(" ", first)));
+        parametersAndProvenance(m.model().stateDict(), m.provenance());
+    }
+
+    private static void seq2seq(Seq2SeqFiles.Loaded m) {
+        Seq2SeqConfig c = m.model().config();
+        System.out.println(m.dir() + ": seq2seq encoder-decoder (jrnn model format version " + ModelFile.VERSION + ")");
+        System.out.println(Cli.fmt("  %s encoder and decoder, %d layer%s of %d, embedding %d, dropout %s, %s, seed %d",
+                c.cell(), c.numLayers(), c.numLayers() == 1 ? "" : "s", c.hiddenSize(), c.embeddingDim(), c.dropout(),
+                c.dtype(), c.seed()));
+        System.out.println("  decoding: at most " + m.maxLength() + " target tokens; <bos> " + id(m.targetVocabulary(), c.bosId())
+                + ", <eos> " + id(m.targetVocabulary(), c.eosId()));
+        vocabulary("source", m.sourceVocabulary(), m.sourceTokenizer().toString());
+        vocabulary("target", m.targetVocabulary(), m.targetTokenizer().toString());
+        parametersAndProvenance(m.model().stateDict(), m.provenance());
+    }
+
+    private static void vocabulary(String side, Vocabulary v, String tokenizer) {
+        List<String> first = new ArrayList<>();
+        for (String w : v.words().subList(0, Math.min(12, v.words().size()))) first.add(show(w));
+        System.out.println(Cli.fmt("  %s: %s; %,d tokens (specials %s); most frequent: %s", side, tokenizer, v.size(),
+                v.specials(), String.join(" ", first)));
+    }
+
+    private static void regressor(SequenceRegressorFiles.Loaded m) {
+        SequenceRegressor.Config c = m.model().config();
+        ForecastSpec fs = m.spec();
+        System.out.println(m.dir() + ": sequence regressor (jrnn model format version " + ModelFile.VERSION + ")");
+        System.out.println(Cli.fmt("  %s%s, %d layer%s of %d, %d input%s, %d output%s, dropout %s, %s, seed %d",
+                c.bidirectional() ? "bidirectional " : "", c.cell(), c.numLayers(), c.numLayers() == 1 ? "" : "s",
+                c.hiddenSize(), c.inputSize(), c.inputSize() == 1 ? "" : "s", c.outputSize(), c.outputSize() == 1 ? "" : "s",
+                c.dropout(), c.dtype(), c.seed()));
+        System.out.println(Cli.fmt("  reads windows of %d rows of %s; predicts the next %d row%s of %s", fs.window(),
+                String.join(", ", fs.inputs()), fs.horizon(), fs.horizon() == 1 ? "" : "s", String.join(", ", fs.targets())));
+        System.out.println("  normalisation (training rows):");
+        m.standardizer().asMap().forEach((col, ms) -> System.out.println(Cli.fmt("    %-12s mean %.6g, std %.6g", col, ms[0], ms[1])));
         parametersAndProvenance(m.model().stateDict(), m.provenance());
     }
 

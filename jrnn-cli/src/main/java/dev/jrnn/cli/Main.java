@@ -10,12 +10,14 @@ import java.nio.file.NoSuchFileException;
 /**
  * The {@code jrnn} command line. Subcommands parse options and call the library; no maths here.
  * Bad flags and bad values print one clear line and exit with status 2; failures (a missing or damaged file,
- * training that diverged) print one line and exit with status 1. Never a stack trace.
+ * training that diverged) print one line and exit with status 1. Never a stack trace. Every command with options also
+ * reads them from a JSON file, {@code --config FILE} ({@link ConfigFile}); flags on the command line win.
  */
 @Command(name = "jrnn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Recurrent neural networks for the JVM.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, SampleCommand.class, EmbedCommand.class,
                 PredictCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
+        description = {"Recurrent neural networks for the JVM.",
+                "Every command with options also reads them from a JSON file: --config FILE (command-line flags win)."},
         footer = {"", "Start with:  jrnn demo          (an LSTM learns Shakespeare in a minute)",
                 "Then:        jrnn train lm --help"})
 public final class Main implements Runnable {
@@ -43,8 +45,19 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        ConfigFile.addOption(cl);
+        ConfigFile config;
+        try {
+            config = ConfigFile.load(cl, args);                       // --config FILE: the file's values become defaults
+        } catch (ConfigFile.Problem p) {
+            cl.getErr().println("jrnn: " + oneLine(p.getMessage()));
+            cl.getErr().flush();
+            return p.status;
+        }
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("jrnn: " + oneLine(ex.getMessage()) + " (see "
+            String message = oneLine(ex.getMessage());
+            String from = config == null ? null : config.explain(ex, message);
+            ex.getCommandLine().getErr().println("jrnn: " + message + " (" + (from == null ? "" : from + "; ") + "see "
                     + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return 2;
         });

@@ -1,5 +1,11 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.io.ModelFile;
+import dev.jrnn.series.ForecastSpec;
+import dev.jrnn.series.SequenceRegressorFiles;
+import dev.jrnn.series.TimeSeries;
+import dev.jrnn.text.BeamSearchConfig;
+import dev.jrnn.text.Seq2SeqFiles;
 import dev.jrnn.text.TextClassifierFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,45 +21,123 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code jrnn predict MODEL}: the class of every line of a text, with a saved text classifier. */
+/**
+ * {@code jrnn predict MODEL}: runs a saved model on inputs from a file or standard input, whatever its kind: a text
+ * classifier (the class of every line), an encoder–decoder (the output of every line, greedy or beam search) or a
+ * sequence regressor (the forecast after a CSV table). One verb for "apply a trained model", as {@code inspect} is one
+ * verb for "describe a saved model": the model directory says what it is, so the user need not.
+ */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Classify text with a model saved by 'jrnn train classify': one text per line, from --input or "
-                + "standard input.",
-                "Prints label<TAB>probability<TAB>text-prefix per line, or with --probabilities a header line and "
-                        + "label<TAB>p(class 1)<TAB>...<TAB>text-prefix."},
+        description = {"Run a saved text classifier, seq2seq model or regressor on --input (or standard input).",
+                "What it prints depends on the model:",
+                "  text classifier (train classify): label<TAB>probability<TAB>text-prefix per line; with --probabilities "
+                        + "a header and every class's probability.",
+                "  seq2seq (train seq2seq): the output of every line (greedy, or --beam K); with --scores also its "
+                        + "log-probability.",
+                "  regressor (train regress): CSV: the forecast of the next horizon rows after the table's last row; "
+                        + "with --all-windows one forecast per window, beside the true values."},
         footer = {"", "Examples:", "  jrnn predict runs/imdb --input reviews.txt",
-                "  echo 'a great film' | jrnn predict runs/imdb --probabilities"})
+                "  echo 'a great film' | jrnn predict runs/imdb --probabilities",
+                "  printf 'hello\\nworld\\n' | jrnn predict runs/reverse --beam 4 --scores",
+                "  jrnn predict runs/weather --input weather.csv --all-windows"})
 final class PredictCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A classifier directory (or a training --out directory holding model/).")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A model directory (or a training --out directory holding model/).")
     Path model;
 
-    @Option(names = "--input", paramLabel = "FILE|-", description = "Texts, one per line (UTF-8; .gz is read too); - or absent: standard input.")
+    @Option(names = "--input", paramLabel = "FILE|-", description = "Texts, one per line, or a CSV table (UTF-8; .gz is read too); - or absent: standard input.")
     String input;
 
-    @Option(names = "--probabilities", description = "Print the probability of every class.")
+    @Option(names = "--probabilities", description = "Classifier: print the probability of every class.")
     boolean probabilities;
 
     @Option(names = "--prefix", defaultValue = "60", paramLabel = "N",
-            description = "Characters of each text to echo; 0 = none (default: ${DEFAULT-VALUE}).")
+            description = "Classifier: characters of each text to echo; 0 = none (default: ${DEFAULT-VALUE}).")
     int prefix;
+
+    @Option(names = "--beam", defaultValue = "1", paramLabel = "K", description = "Seq2seq: beam width; 1 = greedy decoding (default: ${DEFAULT-VALUE}).")
+    int beam;
+
+    @Option(names = "--max-length", paramLabel = "N", description = "Seq2seq: the most output tokens (default: the model's, saved at training).")
+    Integer maxLength;
+
+    @Option(names = "--length-penalty", defaultValue = "0", paramLabel = "A",
+            description = "Seq2seq beam search: rank finished outputs by logP / length^A (default: ${DEFAULT-VALUE}).")
+    double lengthPenalty;
+
+    @Option(names = "--scores", description = "Seq2seq: also print each output's log-probability.")
+    boolean scores;
+
+    @Option(names = "--all-windows", description = "Regressor: a forecast for every window of the table, beside the true values.")
+    boolean allWindows;
+
+    @Option(names = "--header", defaultValue = "auto", paramLabel = "auto|yes|no",
+            description = "Regressor: whether the CSV's first line names the columns (default: ${DEFAULT-VALUE}).")
+    TimeSeries.Header header;
+
+    private static final List<String> CLASSIFIER = List.of("--probabilities", "--prefix");
+    private static final List<String> SEQ2SEQ = List.of("--beam", "--max-length", "--length-penalty", "--scores");
+    private static final List<String> REGRESSOR = List.of("--all-windows", "--header");
 
     @Override
     public Integer call() throws IOException {
         Cli.require(spec, prefix >= 0, "--prefix must be >= 0, got " + prefix);
+        Cli.require(spec, beam >= 1, "--beam must be >= 1, got " + beam);
+        Cli.require(spec, maxLength == null || maxLength >= 1, "--max-length must be >= 1, got " + maxLength);
+        Cli.require(spec, lengthPenalty >= 0 && Double.isFinite(lengthPenalty), "--length-penalty must be >= 0, got " + lengthPenalty);
         Path dir = Cli.modelDir(model);
-        String type = dev.jrnn.io.ModelFile.open(dir).modelType();
-        if (!TextClassifierFiles.MODEL_TYPE.equals(type)) {
-            throw new Cli.Failure(dir + ": is a " + type + " model; predict needs a text classifier (jrnn train classify)");
+        String type = ModelFile.open(dir).modelType();
+        switch (type) {
+            case TextClassifierFiles.MODEL_TYPE:
+                onlyFor("a text classifier", CLASSIFIER);
+                classify(TextClassifierFiles.load(dir));
+                break;
+            case Seq2SeqFiles.MODEL_TYPE:
+                onlyFor("a seq2seq model", SEQ2SEQ);
+                translate(Seq2SeqFiles.load(dir));
+                break;
+            case SequenceRegressorFiles.MODEL_TYPE:
+                onlyFor("a regressor", REGRESSOR);
+                forecast(SequenceRegressorFiles.load(dir));
+                break;
+            default:
+                throw new Cli.Failure(dir + ": is a " + type + " model; predict runs a text classifier, a seq2seq model or a"
+                        + " regressor (jrnn train classify|seq2seq|regress)");
         }
-        TextClassifierFiles.Loaded m = TextClassifierFiles.load(dir);
-        String text = input == null || input.equals("-") ? stdin() : Cli.readText(Path.of(input), "--input");
-        List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
+        System.out.flush();
+        return 0;
+    }
+
+    /** Refuses options of the other kinds of model, given on the command line. */
+    private void onlyFor(String kind, List<String> allowed) {
+        CommandLine.ParseResult pr = spec.commandLine().getParseResult();
+        for (List<String> group : List.of(CLASSIFIER, SEQ2SEQ, REGRESSOR)) {
+            if (group == allowed) continue;
+            for (String name : group) {
+                Cli.require(spec, !pr.hasMatchedOption(name), name + " does not apply: " + model + " is " + kind);
+            }
+        }
+    }
+
+    private String inputText() throws IOException {
+        return input == null || input.equals("-") ? stdin() : Cli.readText(Path.of(input), "--input");
+    }
+
+    private List<String> inputLines() throws IOException {
+        List<String> lines = new ArrayList<>(List.of(inputText().split("\n", -1)));
         if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) lines.remove(lines.size() - 1);
+        return lines;
+    }
+
+    // ------------------------------------------------------------------ classifier
+
+    private void classify(TextClassifierFiles.Loaded m) throws IOException {
+        List<String> lines = inputLines();
         PrintStream o = System.out;
         List<String> classes = m.classes();
         if (probabilities) o.println("label\t" + String.join("\t", classes) + "\ttext");
@@ -73,14 +157,80 @@ final class PredictCommand implements Callable<Integer> {
                 o.println(b);
             }
         }
-        o.flush();
-        return 0;
     }
 
     private String prefix(String text) {
         String s = text.replace('\t', ' ').replace("\r", "");
         if (s.codePointCount(0, s.length()) <= prefix) return s;
         return s.substring(0, s.offsetByCodePoints(0, prefix)) + "...";
+    }
+
+    // ------------------------------------------------------------------ seq2seq
+
+    private void translate(Seq2SeqFiles.Loaded m) throws IOException {
+        List<String> lines = inputLines();
+        PrintStream o = System.out;
+        int limit = maxLength != null ? maxLength : m.maxLength();
+        if (beam == 1 && !scores) {
+            Seq2SeqFiles.Loaded withLimit = new Seq2SeqFiles.Loaded(m.model(), m.sourceVocabulary(), m.sourceTokenizer(),
+                    m.targetVocabulary(), m.targetTokenizer(), limit, m.provenance(), m.config(), m.dir());
+            for (int start = 0; start < lines.size(); start += 256) {
+                for (String out : withLimit.greedy(lines.subList(start, Math.min(lines.size(), start + 256)))) {
+                    o.println(oneLine(out));
+                }
+            }
+            return;
+        }
+        BeamSearchConfig config = BeamSearchConfig.of(beam, limit).withLengthPenalty(lengthPenalty);
+        for (String line : lines) {
+            List<Map.Entry<String, Double>> best = m.beamSearch(line, config);
+            String out = best.isEmpty() ? "" : oneLine(best.get(0).getKey());
+            o.println(scores ? out + "\t" + (best.isEmpty() ? "" : Cli.fmt("%.4f", best.get(0).getValue())) : out);
+        }
+    }
+
+    /** An output on one line: line breaks and tabs in it shown escaped. */
+    private static String oneLine(String s) {
+        return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r");
+    }
+
+    // ------------------------------------------------------------------ regressor
+
+    private void forecast(SequenceRegressorFiles.Loaded m) throws IOException {
+        String where = input == null || input.equals("-") ? "standard input" : "--input " + input;
+        TimeSeries s = TimeSeries.parse(inputText(), where, header);
+        ForecastSpec fs = m.spec();
+        if (s.rows() < fs.window()) {
+            throw new Cli.Failure(where + ": has " + s.rows() + " rows; the model reads windows of " + fs.window()
+                    + " (columns " + String.join(", ", fs.inputs()) + ")");
+        }
+        PrintStream o = System.out;
+        if (!allWindows) {
+            double[] y = m.forecast(s);
+            o.println("step," + String.join(",", fs.targets()));
+            for (int h = 0; h < fs.horizon(); h++) {
+                StringBuilder b = new StringBuilder("+" + (h + 1));
+                for (int j = 0; j < fs.targets().size(); j++) b.append(',').append(Cli.fmt("%.6g", y[h * fs.targets().size() + j]));
+                o.println(b);
+            }
+            return;
+        }
+        StringBuilder head = new StringBuilder("row");
+        for (int k = 0; k < fs.outputSize(); k++) head.append(',').append(fs.outputName(k));
+        for (int k = 0; k < fs.outputSize(); k++) head.append(",actual ").append(fs.outputName(k));
+        o.println(head);
+        for (int start = fs.window(); start <= s.rows(); start += 1024) {
+            int end = Math.min(s.rows(), start + 1023);
+            int[] ends = new int[end - start + 1];
+            for (int i = 0; i < ends.length; i++) ends[i] = start + i;
+            double[][] y = m.forecast(s, ends);
+            for (int i = 0; i < ends.length; i++) {
+                StringBuilder b = new StringBuilder(Integer.toString(ends[i] + 1));     // the 1-based row predicted first
+                for (double v : y[i]) b.append(',').append(Cli.fmt("%.6g", v));
+                for (double v : fs.actual(s, ends[i])) b.append(',').append(Double.isNaN(v) ? "" : Cli.fmt("%.6g", v));
+                o.println(b);
+            }
+        }
     }
 
     private static String stdin() throws IOException {

@@ -1,6 +1,7 @@
 package dev.jrnn.cli;
 
 import dev.jrnn.autograd.Tensor;
+import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.optim.Adam;
@@ -11,7 +12,6 @@ import dev.jrnn.text.TextClassifierFiles;
 import dev.jrnn.text.Tokenizer;
 import dev.jrnn.text.Vocabulary;
 import dev.jrnn.text.WordTokenizer;
-import dev.jrnn.train.Callback;
 import dev.jrnn.train.Metrics;
 import dev.jrnn.train.ModelStep;
 import dev.jrnn.train.SequenceDataset;
@@ -33,16 +33,19 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code jrnn train classify}: a recurrent text classifier on a TSV file of labelled texts, saved as a model
- * directory ({@code OUT/model}) that {@code jrnn predict} reads.
+ * directory ({@code OUT/model}) that {@code jrnn predict} reads, with a checkpoint to resume from
+ * ({@link TrainerRun}).
  */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a text classifier (embedding, LSTM/GRU/RNN, linear layer on the final state) on a TSV file "
                 + "with label<TAB>text per line (UTF-8, or gzipped; a header line naming 'label' and 'text' columns is "
                 + "recognised, as in IMDB's id<TAB>rating<TAB>label<TAB>text).",
-                "Writes OUT/model/ (config.json, weights.safetensors, vocab.txt)."},
+                "Writes OUT/model/ (config.json, weights.safetensors, vocab.txt), OUT/checkpoint.safetensors and "
+                        + "OUT/metrics.csv. Run the same command with --resume to continue an interrupted run."},
         footer = {"", "Example:",
                 "  jrnn train classify --data imdb/train.tsv.gz --valid imdb/test.tsv.gz --out runs/imdb \\",
                 "      --max-len 200 --bidirectional --epochs 2",
+                "  jrnn train classify ...the same... --epochs 4 --resume",
                 "  jrnn predict runs/imdb --input reviews.txt"})
 final class TrainClassifyCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -107,6 +110,13 @@ final class TrainClassifyCommand implements Callable<Integer> {
             description = "Clip the global gradient norm to N; 0 = off (default: ${DEFAULT-VALUE}).")
     double clipNorm;
 
+    @Option(names = "--checkpoint-every", defaultValue = "200", paramLabel = "N",
+            description = "Write OUT/checkpoint.safetensors every N steps, and after every epoch; 0 = epochs only (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings; --epochs and --max-steps may change).")
+    boolean resume;
+
     @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|quiet",
             description = "Progress within an epoch (default: ${DEFAULT-VALUE}).")
     Trainer.ProgressMode progress;
@@ -115,6 +125,7 @@ final class TrainClassifyCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
+        Path ckpt = TrainerRun.checkpoint(out, resume);
         ClassifyData train = ClassifyData.read(data, "--data");
         ClassifyData validation = valid == null ? null : ClassifyData.read(valid, "--valid");
         List<String> classes = train.classes();
@@ -150,25 +161,23 @@ final class TrainClassifyCommand implements Callable<Integer> {
                 .withCell(cell.type).withLayers(layers).withBidirectional(bidirectional).withDropout(dropout)
                 .withSeed(seed).withPadId(vocab.padId()));
         Adam adam = new Adam(model.parameters(), Adam.Config.adam(lr));
+        Map<String, String> checks = new LinkedHashMap<>();
+        checks.put("data_sha256", train.sha256());
+        if (validation != null) checks.put("valid_sha256", validation.sha256());
+        checks.put("vocabulary_fingerprint", vocab.fingerprint());
+        ModelConfig settings = TrainerRun.settings(spec, "classify", checks);
+        int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         ModelStep step = (b, training) -> {
             Tensor logits = model.logits(b.tokens(), b.size(), b.maxLength(), b.lengths());
             return StepOutput.of(Losses.crossEntropy(logits, b.labels()), b.size())
                     .metric("acc", Metrics.accuracy(logits.data(), b.labels(), null));
         };
-        Trainer.Builder tb = Trainer.builder(model, adam, step)
+        Trainer trainer = Trainer.builder(model, adam, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
                         .withProgress(progress, 50))
-                .out(o);
-        if (maxSteps != null) {
-            long limit = maxSteps;
-            tb.callback(new Callback() {
-                @Override
-                public void onBatchEnd(Trainer trainer, long s, double loss, double norm) {
-                    if (s >= limit) trainer.requestStop();
-                }
-            });
-        }
-        Trainer trainer = tb.build();
+                .callback(TrainerRun.callbacks(out, stepsPerEpoch, checkpointEvery, maxSteps))
+                .runConfig(settings.toCompactJson())
+                .out(o).build();
 
         o.println(Cli.fmt("data: %s: %,d texts, classes %s%s; %s vocabulary %,d, max length %s", data, train.size(),
                 String.join(", ", classes), validation == null ? "" : Cli.fmt("; validation %,d texts", validation.size()),
@@ -176,9 +185,9 @@ final class TrainClassifyCommand implements Callable<Integer> {
         o.println(Cli.fmt("model: %s%s %d x %d, embedding %d, dropout %s: %,d parameters; adam lr %s, batch %d",
                 bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, embedding, dropout,
                 model.parameterCount(), lr, batch));
-        long t0 = System.nanoTime();
-        trainer.fit(trainSet, validSet);
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        Files.createDirectories(out);
+        if (resume) TrainerRun.resume(trainer, ckpt, settings, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
         Map<String, Double> tr = trainer.evaluate(trainSet);
@@ -189,16 +198,15 @@ final class TrainClassifyCommand implements Callable<Integer> {
             metrics.put("valid_loss", va.get("loss"));
             metrics.put("valid_accuracy", va.get("acc"));
         }
-        Files.createDirectories(out);
         Path modelDir = out.resolve("model");
-        int epochsDone = Math.max(trainer.epoch(), trainer.globalStep() > 0 ? 1 : 0);
         TextClassifierFiles.save(modelDir, model, classes, maxLen, vocab, tok, ModelFile.Provenance.now(
-                data.toAbsolutePath().normalize().toString(), epochsDone, trainer.globalStep(), seconds, metrics,
-                "jrnn " + String.join(" ", spec.commandLine().getParseResult().originalArgs())));
+                data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
+                TrainerRun.commandLine(spec)));
         o.println(Cli.fmt("final accuracy: train %.4f%s (loss %.4f)", metrics.get("train_accuracy"),
                 validSet == null ? "" : Cli.fmt(", valid %.4f", metrics.get("valid_accuracy")),
                 validSet == null ? metrics.get("train_loss") : metrics.get("valid_loss")));
-        o.println(Cli.fmt("saved %s (%d steps, %.0fs)", modelDir, trainer.globalStep(), seconds));
+        o.println(Cli.fmt("saved %s (%d epochs, %d steps, %.0fs)%s", modelDir, r.epochs(), r.steps(), r.seconds(),
+                r.finished() ? "" : "; continue with the same command and --resume"));
         return 0;
     }
 
@@ -219,5 +227,6 @@ final class TrainClassifyCommand implements Callable<Integer> {
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
         Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
         Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
+        Cli.require(spec, checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = epochs only), got " + checkpointEvery);
     }
 }

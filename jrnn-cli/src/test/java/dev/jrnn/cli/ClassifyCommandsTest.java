@@ -135,7 +135,37 @@ class ClassifyCommandsTest {
                 "--layers", "2", "--progress", "quiet");
         assertEquals(0, r.status(), r.toString());
         assertTrue(r.out().contains("40 texts, classes 0, 1"), r.out());
-        assertTrue(r.out().contains("saved " + tmp.resolve("gz").resolve("model") + " (2 steps"), r.out());
+        assertTrue(r.out().contains("saved " + tmp.resolve("gz").resolve("model") + " (1 epochs, 2 steps"), r.out());
+    }
+
+    @Test
+    void aResumedRunContinuesBitForBitAndRefusesOtherSettings() throws IOException {
+        String[] common = {"train", "classify", "--data", trainFile.toString(), "--valid", validFile.toString(), "--hidden", "8",
+                "--embedding", "4", "--epochs", "2", "--batch", "16", "--lr", "0.02", "--progress", "quiet", "--max-len", "10",
+                "--checkpoint-every", "4", "--out"};
+        Path straight = tmp.resolve("c-straight"), broken = tmp.resolve("c-broken");
+        assertEquals(0, Run.of(Seq2SeqCommandsTest.concat(common, straight.toString())).status());
+        Run part = Run.of(Seq2SeqCommandsTest.concat(common, broken.toString(), "--max-steps", "5"));
+        assertEquals(0, part.status(), part.toString());
+        assertTrue(part.out().contains("(0 epochs, 5 steps") && part.out().contains("continue with the same command and --resume"),
+                part.out());
+        Run rest = Run.of(Seq2SeqCommandsTest.concat(common, broken.toString(), "--resume"));
+        assertEquals(0, rest.status(), rest.toString());
+        assertTrue(rest.out().contains("resuming from " + broken.resolve("checkpoint.safetensors") + " (epoch 1, step 5)"),
+                rest.out());
+        Seq2SeqCommandsTest.sameWeights(straight, broken);
+        assertEquals(Seq2SeqCommandsTest.withoutTimes(straight.resolve("metrics.csv")),
+                Seq2SeqCommandsTest.withoutTimes(broken.resolve("metrics.csv")));
+
+        String[] other = common.clone();
+        other[7] = "12";                                                        // --hidden 12 instead of 8
+        String e = ErrorsTest.fails(1, Seq2SeqCommandsTest.concat(other, broken.toString(), "--resume", "--bidirectional"));
+        assertEquals("jrnn: " + broken.resolve("checkpoint.safetensors") + " was written by a different run: --hidden was 8, now"
+                + " 12; --bidirectional was false, now true (use the same data and settings, or another --out)", e);
+        e = ErrorsTest.fails(1, Seq2SeqCommandsTest.concat(common, broken.toString()));
+        assertTrue(e.contains("already holds a run (checkpoint.safetensors): add --resume to continue it"), e);
+        e = ErrorsTest.fails(1, Seq2SeqCommandsTest.concat(common, tmp.resolve("c-none").toString(), "--resume"));
+        assertTrue(e.endsWith("c-none: no checkpoint.safetensors to resume from (start without --resume)"), e);
     }
 
     @Test

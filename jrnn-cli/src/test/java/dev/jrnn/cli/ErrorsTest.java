@@ -34,7 +34,9 @@ class ErrorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "train lm --data x --out y", "eval m --data x", "sample m", "embed", "inspect m"})
+    @ValueSource(strings = {"demo", "train lm --data x --out y", "train classify --data x --out y",
+            "train seq2seq --data x --out y", "train regress --data x --out y", "eval m --data x", "sample m", "embed",
+            "inspect m", "predict m"})
     void unknownFlagsAreUsageErrors(String commandLine) {
         String[] args = (commandLine + " --frobnicate").split(" ");
         String command = commandLine.replaceAll(" (--|m$|m ).*", "");
@@ -44,11 +46,13 @@ class ErrorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "train", "train lm", "eval", "sample", "embed", "inspect", "help"})
+    @ValueSource(strings = {"demo", "train", "train lm", "train classify", "train seq2seq", "train regress", "eval", "sample",
+            "embed", "inspect", "predict", "help"})
     void everyCommandHasHelp(String command) {
         Run r = Run.of((command + " --help").replace("help --help", "help").split(" "));
         assertEquals(0, r.status(), r.toString());
         assertTrue(r.out().startsWith("Usage: jrnn"), r.out());
+        if (!command.equals("help")) assertTrue(r.out().contains("Example"), "an example in the footer: " + r.out());
     }
 
     @Test
@@ -61,7 +65,7 @@ class ErrorsTest {
         Run v = Run.of("--version");
         assertTrue(v.out().startsWith("jrnn "), v.out());
         assertTrue(fails(2, "frobnicate").contains("Unmatched argument at index 0: 'frobnicate'"));
-        assertEquals("jrnn: train needs a task: lm or classify (see jrnn train --help)", fails(2, "train"));
+        assertEquals("jrnn: train needs a task: lm, classify, seq2seq or regress (see jrnn train --help)", fails(2, "train"));
     }
 
     @Test

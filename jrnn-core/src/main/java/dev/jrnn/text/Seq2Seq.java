@@ -37,7 +37,7 @@ import java.util.Objects;
  * target and the per-step cross-entropy is masked ({@link Losses#sequenceCrossEntropy}), so padding adds
  * nothing. Sources are padded too and run with their lengths, so each encoder state is taken at its own
  * last token. <b>Inference</b> feeds the decoder its own outputs: {@link #greedy} (batched) or
- * {@link #beamSearch}.
+ * {@link #beamSearch}. <b>Saving and loading</b> with both vocabularies and tokenizers: {@link Seq2SeqFiles}.
  *
  * <pre>{@code
  * var model = new Seq2Seq(Seq2SeqConfig.of(12, 13, 16, 64, BOS, EOS));
@@ -54,6 +54,7 @@ public final class Seq2Seq extends Module {
     private final RnnBase decoder;
     private final Linear output;
     private final Dropout dropout;
+    private final Rng dropoutRng;
 
     /** A fresh model, weights drawn from {@code new Rng(config.seed())}. */
     public Seq2Seq(Seq2SeqConfig config) {
@@ -69,11 +70,18 @@ public final class Seq2Seq extends Module {
         decoder = registerModule("decoder", LanguageModel.newRecurrent(config.cell(), e, h, config.numLayers(),
                 config.dropout(), config.dtype(), rng));
         output = registerModule("output", new Linear(h, config.targetVocabSize(), true, config.dtype(), rng));
-        dropout = registerModule("dropout", new Dropout(config.dropout(), new Rng(rng.nextLong())));
+        dropoutRng = new Rng(rng.nextLong());
+        dropout = registerModule("dropout", new Dropout(config.dropout(), dropoutRng));
     }
 
     /** The configuration. */
     public Seq2SeqConfig config() { return config; }
+
+    /**
+     * The generator of the dropout masks on the embeddings and before the output layer (register it with a trainer
+     * to checkpoint it; the recurrent layers' between-layer dropout keeps its generator inside).
+     */
+    public Rng dropoutRng() { return dropoutRng; }
 
     // ------------------------------------------------------------------ encoder
 

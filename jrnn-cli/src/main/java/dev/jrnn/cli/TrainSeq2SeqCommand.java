@@ -1,0 +1,313 @@
+package dev.jrnn.cli;
+
+import dev.jrnn.io.ModelConfig;
+import dev.jrnn.io.ModelFile;
+import dev.jrnn.optim.Optimizer;
+import dev.jrnn.tensor.Rng;
+import dev.jrnn.text.CharTokenizer;
+import dev.jrnn.text.Seq2Seq;
+import dev.jrnn.text.Seq2SeqConfig;
+import dev.jrnn.text.Seq2SeqFiles;
+import dev.jrnn.text.SpecialToken;
+import dev.jrnn.text.Tokenizer;
+import dev.jrnn.text.Vocabulary;
+import dev.jrnn.text.WordTokenizer;
+import dev.jrnn.train.ModelStep;
+import dev.jrnn.train.SequenceDataset;
+import dev.jrnn.train.StepOutput;
+import dev.jrnn.train.Trainer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jrnn train seq2seq}: an encoder–decoder ({@link Seq2Seq}) on a TSV file of {@code source<TAB>target} pairs,
+ * trained with teacher forcing by the library's {@link Trainer}, validated after every epoch with its loss and the
+ * exact-match accuracy of greedy decoding, saved as a model directory ({@link Seq2SeqFiles}) that
+ * {@code jrnn predict} reads. Checkpoints and {@code --resume}: {@link TrainerRun}.
+ */
+@Command(name = "seq2seq", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train an encoder-decoder (LSTM/GRU/RNN encoder, its final state starting the decoder, teacher "
+                + "forcing) on a TSV file with source<TAB>target per line (UTF-8, or gzipped), char-level by default.",
+                "After every epoch: the validation loss and the exact-match accuracy of greedy decoding. Writes OUT/model/ "
+                        + "(config.json, weights.safetensors, source_vocab.txt, target_vocab.txt), "
+                        + "OUT/checkpoint.safetensors and OUT/metrics.csv; --resume continues an interrupted run."},
+        footer = {"", "Example (learn to reverse words):",
+                "  jrnn train seq2seq --data reverse.tsv --out runs/reverse --epochs 20",
+                "  echo hello | jrnn predict runs/reverse --beam 4"})
+final class TrainSeq2SeqCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training pairs: source<TAB>target per line (.gz is read too).")
+    Path data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
+    Path out;
+
+    @Option(names = "--valid", paramLabel = "FILE", description = "Validation pairs (default: --valid-fraction of --data, drawn with --seed).")
+    Path valid;
+
+    @Option(names = "--valid-fraction", defaultValue = "0.1", paramLabel = "F",
+            description = "Share of the pairs held out for validation when --valid is not given (default: ${DEFAULT-VALUE}).")
+    double validFraction;
+
+    @Option(names = "--level", defaultValue = "char", paramLabel = "char|word",
+            description = "Tokens on both sides: characters, or words with punctuation split off (default: ${DEFAULT-VALUE}).")
+    LmData.Level level;
+
+    @Option(names = "--lowercase", description = "Lower-case both sides first.")
+    boolean lowercase;
+
+    @Option(names = "--min-freq", defaultValue = "1", paramLabel = "N",
+            description = "Keep tokens seen at least N times on their side; rarer ones become <unk> (default: ${DEFAULT-VALUE}).")
+    int minFreq;
+
+    @Option(names = "--max-vocab", defaultValue = "0", paramLabel = "N",
+            description = "At most N ids per side, specials included (default: 0 = no limit).")
+    int maxVocab;
+
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn", description = "Recurrent cell of encoder and decoder (default: ${DEFAULT-VALUE}).")
+    TrainLmCommand.Cell cell;
+
+    @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked layers in encoder and decoder (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--hidden", defaultValue = "128", paramLabel = "H", description = "Hidden units per layer (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--embedding", paramLabel = "E", description = "Token vector size on both sides (default: 32 for char, 64 for word).")
+    Integer embedding;
+
+    @Option(names = "--dropout", defaultValue = "0", paramLabel = "P",
+            description = "Dropout on embeddings, between layers and before the output, in [0, 1) (default: ${DEFAULT-VALUE}).")
+    double dropout;
+
+    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|adamw|sgd", description = "Optimizer (default: ${DEFAULT-VALUE}).")
+    TrainLmCommand.Opt optimizer;
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Learning rate (default: 0.002 for adam/adamw, 0.5 for sgd).")
+    Double lr;
+
+    @Option(names = "--momentum", defaultValue = "0", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "W", description = "Weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--clip-norm", defaultValue = "5", paramLabel = "N",
+            description = "Clip the global gradient norm to N; 0 = off (default: ${DEFAULT-VALUE}).")
+    double clipNorm;
+
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "B", description = "Pairs per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--epochs", defaultValue = "10", paramLabel = "N", description = "Epochs in all, counting resumed ones (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in all, counting resumed ones.")
+    Long maxSteps;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
+            description = "Seed of the weights, dropout, shuffling and the validation split (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--max-length", paramLabel = "N",
+            description = "Decoding limit in target tokens, saved with the model (default: 1.5 x the longest training target + 2).")
+    Integer maxLength;
+
+    @Option(names = "--examples", defaultValue = "3", paramLabel = "N",
+            description = "Validation pairs to show decoded at the end (default: ${DEFAULT-VALUE}).")
+    int examples;
+
+    @Option(names = "--checkpoint-every", defaultValue = "200", paramLabel = "N",
+            description = "Write OUT/checkpoint.safetensors every N steps, and after every epoch; 0 = epochs only (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings; --epochs and --max-steps may change).")
+    boolean resume;
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|quiet",
+            description = "Progress within an epoch (default: ${DEFAULT-VALUE}).")
+    Trainer.ProgressMode progress;
+
+    @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "In lines mode, a line every N steps (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    @Override
+    public Integer call() throws IOException {
+        validate();
+        PrintStream o = System.out;
+        Path ckpt = TrainerRun.checkpoint(out, resume);
+        PairData all = PairData.read(data, "--data");
+        PairData train = all, validation = null;
+        if (valid != null) {
+            validation = PairData.read(valid, "--valid");
+        } else if (validFraction > 0) {
+            int held = (int) Math.round(all.size() * validFraction);
+            if (held >= 1 && held < all.size()) {
+                int[] order = new int[all.size()];
+                for (int i = 0; i < order.length; i++) order[i] = i;
+                new Rng(seed).shuffle(order);                               // pair files are often sorted: draw, don't cut
+                int[] v = Arrays.copyOfRange(order, 0, held), t = Arrays.copyOfRange(order, held, order.length);
+                Arrays.sort(v);
+                Arrays.sort(t);
+                validation = all.subset(v);
+                train = all.subset(t);
+            }
+        }
+        Tokenizer tok = level == LmData.Level.CHAR ? CharTokenizer.builder().lowerCase(lowercase).build()
+                : WordTokenizer.builder().lowerCase(lowercase).punctuation(WordTokenizer.Punctuation.SPLIT).build();
+        Vocabulary.Builder sb = Vocabulary.builder().specials(SpecialToken.UNK).minFreq(minFreq);
+        Vocabulary.Builder tb = Vocabulary.builder().specials(SpecialToken.UNK, SpecialToken.EOS, SpecialToken.BOS).minFreq(minFreq);
+        if (maxVocab > 0) {
+            sb.maxSize(maxVocab);
+            tb.maxSize(maxVocab);
+        }
+        Vocabulary sourceVocab = sb.addTexts(train.sources(), tok).build();
+        Vocabulary targetVocab = tb.addTexts(train.targets(), tok).build();
+
+        // every pair as ids; the dataset's label of a pair is its index here, so the step finds the target
+        List<int[]> sources = new ArrayList<>(), targets = new ArrayList<>();
+        encode(train, tok, sourceVocab, targetVocab, sources, targets);
+        int nTrain = sources.size();
+        if (validation != null) encode(validation, tok, sourceVocab, targetVocab, sources, targets);
+        int longest = 0;
+        for (int i = 0; i < nTrain; i++) longest = Math.max(longest, targets.get(i).length);
+        int limit = maxLength != null ? maxLength : (int) Math.ceil(1.5 * longest) + 2;
+        SequenceDataset trainSet = dataset(sources, 0, nTrain);
+        SequenceDataset validSet = validation == null ? null : dataset(sources, nTrain, sources.size());
+
+        int e = embedding != null ? embedding : level == LmData.Level.CHAR ? 32 : 64;
+        double rate = lr != null ? lr : optimizer == TrainLmCommand.Opt.SGD ? 0.5 : 0.002;
+        Seq2Seq model = new Seq2Seq(new Seq2SeqConfig(cell.type, sourceVocab.size(), targetVocab.size(), e, hidden, layers,
+                dropout, dev.jrnn.tensor.DType.FLOAT32, seed, targetVocab.bosId(), targetVocab.eosId()));
+        Optimizer opt = TrainerRun.optimizer(optimizer, model.parameters(), rate, momentum, weightDecay);
+        ModelStep step = (b, training) -> {
+            List<int[]> src = new ArrayList<>(b.size()), tgt = new ArrayList<>(b.size());
+            int tokens = 0;
+            for (int id : b.labels()) {
+                src.add(sources.get(id));
+                tgt.add(targets.get(id));
+                tokens += targets.get(id).length + 1;                      // each target and its <eos>
+            }
+            StepOutput r = StepOutput.of(model.loss(src, tgt), tokens);
+            if (!training) {                                               // validation: greedy decoding, exact match
+                List<int[]> got = model.greedy(src, limit);
+                int right = 0;
+                for (int i = 0; i < got.size(); i++) right += Arrays.equals(got.get(i), tgt.get(i)) ? 1 : 0;
+                r.metric("exact_match", (double) right / got.size(), got.size());
+            }
+            return r;
+        };
+        Map<String, String> checks = new LinkedHashMap<>();
+        checks.put("data_sha256", all.sha256());
+        if (valid != null) checks.put("valid_sha256", validation.sha256());
+        checks.put("source_vocabulary_fingerprint", sourceVocab.fingerprint());
+        checks.put("target_vocabulary_fingerprint", targetVocab.fingerprint());
+        ModelConfig settings = TrainerRun.settings(spec, "seq2seq", checks);
+        int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
+        Trainer trainer = Trainer.builder(model, opt, step)
+                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
+                        .withProgress(progress, logEvery))
+                .rng("dropout", model.dropoutRng())
+                .callback(TrainerRun.callbacks(out, stepsPerEpoch, checkpointEvery, maxSteps))
+                .runConfig(settings.toCompactJson())
+                .out(o).build();
+
+        o.println(Cli.fmt("data: %s: %,d pairs for training, %s; %s vocabularies: source %,d, target %,d; longest target %d"
+                        + " tokens (decoding limit %d)", data, nTrain,
+                validation == null ? "no validation" : Cli.fmt("%,d for validation", validation.size()),
+                level.name().toLowerCase(), sourceVocab.size(), targetVocab.size(), longest, limit));
+        o.println(Cli.fmt("model: %s encoder-decoder %d x %d, embedding %d, dropout %s: %,d parameters; %s lr %s, clip %s,"
+                        + " batch %d", cell.name().toLowerCase(), layers, hidden, e, dropout, model.parameterCount(), opt.name(),
+                rate, clipNorm, batch));
+        Files.createDirectories(out);
+        if (resume) TrainerRun.resume(trainer, ckpt, settings, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
+
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        if (trainer.history().epochs() > 0) metrics.put("train_loss", trainer.history().last().get("train_loss"));
+        if (validSet != null) {
+            Map<String, Double> v = trainer.evaluate(validSet);
+            metrics.put("valid_loss", v.get("loss"));
+            metrics.put("valid_exact_match", v.get("exact_match"));
+            o.println(Cli.fmt("validation: loss %.4f per target token, exact match %.4f (greedy, %,d pairs)", v.get("loss"),
+                    v.get("exact_match"), validSet.size()));
+            showExamples(o, model, sources, targets, nTrain, sourceVocab, targetVocab, tok, limit, validation);
+        }
+        Path modelDir = out.resolve("model");
+        Seq2SeqFiles.save(modelDir, model, sourceVocab, tok, targetVocab, tok, limit, ModelFile.Provenance.now(
+                data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
+                TrainerRun.commandLine(spec)));
+        o.println(Cli.fmt("saved %s (%d epochs, %d steps, %.0fs)%s", modelDir, r.epochs(), r.steps(), r.seconds(),
+                r.finished() ? "" : "; continue with the same command and --resume"));
+        return 0;
+    }
+
+    /** Appends every pair's ids; a source without tokens fails with its line. */
+    private static void encode(PairData d, Tokenizer tok, Vocabulary sv, Vocabulary tv, List<int[]> sources, List<int[]> targets) {
+        for (int i = 0; i < d.size(); i++) {
+            int[] s = sv.encode(d.sources().get(i), tok);
+            if (s.length == 0) {
+                throw new Cli.Failure(d.source() + ":" + d.lines().get(i) + ": the source has no tokens (the encoder needs one)");
+            }
+            sources.add(s);
+            targets.add(tv.encode(d.targets().get(i), tok));
+        }
+    }
+
+    /** Pairs {@code from … to-1} as a dataset whose label is the pair's index. */
+    private static SequenceDataset dataset(List<int[]> sources, int from, int to) {
+        int[] ids = new int[to - from];
+        for (int i = 0; i < ids.length; i++) ids[i] = from + i;
+        return SequenceDataset.ofTokens(sources.subList(from, to), ids);
+    }
+
+    private void showExamples(PrintStream o, Seq2Seq model, List<int[]> sources, List<int[]> targets, int nTrain,
+                              Vocabulary sv, Vocabulary tv, Tokenizer tok, int limit, PairData validation) {
+        int n = Math.min(examples, sources.size() - nTrain);
+        if (n <= 0) return;
+        List<int[]> got = model.greedy(sources.subList(nTrain, nTrain + n), limit);
+        for (int i = 0; i < n; i++) {
+            String want = tv.decode(targets.get(nTrain + i), tok), have = tv.decode(got.get(i), tok);
+            o.println("  " + quote(validation.sources().get(i)) + " -> " + quote(have)
+                    + (Arrays.equals(got.get(i), targets.get(nTrain + i)) ? "  (right)" : "  (expected " + quote(want) + ")"));
+        }
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("\n", "\\n").replace("\t", "\\t") + "'";
+    }
+
+    private void validate() {
+        Cli.require(spec, validFraction >= 0 && validFraction <= 0.5, "--valid-fraction must be in [0, 0.5], got " + validFraction);
+        Cli.require(spec, minFreq >= 1, "--min-freq must be >= 1, got " + minFreq);
+        Cli.require(spec, maxVocab == 0 || maxVocab >= 4, "--max-vocab must be 0 (no limit) or >= 4, got " + maxVocab);
+        Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
+        Cli.require(spec, embedding == null || embedding >= 1, "--embedding must be >= 1, got " + embedding);
+        Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
+        Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
+        Cli.require(spec, momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
+        Cli.require(spec, optimizer == TrainLmCommand.Opt.SGD || momentum == 0, "--momentum is for --optimizer sgd");
+        Cli.require(spec, weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
+        Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
+        Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
+        Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
+        Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
+        Cli.require(spec, maxLength == null || maxLength >= 1, "--max-length must be >= 1, got " + maxLength);
+        Cli.require(spec, examples >= 0, "--examples must be >= 0, got " + examples);
+        Cli.require(spec, checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
+    }
+}

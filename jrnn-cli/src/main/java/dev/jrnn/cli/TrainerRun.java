@@ -1,0 +1,206 @@
+package dev.jrnn.cli;
+
+import dev.jrnn.io.AtomicFiles;
+import dev.jrnn.io.ModelConfig;
+import dev.jrnn.io.ModelFile;
+import dev.jrnn.io.ModelFileException;
+import dev.jrnn.nn.Parameter;
+import dev.jrnn.optim.Adam;
+import dev.jrnn.optim.Optimizer;
+import dev.jrnn.optim.Sgd;
+import dev.jrnn.train.Callback;
+import dev.jrnn.train.Checkpoint;
+import dev.jrnn.train.SequenceDataset;
+import dev.jrnn.train.Trainer;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Checkpoints, resuming and stopping for the tasks trained by the library's {@link Trainer} ({@code train classify},
+ * {@code train seq2seq}, {@code train regress}), so that each command only builds its data, model and step.
+ *
+ * <p>Files in {@code --out}: {@code checkpoint.safetensors} (the trainer's {@link Checkpoint}: parameters, optimizer
+ * state, epoch, next batch, shuffling generator, running means, history) every {@code --checkpoint-every} steps and
+ * after every epoch, and when the run stops; {@code metrics.csv} (one row per epoch, the trainer's columns) after every
+ * epoch. The run's settings ({@link #settings}: every option that shapes the run, and the SHA-256 of the data) are
+ * stored in the checkpoint and compared on {@code --resume}, so a resumed run with other settings is refused with
+ * the differences named. Without dropout (and with it when every generator is registered with the trainer) a resumed
+ * run is bit-identical to an uninterrupted one.
+ */
+final class TrainerRun {
+    /** The checkpoint's file name in {@code --out}. */
+    static final String CHECKPOINT = "checkpoint.safetensors";
+    /** The per-epoch metrics' file name in {@code --out}. */
+    static final String METRICS = "metrics.csv";
+
+    /** Options that never shape a run: the output, how long it runs, how it reports. */
+    static final Set<String> NOT_SETTINGS = Set.of("--out", "--resume", "--epochs", "--max-steps", "--checkpoint-every",
+            "--progress", "--log-every", "--examples", ConfigFile.OPTION, "--data", "--valid", "--help", "--version");
+
+    private TrainerRun() {}
+
+    /**
+     * The checkpoint path in {@code out}, after checking it against {@code --resume}: resuming needs a checkpoint, a new
+     * run refuses to start over one.
+     */
+    static Path checkpoint(Path out, boolean resume) {
+        Path ckpt = out.resolve(CHECKPOINT);
+        if (resume && !Files.isRegularFile(ckpt)) {
+            throw new Cli.Failure(out + ": no " + CHECKPOINT + " to resume from (start without --resume)");
+        }
+        if (!resume && Files.exists(ckpt)) {
+            throw new Cli.Failure(out + " already holds a run (" + CHECKPOINT + "): add --resume to continue it, or choose"
+                    + " another --out");
+        }
+        return ckpt;
+    }
+
+    /**
+     * The run's settings for the checkpoint: the task, every option of the command except {@link #NOT_SETTINGS} (by its
+     * name without {@code --}, as text), then {@code extra} (data checksums, vocabulary fingerprints...).
+     */
+    static ModelConfig settings(CommandLine.Model.CommandSpec spec, String task, Map<String, String> extra) {
+        ModelConfig.Builder b = ModelConfig.builder().put("task", task);
+        for (OptionSpec o : spec.options()) {
+            if (NOT_SETTINGS.contains(o.longestName()) || o.usageHelp() || o.versionHelp()) continue;
+            Object v = o.getValue();
+            b.put(o.longestName().substring(2), v == null ? null : v instanceof Enum ? ((Enum<?>) v).name().toLowerCase()
+                    : v.toString());
+        }
+        extra.forEach(b::put);
+        return b.build();
+    }
+
+    /** The SHA-256 of a text, for {@link #settings}. */
+    static String sha256(String text) {
+        return ModelFile.sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The settings that differ between a checkpoint's run and this one, in flag terms. */
+    static List<String> differences(ModelConfig saved, ModelConfig now) {
+        List<String> out = new ArrayList<>();
+        for (String key : now.keys()) {
+            Object a = saved.get(key), b = now.get(key);
+            if (Objects.equals(a, b)) continue;
+            if (key.endsWith("_sha256")) out.add("the --" + key.substring(0, key.length() - "_sha256".length()) + " file differs");
+            else if (key.endsWith("_fingerprint")) out.add("the " + key.replace("_fingerprint", "").replace('_', ' ') + " differs");
+            else out.add("--" + key + " was " + show(a) + ", now " + show(b));
+        }
+        for (String key : saved.keys()) {
+            if (!now.has(key)) out.add(key + " was " + show(saved.get(key)) + ", now not set");
+        }
+        return out;
+    }
+
+    private static String show(Object v) {
+        return v == null || v == ModelConfig.NULL ? "not set" : v.toString();
+    }
+
+    /**
+     * Continues a run from its checkpoint after checking that its settings are this run's.
+     *
+     * @throws Cli.Failure naming every difference
+     */
+    static void resume(Trainer trainer, Path ckpt, ModelConfig now, PrintStream o) throws IOException {
+        Checkpoint c = Checkpoint.read(ckpt);
+        ModelConfig saved;
+        try {
+            saved = ModelConfig.parse(c.get("config"), ckpt + " (metadata 'config')");
+        } catch (ModelFileException e) {
+            throw new Cli.Failure(e.getMessage());
+        }
+        List<String> diffs = differences(saved, now);
+        if (!diffs.isEmpty()) {
+            throw new Cli.Failure(ckpt + " was written by a different run: " + String.join("; ", diffs)
+                    + " (use the same data and settings, or another --out)");
+        }
+        trainer.resumeFrom(ckpt);
+        o.println(Cli.fmt("resuming from %s (epoch %d, step %d)", ckpt, c.getLong("epoch") + 1, c.getLong("step")));
+    }
+
+    /**
+     * The callbacks of a run: stop after {@code maxSteps} steps in all; write the checkpoint every {@code every} steps
+     * (not at an epoch's last batch, where the epoch-end checkpoint follows) and after every epoch, with
+     * {@code metrics.csv}.
+     *
+     * @param stepsPerEpoch batches per epoch (all epochs have the same number)
+     */
+    static Callback callbacks(Path out, int stepsPerEpoch, int every, Long maxSteps) {
+        Path ckpt = out.resolve(CHECKPOINT), metrics = out.resolve(METRICS);
+        return new Callback() {
+            @Override
+            public void onBatchEnd(Trainer trainer, long step, double loss, double norm) {
+                if (maxSteps != null && step >= maxSteps) trainer.requestStop();
+                if (every > 0 && step % every == 0 && step % stepsPerEpoch != 0) save(trainer, ckpt);
+            }
+
+            @Override
+            public void onEpochEnd(Trainer trainer, int epoch, Map<String, Double> row) {
+                save(trainer, ckpt);
+                try {
+                    AtomicFiles.write(metrics, trainer.history().toCsv().getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(metrics + ": " + e.getMessage(), e);
+                }
+            }
+        };
+    }
+
+    private static void save(Trainer trainer, Path ckpt) {
+        try {
+            trainer.saveCheckpoint(ckpt);
+        } catch (IOException e) {
+            throw new UncheckedIOException(ckpt + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * What a run did.
+     *
+     * @param epochs   epochs completed in all
+     * @param steps    optimizer steps in all
+     * @param seconds  this invocation's training time plus that of the epochs completed before it
+     * @param finished whether every requested epoch is done
+     */
+    record Result(int epochs, long steps, double seconds, boolean finished) {}
+
+    /**
+     * Fits (unless the step limit is already reached), then writes the checkpoint of where the run stopped.
+     */
+    static Result fit(Trainer trainer, SequenceDataset train, SequenceDataset valid, Path out, Long maxSteps)
+            throws IOException {
+        double before = 0;
+        for (double s : trainer.history().values("time_s")) before += s;
+        long t0 = System.nanoTime();
+        if (maxSteps == null || trainer.globalStep() < maxSteps) trainer.fit(train, valid);
+        double seconds = before + (System.nanoTime() - t0) / 1e9;
+        trainer.saveCheckpoint(out.resolve(CHECKPOINT));
+        return new Result(trainer.epoch(), trainer.globalStep(), seconds, trainer.epoch() >= trainer.config().epochs());
+    }
+
+    /** An optimizer as the {@code --optimizer} flag names it. */
+    static Optimizer optimizer(TrainLmCommand.Opt kind, List<Parameter> params, double lr, double momentum, double weightDecay) {
+        switch (kind) {
+            case SGD: return new Sgd(params, new Sgd.Config(lr, momentum, false, weightDecay));
+            case ADAMW: return new Adam(params, new Adam.Config(lr, 0.9, 0.999, 1e-8, weightDecay, true));
+            default: return new Adam(params, new Adam.Config(lr, 0.9, 0.999, 1e-8, weightDecay, false));
+        }
+    }
+
+    /** The command line as typed, for provenance. */
+    static String commandLine(CommandLine.Model.CommandSpec spec) {
+        return "jrnn " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    }
+}
