@@ -22,7 +22,7 @@
  * ({@link dev.jrnn.text.FileFormatException}). See {@code docs/text.md} for the file formats and measured
  * results on GloVe.
  *
- * <p>Layering: this package is the top of {@code jrnn-core}; it may use every other package
- * ({@code tensor}, {@code autograd}, {@code nn}, {@code optim}, {@code io}, {@code train}).
+ * <p>Layering: this package is at the top of {@code jrnn-core}, beside {@code series}; it may use every package
+ * below ({@code tensor}, {@code autograd}, {@code nn}, {@code optim}, {@code io}, {@code train}) but not its sibling.
  */
 package dev.jrnn.text;
