@@ -18,17 +18,20 @@ import java.util.Set;
 /**
  * Encoder–decoder addition (issue 6, item 5; seeds 002 and 004's "many-to-many with different lengths"): the
  * model reads {@code "535+61"} character by character and writes {@code "596"}, then {@code <eos>}. The data is
- * generated: every pair {@code a + b} with {@code 0 <= a, b < 10^digits} is either a training pair or, for
- * {@code --test} of them drawn first, a held-out pair never seen in training; the score is the exact-match rate of
- * greedy decoding on the held-out pairs.
+ * generated: {@code --test} pairs {@code a + b} with {@code 0 <= a, b < 10^digits} are drawn first and held out;
+ * training uses either a fixed set of {@code --train} other pairs (an epoch is one pass over them, shuffled) or,
+ * with {@code --train 0}, fresh pairs drawn for every batch (never a held-out one; an "epoch" is then
+ * {@code --epoch-steps} batches). The score is the exact-match rate of greedy decoding on the held-out pairs.
  *
- * <p>Training: teacher forcing, Adam, global-norm clipping, an epoch = one pass over the shuffled training pairs in
- * batches; stops once held-out exact match reaches {@code --target} or after {@code --epochs}.
+ * <p>Training: teacher forcing, Adam, global-norm clipping, the learning rate multiplied by {@code --lr-decay}
+ * after every epoch; stops once held-out exact match reaches {@code --target} or after {@code --epochs}.
+ * {@code --reverse true} feeds the source backwards (Sutskever et al. 2014), which puts the units digits, read
+ * first by the decoder's output, next to it.
  *
  * <pre>
  * java -cp ... dev.jrnn.examples.Seq2SeqAddition [--digits 3] [--train 50000] [--test 2000] [--cell lstm]
- *   [--hidden 128] [--embed 16] [--layers 1] [--batch 128] [--lr 3e-3] [--clip 1] [--epochs 40] [--target 0.99]
- *   [--reverse false] [--seed 1] [--csv runs/examples/addition.csv]
+ *   [--hidden 128] [--embed 16] [--layers 1] [--batch 128] [--lr 3e-3] [--lr-decay 1] [--clip 1] [--epochs 40]
+ *   [--epoch-steps 400] [--target 0.99] [--reverse false] [--seed 1] [--csv runs/examples/addition.csv]
  * </pre>
  */
 public final class Seq2SeqAddition {
@@ -81,6 +84,8 @@ public final class Seq2SeqAddition {
         int layers = a.integer("layers", 1);
         int batch = a.integer("batch", 128);
         double lr = a.number("lr", 3e-3);
+        double lrDecay = a.number("lr-decay", 1);
+        int epochSteps = a.integer("epoch-steps", 400);
         double clip = a.number("clip", 1);
         int epochs = a.integer("epochs", 40);
         double target = a.number("target", 0.99);
@@ -97,7 +102,9 @@ public final class Seq2SeqAddition {
         };
         if (digits < 1 || digits > 4) throw new IllegalArgumentException("--digits must be in 1..4, got " + digits);
         long space = (long) Math.pow(10, digits) * (long) Math.pow(10, digits);
-        if (trainSize + testSize > space) {
+        if (!(lrDecay > 0 && lrDecay <= 1)) throw new IllegalArgumentException("--lr-decay must be in (0, 1], got " + lrDecay);
+        if (trainSize < 0 || epochSteps < 1) throw new IllegalArgumentException("--train must be >= 0 and --epoch-steps >= 1");
+        if (trainSize + testSize >= space) {
             throw new IllegalArgumentException("--train + --test = " + (trainSize + testSize) + " but only " + space
                     + " pairs exist with " + digits + " digits");
         }
@@ -105,12 +112,13 @@ public final class Seq2SeqAddition {
         // Distinct pairs: the held-out ones first, then training pairs that are not among them.
         Rng data = new Rng(seed);
         int max = (int) Math.pow(10, digits);
-        Set<Long> seen = new HashSet<>();
+        Set<Long> seen = new HashSet<>(), heldOut = new HashSet<>();
         List<int[]> testSrc = new ArrayList<>(), testTgt = new ArrayList<>(), trainSrc = new ArrayList<>(), trainTgt = new ArrayList<>();
         while (testSrc.size() < testSize || trainSrc.size() < trainSize) {
             int x = data.nextInt(max), y = data.nextInt(max);
             if (!seen.add((long) x * max + y)) continue;
             boolean test = testSrc.size() < testSize;
+            if (test) heldOut.add((long) x * max + y);
             (test ? testSrc : trainSrc).add(sourceIds(x + "+" + y, reverse));
             (test ? testTgt : trainTgt).add(targetIds(Integer.toString(x + y)));
         }
@@ -120,11 +128,12 @@ public final class Seq2SeqAddition {
                 .withCell(cell).withLayers(layers).withSeed(seed));
         long params = model.parameterCount();
         Adam adam = new Adam(model.parameters(), Adam.Config.adam(lr));
-        System.out.printf(Locale.ROOT, "addition: %d-digit operands, %d training pairs, %d held-out pairs%s; %s encoder-decoder, "
-                        + "%d layer(s) of %d, embedding %d: %d parameters; Adam lr %g, clip %g, batch %d%n", digits, trainSize,
-                testSize, reverse ? " (source reversed)" : "", cellName, layers, hidden, embed, params, lr, clip, batch);
+        System.out.printf(Locale.ROOT, "addition: %d-digit operands, %s, %d held-out pairs%s; %s encoder-decoder, "
+                        + "%d layer(s) of %d, embedding %d: %d parameters; Adam lr %g (x%g per epoch), clip %g, batch %d%n", digits,
+                trainSize == 0 ? "fresh training pairs every batch" : trainSize + " training pairs", testSize,
+                reverse ? " (source reversed)" : "", cellName, layers, hidden, embed, params, lr, lrDecay, clip, batch);
 
-        StringBuilder log = new StringBuilder("epoch,step,seconds,train_loss,test_exact_match\n");
+        StringBuilder log = new StringBuilder("epoch,step,seconds,lr,train_loss,test_exact_match\n");
         long start = System.nanoTime();
         int[] order = new int[trainSize];
         for (int i = 0; i < trainSize; i++) order[i] = i;
@@ -133,14 +142,24 @@ public final class Seq2SeqAddition {
         double acc = 0, lastLoss = Double.NaN;
         int epoch = 0;
         while (epoch < epochs && acc < target && (maxSteps == 0 || step < maxSteps)) {
-            shuffle.shuffle(order);
             double lossSum = 0;
             int batches = 0;
-            for (int from = 0; from < trainSize && (maxSteps == 0 || step < maxSteps); from += batch) {
+            if (trainSize > 0) shuffle.shuffle(order);
+            int perEpoch = trainSize > 0 ? (trainSize + batch - 1) / batch : epochSteps;
+            for (int bi = 0; bi < perEpoch && (maxSteps == 0 || step < maxSteps); bi++) {
                 List<int[]> src = new ArrayList<>(batch), tgt = new ArrayList<>(batch);
-                for (int i = from; i < Math.min(trainSize, from + batch); i++) {
-                    src.add(trainSrc.get(order[i]));
-                    tgt.add(trainTgt.get(order[i]));
+                if (trainSize > 0) {
+                    for (int i = bi * batch; i < Math.min(trainSize, (bi + 1) * batch); i++) {
+                        src.add(trainSrc.get(order[i]));
+                        tgt.add(trainTgt.get(order[i]));
+                    }
+                } else {
+                    while (src.size() < batch) {
+                        int x = shuffle.nextInt(max), y = shuffle.nextInt(max);
+                        if (heldOut.contains((long) x * max + y)) continue;
+                        src.add(sourceIds(x + "+" + y, reverse));
+                        tgt.add(targetIds(Integer.toString(x + y)));
+                    }
                 }
                 lossSum += model.trainBatch(src, tgt, adam, clip);
                 batches++;
@@ -150,9 +169,10 @@ public final class Seq2SeqAddition {
             lastLoss = lossSum / batches;
             acc = model.exactMatch(testSrc, testTgt, maxOut);
             double sec = (System.nanoTime() - start) / 1e9;
-            System.out.printf(Locale.ROOT, "epoch %d  step %d  train loss %.4f  held-out exact match %.4f  %.0fs%n", epoch, step,
-                    lastLoss, acc, sec);
-            log.append(String.format(Locale.ROOT, "%d,%d,%.1f,%.6f,%.6f%n", epoch, step, sec, lastLoss, acc));
+            System.out.printf(Locale.ROOT, "epoch %d  step %d  lr %.3g  train loss %.4f  held-out exact match %.4f  %.0fs%n", epoch,
+                    step, adam.lr(), lastLoss, acc, sec);
+            log.append(String.format(Locale.ROOT, "%d,%d,%.1f,%.6g,%.6f,%.6f%n", epoch, step, sec, adam.lr(), lastLoss, acc));
+            adam.setLr(adam.lr() * lrDecay);
         }
         for (String q : new String[] {"535+61", "999+999", "0+0", "123+877"}) {
             String[] p = q.split("\\+");
