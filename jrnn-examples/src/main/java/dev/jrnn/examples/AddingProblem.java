@@ -36,7 +36,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp ... dev.jrnn.examples.AddingProblem [--models simple,lstm,gru] [--lengths 10,20,50,100,200,400]
- *   [--hidden 64] [--batch 64] [--steps 1500] [--lr 3e-3] [--clip 1] [--test 1000] [--seed 1]
+ *   [--hidden 64] [--batch 64] [--steps 1500] [--lr 3e-3] [--clip 1] [--test 1000] [--seed 1] [--forget-bias B]
  *   [--png docs/img/adding-memory.png] [--csv runs/examples/adding.csv]
  * </pre>
  */
@@ -87,6 +87,22 @@ public final class AddingProblem {
             this.kind = kind;
             rnn = registerModule("rnn", ImdbSentiment.recurrent(kind, 2, hidden, 1, false, rng));
             head = registerModule("head", new Linear(hidden, 1, rng));
+        }
+
+        /**
+         * Sets the LSTM forget gates' bias to {@code value} in every layer (the {@code f} block of {@code bias_ih},
+         * PyTorch's gate order i, f, g, o; {@code bias_hh}'s block to 0), Jozefowicz et al. 2015's remedy for an LSTM
+         * that forgets from the start. Only for {@code lstm}.
+         */
+        public Model forgetBias(double value) {
+            if (!kind.equals("lstm")) throw new IllegalArgumentException("--forget-bias is for lstm, not " + kind);
+            int h = head.weight().dim(1);
+            rnn.namedParameters().forEach((name, p) -> {
+                if (name.startsWith("bias_ih") || name.startsWith("bias_hh")) {
+                    for (int i = h; i < 2 * h; i++) p.data().setFlat(i, name.startsWith("bias_ih") ? value : 0);
+                }
+            });
+            return this;
         }
 
         public Tensor predict(Tensor x) {
@@ -147,6 +163,7 @@ public final class AddingProblem {
         double lr = a.number("lr", 3e-3);
         double clip = a.number("clip", 1);
         double stop = a.number("stop-mse", 0.005);
+        String forgetBias = a.string("forget-bias", "");
         int test = a.integer("test", 1000);
         long seed = a.longValue("seed", 1);
         int logEvery = a.integer("log-every", 500);
@@ -161,6 +178,7 @@ public final class AddingProblem {
             boolean failedBefore = false;
             for (int t : lengths) {
                 Model m = new Model(kind, hidden, new Rng(seed));
+                if (!forgetBias.isEmpty()) m.forgetBias(Double.parseDouble(forgetBias));
                 Cell c = train(m, t, steps, batch, lr, clip, stop, test, seed, logEvery);
                 cells.add(c);
                 System.out.printf(Locale.ROOT, "RESULT adding model=%s T=%d test_mse=%.5f ratio=%.3f solved=%s steps=%d "
