@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Each example end to end on a tiny slice (a few batches, seconds): it must run, give finite losses and
- * write its files. The real runs and their numbers are in docs/results.md. Tests that need ../shared/data
- * are skipped, with the reason, where it is absent.
+ * write its files. The real runs and their numbers are in docs/results.md (gradient flow and the copy task:
+ * docs/diagnostics.md). Tests that need ../shared/data are skipped, with the reason, where it is absent.
  */
 class ExamplesSmokeTest {
 
@@ -76,6 +76,83 @@ class ExamplesSmokeTest {
         for (AddingProblem.Cell c : cells) assertTrue(Double.isFinite(c.testMse()), c.toString());
         assertTrue(Files.size(png) > 1000);
         assertTrue(Files.readString(dir.resolve("adding.csv")).startsWith("model,T,test_mse"));
+    }
+
+    @Test
+    void gradientFlowRecordsDiagnosticsDuringTraining(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("flow.png");
+        List<GradientFlow.Report> reports = GradientFlow.run(new Args("--models", "simple,lstm", "--length", "12",
+                "--hidden", "8", "--batch", "8", "--train-steps", "4", "--record-every", "2", "--forget-bias", "1",
+                "--png", png.toString(), "--out", dir.resolve("flow").toString()));
+        assertEquals(2, reports.size());
+        for (GradientFlow.Report r : reports) {
+            assertEquals(12, r.layer().length());
+            for (double g : r.layer().gradNorm()) assertTrue(Double.isFinite(g) && g >= 0, r.model() + " " + g);
+            assertEquals(4, r.diagnostics().step());
+        }
+        assertTrue(Files.size(png) > 1000);
+        for (String m : new String[] {"simple", "lstm"}) {
+            assertEquals(3, Files.readAllLines(dir.resolve("flow/" + m + "/diagnostics.jsonl")).size(), "steps 0, 2, 4");
+            assertTrue(Files.size(dir.resolve("flow/" + m + "/grad-norm-l0.png")) > 1000);
+        }
+    }
+
+    @Test
+    void gradientFlowClippingDemoRunsBothRuns(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("clip.png");
+        List<GradientFlow.ClipRun> runs = GradientFlow.runClipping(new Args("--mode", "clipping", "--rho", "2",
+                "--length", "10", "--hidden", "8", "--batch", "8", "--train-steps", "6", "--record-every", "3",
+                "--png", png.toString(), "--out", dir.resolve("clip").toString()));
+        assertEquals(2, runs.size());
+        assertEquals(0, runs.get(0).clip());
+        GradientFlow.ClipRun clipped = runs.get(1);
+        assertEquals(6, clipped.steps(), "the clipped run never stops early");
+        for (double g : clipped.gradNorm()) assertTrue(Double.isFinite(g) && g > 0);
+        assertEquals(3, clipped.records().size(), "steps 0, 3, 6");
+        assertEquals(2.0, clipped.records().get(0).layer("l0").headlineSpectralRadius(), 0.02, "W_hh rescaled to ρ = 2");
+        assertTrue(Files.size(png) > 1000);
+    }
+
+    @Test
+    void copyTaskRunsAndPlots(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("copy.png");
+        List<CopyTask.Cell> cells = CopyTask.run(new Args("--models", "simple,gru", "--delays", "2,4", "--k", "2",
+                "--alphabet", "3", "--hidden", "8", "--batch", "8", "--steps", "6", "--eval-every", "3", "--test", "32",
+                "--log-every", "0", "--png", png.toString(), "--csv", dir.resolve("copy.csv").toString()));
+        assertEquals(4, cells.size());
+        for (CopyTask.Cell c : cells) {
+            assertTrue(Double.isFinite(c.testLoss()) && c.recallAccuracy() >= 0 && c.recallAccuracy() <= 1, c.toString());
+        }
+        assertTrue(Files.size(png) > 1000);
+        assertTrue(Files.readString(dir.resolve("copy.csv")).startsWith("model,T,recall_accuracy"));
+    }
+
+    @Test
+    void copyDataHasSymbolsDelimiterAndTargets() {
+        int k = 3, delay = 5, alphabet = 4, len = delay + 2 * k;
+        CopyTask.Data d = CopyTask.sample(20, k, delay, alphabet, new dev.jrnn.tensor.Rng(8));
+        assertEquals(List.of(20, len, alphabet + 2), java.util.Arrays.stream(d.x().shape()).boxed().toList());
+        float[] x = d.x().data().toFloatArray();
+        for (int b = 0; b < 20; b++) {
+            for (int t = 0; t < len; t++) {
+                int hot = -1, ones = 0;
+                for (int v = 0; v < alphabet + 2; v++) {
+                    if (x[(b * len + t) * (alphabet + 2) + v] == 1) { hot = v; ones++; }
+                }
+                assertEquals(1, ones, "one-hot");
+                int target = d.targets()[b * len + t];
+                if (t < k) {
+                    assertTrue(hot >= 1 && hot <= alphabet, "a symbol");
+                    assertEquals(hot, d.targets()[b * len + delay + k + t], "recalled after the delimiter");
+                } else if (t == delay + k - 1) {
+                    assertEquals(alphabet + 1, hot, "the delimiter after T-1 blanks");
+                } else {
+                    assertEquals(0, hot, "blank");
+                }
+                if (t < delay + k) assertEquals(0, target, "blank target before the recall");
+            }
+        }
+        assertEquals(3 * Math.log(4) / 11, CopyTask.baseline(3, 5, 4), 1e-12);
     }
 
     @Test
