@@ -4,6 +4,7 @@ import dev.jrnn.autograd.Tensor;
 import dev.jrnn.io.AtomicFiles;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFileException;
+import dev.jrnn.nn.Losses;
 import dev.jrnn.nn.rnn.HiddenState;
 import dev.jrnn.nn.rnn.LstmState;
 import dev.jrnn.nn.rnn.RnnState;
@@ -13,6 +14,8 @@ import dev.jrnn.optim.Optimizer;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.train.Checkpoint;
 import dev.jrnn.train.TruncatedBptt;
+import dev.jrnn.train.diagnostics.GradientDiagnostics;
+import dev.jrnn.train.diagnostics.ProbeBatch;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -96,6 +99,7 @@ final class LmTraining {
     private double epochNllSum;             // token-weighted sum of the epoch's chunk losses
     private long epochTokens;
     private RnnState carried;
+    private GradientDiagnostics diagnostics;
     private final List<String> history = new ArrayList<>();
 
     /**
@@ -147,8 +151,25 @@ final class LmTraining {
 
     // ------------------------------------------------------------------ the loop
 
+    /**
+     * Records gradient-flow diagnostics ({@link GradientDiagnostics}) every {@code d.everySteps()} steps, on the first
+     * chunk of the training stream (the same batch every time, so the curves differ by the model only).
+     */
+    LmTraining diagnose(GradientDiagnostics d) {
+        this.diagnostics = Objects.requireNonNull(d);
+        return this;
+    }
+
+    /** The diagnostics' batch: chunk 0, embedded, and the model's cross-entropy on the recurrent layer's output. */
+    private ProbeBatch probe() {
+        TruncatedBptt.Chunk c = stream.chunk(0);
+        Tensor x = model.embedding().forward(c.inputs(), c.batch(), c.length());
+        return ProbeBatch.of(x, out -> Losses.sequenceCrossEntropy(model.output().forward(out.output()), c.targets(), null));
+    }
+
     Result run() throws IOException {
         long start = System.nanoTime();
+        if (diagnostics != null && step == 0) diagnostics.maybeRecord(0, model, model.rnn(), this::probe);
         Progress progress = new Progress(out, loop, stepsPerEpoch(), start);
         LanguageModel.Evaluation valid = null;
         double lastTrainNll = Double.NaN;
@@ -171,6 +192,7 @@ final class LmTraining {
                 epochTokens += (long) chunk.batch() * chunk.length();
                 nextChunk++;
                 step++;
+                if (diagnostics != null) diagnostics.maybeRecord(step, model, model.rnn(), this::probe);
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 progress.step(epoch, nextChunk, step, epochNllSum / epochTokens, elapsed);
                 if (checkpointPath != null && loop.checkpointEvery() > 0 && step % loop.checkpointEvery() == 0) {

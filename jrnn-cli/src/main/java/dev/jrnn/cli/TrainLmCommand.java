@@ -16,6 +16,7 @@ import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.WordTokenizer;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.train.Checkpoint;
+import dev.jrnn.train.diagnostics.GradientDiagnostics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -164,6 +165,12 @@ final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings).")
     boolean resume;
 
+    @Option(names = "--diagnose", paramLabel = "N",
+            description = "Every N steps (and before the first), record gradient-flow diagnostics on the first training chunk: "
+                    + "the norm of dL/dh_t for every step t, the spectral radius of each W_hh, gate saturation; written to "
+                    + "OUT/diagnostics/ (diagnostics.jsonl, .csv, PNG plots; started afresh by a resumed run).")
+    Integer diagnose;
+
     @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|none",
             description = "Progress: a bar on a terminal, lines elsewhere (default: ${DEFAULT-VALUE}).")
     LmTraining.ProgressMode progress;
@@ -205,6 +212,9 @@ final class TrainLmCommand implements Callable<Integer> {
                 maxSteps == null ? 0 : maxSteps, checkpointEvery, logEvery, 0, progress,
                 lrDecay == 1 ? null : LrSchedule.decayAfter(rate, lrDecayAfter, lrDecay));
         LmTraining training = new LmTraining(lm, opt, d.train(), d.valid(), loop, o, d.unit(), out, run.toCompactJson());
+        if (diagnose != null) {
+            training.diagnose(new GradientDiagnostics(out.resolve("diagnostics"), diagnose).log(s -> o.println("diagnostics: " + s)));
+        }
 
         o.println(Cli.fmt("data: %s: %,d %s tokens for training, %,d for validation%s; vocabulary %,d", data,
                 d.train().length, d.unit(), d.valid().length,
@@ -260,6 +270,7 @@ final class TrainLmCommand implements Callable<Integer> {
         Cli.require(spec, epochs == null || epochs >= 1, "--epochs must be >= 1, got " + epochs);
         Cli.require(spec, minutes == null || minutes > 0, "--minutes must be > 0, got " + minutes);
         Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
+        Cli.require(spec, diagnose == null || diagnose >= 1, "--diagnose must be >= 1 (steps between records), got " + diagnose);
         Cli.require(spec, checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
         Cli.require(spec, optimizer == Opt.SGD || momentum == 0, "--momentum is for --optimizer sgd");
     }

@@ -247,6 +247,22 @@ class CommandsTest {
     }
 
     @Test
+    void diagnoseRecordsGradientFlowEveryNSteps() throws IOException {
+        Path out = tmp.resolve("diagnose");
+        Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--diagnose", "4",
+                "--max-steps", "8"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4", "--progress", "none"));
+        assertEquals(0, t.status(), t.toString());
+        assertEquals(3, t.out().lines().filter(l -> l.startsWith("diagnostics: ")).count(), "steps 0, 4 and 8: " + t.out());
+        List<String> jsonl = Files.readAllLines(out.resolve("diagnostics/diagnostics.jsonl"));
+        assertEquals(3, jsonl.size(), String.join("\n", jsonl));
+        assertTrue(jsonl.get(2).contains("\"step\":8"), jsonl.get(2));
+        assertTrue(Files.size(out.resolve("diagnostics/spectral-radius.png")) > 1000, "the spectral-radius plot is drawn");
+        Run bad = Run.of("train", "lm", "--data", data.toString(), "--out", tmp.resolve("bad-diag").toString(), "--diagnose", "0");
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.errorText().contains("--diagnose must be >= 1"), bad.errorText());
+    }
+
+    @Test
     void theDemoTrainsSamplesAndCanSaveItsModel() throws IOException {
         Path saved = tmp.resolve("demo-model");
         Run r = Run.of("demo", "--seconds", "1.5", "--hidden", "24", "--embedding", "8", "--bptt", "32", "--samples", "2",
