@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -76,6 +77,34 @@ class ExamplesSmokeTest {
         for (AddingProblem.Cell c : cells) assertTrue(Double.isFinite(c.testMse()), c.toString());
         assertTrue(Files.size(png) > 1000);
         assertTrue(Files.readString(dir.resolve("adding.csv")).startsWith("model,T,test_mse"));
+    }
+
+    @Test
+    void addingProblemForgetBiasOpensTheLstmForgetGates(@TempDir Path dir) throws Exception {
+        AddingProblem.Model m = new AddingProblem.Model("lstm", 8, new dev.jrnn.tensor.Rng(1)).forgetBias(1.0);
+        float[] bih = m.rnn.namedParameters().get("bias_ih_l0").data().toFloatArray();
+        float[] bhh = m.rnn.namedParameters().get("bias_hh_l0").data().toFloatArray();
+        for (int i = 8; i < 16; i++) assertEquals(1.0f, bih[i] + bhh[i], "forget block i=" + i);
+        assertTrue(Math.abs(bih[0]) < 1 && bih[0] != 1.0f, "the input gate keeps its initial bias");
+        assertThrows(IllegalArgumentException.class, () -> new AddingProblem.Model("gru", 8, new dev.jrnn.tensor.Rng(1)).forgetBias(1));
+    }
+
+    @Test
+    void seq2seqAdditionRunsOnFreshAndFixedPairs(@TempDir Path dir) throws Exception {
+        Seq2SeqAddition.Result fresh = Seq2SeqAddition.run(new Args("--digits", "2", "--train", "0", "--test", "50",
+                "--hidden", "16", "--batch", "16", "--epochs", "2", "--epoch-steps", "5", "--reverse", "true",
+                "--lr-decay", "0.9", "--csv", dir.resolve("fresh.csv").toString()));
+        assertEquals(2, fresh.epochs());
+        assertEquals(10, fresh.steps());
+        assertTrue(Double.isFinite(fresh.trainLoss()) && fresh.testExactMatch() >= 0 && fresh.testExactMatch() <= 1);
+        List<String> csv = Files.readAllLines(dir.resolve("fresh.csv"));
+        assertEquals("epoch,step,seconds,lr,train_loss,test_exact_match", csv.get(0));
+        assertTrue(csv.get(2).contains(",0.00270000,"), "the rate decays by 0.9 per epoch: " + csv.get(2));
+        Seq2SeqAddition.Result fixed = Seq2SeqAddition.run(new Args("--digits", "2", "--train", "100", "--test", "20",
+                "--hidden", "8", "--batch", "32", "--epochs", "1", "--csv", dir.resolve("fixed.csv").toString()));
+        assertEquals(4, fixed.steps(), "one pass over 100 pairs in batches of 32");
+        assertThrows(IllegalArgumentException.class, () -> Seq2SeqAddition.run(new Args("--digits", "1", "--train", "95",
+                "--test", "10")), "only 100 one-digit pairs exist");
     }
 
     @Test
