@@ -307,6 +307,21 @@ public final class ModelFile {
     }
 
     /**
+     * {@link #open(Path)}, then checks that the directory holds a model of {@code modelType} (e.g.
+     * {@code "language-model"}): each kind's loader calls this before reading its own sections.
+     *
+     * @throws ModelFileException naming the file and the problem, or the type found and the type expected
+     * @throws IOException        when a file cannot be read
+     */
+    public static ModelFile open(Path dir, String modelType) throws IOException {
+        ModelFile file = open(dir);
+        if (!modelType.equals(file.modelType())) {
+            throw file.config().fieldError("model_type", "is \"" + file.modelType() + "\"; this loader reads \"" + modelType + "\"");
+        }
+        return file;
+    }
+
+    /**
      * Opens a model directory and checks its container (see the class comment); no tensor data is read.
      *
      * @throws ModelFileException naming the file and the problem

@@ -171,12 +171,7 @@ public final class SequenceRegressorFiles {
      * ({@code rnn.weight_ih_l0 [G·H, F]}, ...), {@code output.weight [K, D·H]}, {@code output.bias [K]}.
      */
     public static Map<String, int[]> expectedShapes(SequenceRegressor.Config c) {
-        int gates;
-        switch (c.cell()) {
-            case LSTM: gates = TorchNames.GATES_LSTM; break;
-            case GRU: case GRU_RESET_BEFORE: gates = TorchNames.GATES_GRU; break;
-            default: gates = TorchNames.GATES_RNN;
-        }
+        int gates = c.cell().gates();
         Map<String, int[]> out = new LinkedHashMap<>();
         TorchNames.recurrentShapes(gates, c.inputSize(), c.hiddenSize(), c.numLayers(), c.bidirectional(), true)
                 .forEach((n, s) -> out.put("rnn." + n, s));
@@ -194,11 +189,8 @@ public final class SequenceRegressorFiles {
      * @throws IOException        when a file cannot be read
      */
     public static Loaded load(Path dir) throws IOException {
-        ModelFile file = ModelFile.open(dir);
+        ModelFile file = ModelFile.open(dir, MODEL_TYPE);
         ModelConfig config = file.config();
-        if (!MODEL_TYPE.equals(file.modelType())) {
-            throw config.fieldError("model_type", "is \"" + file.modelType() + "\"; this loader reads \"" + MODEL_TYPE + "\"");
-        }
         SequenceRegressor.Config mc = modelFrom(config.getObject("model"));
         ModelConfig s = config.getObject("series");
         List<String> inputs = strings(s, "inputs"), targets = strings(s, "targets");

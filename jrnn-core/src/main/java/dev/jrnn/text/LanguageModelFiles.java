@@ -198,12 +198,7 @@ public final class LanguageModelFiles {
      * ({@code rnn.weight_ih_l0 [G·H, E]}, ...), {@code output.weight [V, H]}, {@code output.bias [V]}.
      */
     public static Map<String, int[]> expectedShapes(LanguageModelConfig c) {
-        int gates;
-        switch (c.cell()) {
-            case LSTM: gates = TorchNames.GATES_LSTM; break;
-            case GRU: case GRU_RESET_BEFORE: gates = TorchNames.GATES_GRU; break;
-            default: gates = TorchNames.GATES_RNN;
-        }
+        int gates = c.cell().gates();
         Map<String, int[]> out = new LinkedHashMap<>();
         out.put("embedding.weight", new int[] {c.vocabSize(), c.embeddingDim()});
         TorchNames.recurrentShapes(gates, c.embeddingDim(), c.hiddenSize(), c.numLayers(), false, true)
@@ -222,11 +217,8 @@ public final class LanguageModelFiles {
      * @throws IOException        when a file cannot be read
      */
     public static Loaded load(Path dir) throws IOException {
-        ModelFile file = ModelFile.open(dir);
+        ModelFile file = ModelFile.open(dir, MODEL_TYPE);
         ModelConfig config = file.config();
-        if (!MODEL_TYPE.equals(file.modelType())) {
-            throw config.fieldError("model_type", "is \"" + file.modelType() + "\"; this loader reads \"" + MODEL_TYPE + "\"");
-        }
         LanguageModelConfig lmConfig = modelFrom(config.getObject("model"));
         ModelFile.Provenance provenance = file.provenance();
 

@@ -219,12 +219,7 @@ public final class Seq2SeqFiles {
      * {@code target_embedding.weight [Vt, E]}, {@code output.weight [Vt, H]}, {@code output.bias [Vt]}.
      */
     public static Map<String, int[]> expectedShapes(Seq2SeqConfig c) {
-        int gates;
-        switch (c.cell()) {
-            case LSTM: gates = TorchNames.GATES_LSTM; break;
-            case GRU: case GRU_RESET_BEFORE: gates = TorchNames.GATES_GRU; break;
-            default: gates = TorchNames.GATES_RNN;
-        }
+        int gates = c.cell().gates();
         Map<String, int[]> rnn = TorchNames.recurrentShapes(gates, c.embeddingDim(), c.hiddenSize(), c.numLayers(), false, true);
         Map<String, int[]> out = new LinkedHashMap<>();
         out.put("source_embedding.weight", new int[] {c.sourceVocabSize(), c.embeddingDim()});
@@ -245,11 +240,8 @@ public final class Seq2SeqFiles {
      * @throws IOException        when a file cannot be read
      */
     public static Loaded load(Path dir) throws IOException {
-        ModelFile file = ModelFile.open(dir);
+        ModelFile file = ModelFile.open(dir, MODEL_TYPE);
         ModelConfig config = file.config();
-        if (!MODEL_TYPE.equals(file.modelType())) {
-            throw config.fieldError("model_type", "is \"" + file.modelType() + "\"; this loader reads \"" + MODEL_TYPE + "\"");
-        }
         Seq2SeqConfig mc = modelFrom(config.getObject("model"));
         ModelConfig decoding = config.getObject("decoding");
         long maxLength = decoding.getLong("max_length");

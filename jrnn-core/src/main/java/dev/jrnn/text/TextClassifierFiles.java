@@ -170,12 +170,7 @@ public final class TextClassifierFiles {
      * layers under PyTorch's names, {@code output.weight [C, D·H]}, {@code output.bias [C]}.
      */
     public static Map<String, int[]> expectedShapes(TextClassifier.Config c) {
-        int gates;
-        switch (c.cell()) {
-            case LSTM: gates = TorchNames.GATES_LSTM; break;
-            case GRU: case GRU_RESET_BEFORE: gates = TorchNames.GATES_GRU; break;
-            default: gates = TorchNames.GATES_RNN;
-        }
+        int gates = c.cell().gates();
         Map<String, int[]> out = new LinkedHashMap<>();
         out.put("embedding.weight", new int[] {c.vocabSize(), c.embeddingDim()});
         TorchNames.recurrentShapes(gates, c.embeddingDim(), c.hiddenSize(), c.numLayers(), c.bidirectional(), true)
@@ -194,11 +189,8 @@ public final class TextClassifierFiles {
      * @throws IOException        when a file cannot be read
      */
     public static Loaded load(Path dir) throws IOException {
-        ModelFile file = ModelFile.open(dir);
+        ModelFile file = ModelFile.open(dir, MODEL_TYPE);
         ModelConfig config = file.config();
-        if (!MODEL_TYPE.equals(file.modelType())) {
-            throw config.fieldError("model_type", "is \"" + file.modelType() + "\"; this loader reads \"" + MODEL_TYPE + "\"");
-        }
         TextClassifier.Config mc = modelFrom(config.getObject("model"));
         List<String> classes = classesFrom(config, mc.numClasses());
         ModelConfig input = config.getObject("input");
