@@ -115,7 +115,8 @@ final class TrainLmCommand implements Callable<Integer> {
     Double lr;
 
     @Option(names = "--lr-decay", defaultValue = "1", paramLabel = "G",
-            description = "Multiply the learning rate by G after every epoch past --lr-decay-after (default: ${DEFAULT-VALUE} = constant).")
+            description = "Multiply the learning rate by G after every epoch past --lr-decay-after (default: ${DEFAULT-VALUE} = constant). "
+                    + "The schedule may be changed when resuming: the rate of the current epoch is set from it.")
     double lrDecay;
 
     @Option(names = "--lr-decay-after", defaultValue = "0", paramLabel = "N",
@@ -298,16 +299,7 @@ final class TrainLmCommand implements Callable<Integer> {
                 .put("model", LanguageModelFiles.modelSection(config))
                 .put("optimizer", optimizer.name().toLowerCase()).put("lr", rate).put("momentum", momentum)
                 .put("weight_decay", weightDecay).put("clip_norm", clipNorm).put("bptt", (long) bptt).put("batch", (long) batch)
-                .putAll(scheduleAndInit())
                 .build();
-    }
-
-    /** The schedule and initialisation settings, present only when changed from the defaults (older checkpoints lack them). */
-    private ModelConfig scheduleAndInit() {
-        ModelConfig.Builder b = ModelConfig.builder();
-        if (lrDecay != 1) b.put("lr_decay", lrDecay).put("lr_decay_after", (long) lrDecayAfter);
-        if (initUniform != null) b.put("init_uniform", initUniform.doubleValue());
-        return b.build();
     }
 
     /** The settings that differ between a checkpoint's run and this one, in flag terms. */

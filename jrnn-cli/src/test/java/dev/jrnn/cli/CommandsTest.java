@@ -219,6 +219,12 @@ class CommandsTest {
         assertTrue(epochs.get(0).contains("  lr 1.000  "), epochs.get(0));
         assertTrue(epochs.get(1).contains("  lr 0.5000  "), epochs.get(1));
         assertTrue(epochs.get(2).contains("  lr 0.2500  "), epochs.get(2));
+        Run more = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--level", "word",
+                "--punctuation", "keep", "--optimizer", "sgd", "--lr", "1", "--lr-decay", "0.1", "--lr-decay-after", "1",
+                "--init-uniform", "0.1", "--resume"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
+                "--epochs", "4", "--progress", "none"));
+        assertEquals(0, more.status(), "the schedule may change on resume: " + more);
+        assertTrue(more.out().contains("  lr 0.001000  "), "epoch 4 (index 3) at 1 * 0.1^3: " + more.out());
         Run split = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", tmp.resolve("split").toString(),
                 "--level", "word"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4", "--max-steps", "1",
                 "--progress", "none"));
