@@ -53,9 +53,6 @@ final class TrainLmCommand implements Callable<Integer> {
         Cell(RnnKernels.CellType type) { this.type = type; }
     }
 
-    /** The optimizer, as the flag spells it. */
-    enum Opt { ADAM, ADAMW, SGD }
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -108,8 +105,8 @@ final class TrainLmCommand implements Callable<Integer> {
             description = "Dropout on embeddings, between layers and before the output, in [0, 1) (default: ${DEFAULT-VALUE}).")
     double dropout;
 
-    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|adamw|sgd", description = "Optimizer (default: ${DEFAULT-VALUE}).")
-    Opt optimizer;
+    @CommandLine.Mixin
+    OptimizerOptions optim;
 
     @Option(names = "--lr", paramLabel = "LR", description = "Learning rate (default: 0.002 for adam/adamw, 1.0 for sgd).")
     Double lr;
@@ -127,16 +124,6 @@ final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--init-uniform", paramLabel = "A",
             description = "Initialise every weight and bias from U(-A, A) (Zaremba et al.: 0.1) instead of the layers' defaults.")
     Double initUniform;
-
-    @Option(names = "--momentum", defaultValue = "0", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-    double momentum;
-
-    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "W", description = "Weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--clip-norm", defaultValue = "5", paramLabel = "N",
-            description = "Clip the global gradient norm to N; 0 = off (default: ${DEFAULT-VALUE}).")
-    double clipNorm;
 
     @Option(names = "--bptt", defaultValue = "64", paramLabel = "T",
             description = "Truncated BPTT length: steps per chunk, how far back gradients reach (default: ${DEFAULT-VALUE}).")
@@ -195,7 +182,7 @@ final class TrainLmCommand implements Callable<Integer> {
         String validText = valid == null ? null : Cli.readText(valid, "--valid");
         LmData d = LmData.prepare(data.toString(), text, validText, validFraction, level, lowercase, minFreq, maxVocab, punctuation);
         int e = embedding != null ? embedding : level == LmData.Level.CHAR ? 32 : 128;
-        double rate = lr != null ? lr : optimizer == Opt.SGD ? 1.0 : 0.002;
+        double rate = lr != null ? lr : optim.sgd() ? 1.0 : 0.002;
         LanguageModelConfig config = LanguageModelConfig.of(d.vocabulary().size(), e, hidden).withCell(cell.type)
                 .withLayers(layers).withDropout(dropout).withSeed(seed)
                 .withSpecials(d.startId(), d.eosId(), d.vocabulary().unkId());
@@ -204,12 +191,12 @@ final class TrainLmCommand implements Callable<Integer> {
             Rng rng = new Rng(seed ^ 0x5DEECE66DL);
             for (Parameter p : lm.parameters()) p.data().copyFrom(Init.uniform(rng, p.data().dtype(), initUniform, p.data().shape()));
         }
-        Optimizer opt = optimizer(optimizer, lm, rate, momentum, weightDecay);
+        Optimizer opt = optim.build(lm.parameters(), rate);
         ModelConfig run = runConfig(d, text, config, rate);
 
         Files.createDirectories(out);
         int totalEpochs = epochs != null ? epochs : minutes != null || maxSteps != null ? 0 : 10;
-        LmTraining.Loop loop = new LmTraining.Loop(batch, bptt, clipNorm, totalEpochs, minutes == null ? 0 : minutes * 60,
+        LmTraining.Loop loop = new LmTraining.Loop(batch, bptt, optim.clipNorm, totalEpochs, minutes == null ? 0 : minutes * 60,
                 maxSteps == null ? 0 : maxSteps, checkpointEvery, logEvery, 0, progress,
                 lrDecay == 1 ? null : LrSchedule.decayAfter(rate, lrDecayAfter, lrDecay));
         LmTraining training = new LmTraining(lm, opt, d.train(), d.valid(), loop, o, d.unit(), out, run.toCompactJson());
@@ -222,7 +209,7 @@ final class TrainLmCommand implements Callable<Integer> {
                 d.validUnknown() > 0 ? Cli.fmt(" (%,d of them <unk>)", d.validUnknown()) : "", d.vocabulary().size()));
         o.println(Cli.fmt("model: %s %d x %d, embedding %d, dropout %s: %,d parameters; %s lr %s, clip %s, batch %d x bptt %d"
                         + " = %d steps/epoch", cell.name().toLowerCase(), layers, hidden, e, dropout, lm.parameterCount(),
-                opt.name(), rate, clipNorm, training.rows(), bptt, training.stepsPerEpoch()));
+                opt.name(), rate, optim.clipNorm, training.rows(), bptt, training.stepsPerEpoch()));
         if (resume) {
             Checkpoint c = Checkpoint.read(ckpt);
             List<String> diffs = differences(LmTraining.checkpointConfig(c, ckpt), run);
@@ -264,24 +251,13 @@ final class TrainLmCommand implements Callable<Integer> {
         Cli.require(spec, lrDecayAfter >= 0, "--lr-decay-after must be >= 0, got " + lrDecayAfter);
         Cli.require(spec, initUniform == null || (initUniform > 0 && Double.isFinite(initUniform)),
                 "--init-uniform must be > 0, got " + initUniform);
-        Cli.require(spec, momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
-        Cli.require(spec, weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
-        Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
+        optim.validate(spec);
         Cli.require(spec, bptt >= 1 && batch >= 1, "--bptt and --batch must be >= 1, got " + bptt + " and " + batch);
         Cli.require(spec, epochs == null || epochs >= 1, "--epochs must be >= 1, got " + epochs);
         Cli.require(spec, minutes == null || minutes > 0, "--minutes must be > 0, got " + minutes);
         Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
         Cli.require(spec, diagnose == null || diagnose >= 1, "--diagnose must be >= 1 (steps between records), got " + diagnose);
         Cli.require(spec, checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
-        Cli.require(spec, optimizer == Opt.SGD || momentum == 0, "--momentum is for --optimizer sgd");
-    }
-
-    static Optimizer optimizer(Opt kind, LanguageModel lm, double lr, double momentum, double weightDecay) {
-        switch (kind) {
-            case SGD: return new Sgd(lm.parameters(), new Sgd.Config(lr, momentum, false, weightDecay));
-            case ADAMW: return new Adam(lm.parameters(), new Adam.Config(lr, 0.9, 0.999, 1e-8, weightDecay, true));
-            default: return new Adam(lm.parameters(), new Adam.Config(lr, 0.9, 0.999, 1e-8, weightDecay, false));
-        }
     }
 
     /** Everything that must be the same for {@code --resume} to continue a run, as JSON. */
@@ -297,8 +273,8 @@ final class TrainLmCommand implements Callable<Integer> {
                 .put("lowercase", lowercase).put("min_freq", (long) minFreq).put("max_vocab", (long) maxVocab)
                 .put("vocabulary_fingerprint", d.vocabulary().fingerprint())
                 .put("model", LanguageModelFiles.modelSection(config))
-                .put("optimizer", optimizer.name().toLowerCase()).put("lr", rate).put("momentum", momentum)
-                .put("weight_decay", weightDecay).put("clip_norm", clipNorm).put("bptt", (long) bptt).put("batch", (long) batch)
+                .put("optimizer", optim.kind.name().toLowerCase()).put("lr", rate).put("momentum", optim.momentum)
+                .put("weight_decay", optim.weightDecay).put("clip_norm", optim.clipNorm).put("bptt", (long) bptt).put("batch", (long) batch)
                 .build();
     }
 

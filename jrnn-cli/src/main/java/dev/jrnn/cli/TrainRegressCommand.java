@@ -101,21 +101,11 @@ final class TrainRegressCommand implements Callable<Integer> {
             description = "Dropout between layers and on the final state, in [0, 1) (default: ${DEFAULT-VALUE}).")
     double dropout;
 
-    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|adamw|sgd", description = "Optimizer (default: ${DEFAULT-VALUE}).")
-    TrainLmCommand.Opt optimizer;
+    @CommandLine.Mixin
+    OptimizerOptions optim;
 
     @Option(names = "--lr", paramLabel = "LR", description = "Learning rate (default: 0.001 for adam/adamw, as Keras; 0.01 for sgd).")
     Double lr;
-
-    @Option(names = "--momentum", defaultValue = "0", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-    double momentum;
-
-    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "W", description = "Weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--clip-norm", defaultValue = "5", paramLabel = "N",
-            description = "Clip the global gradient norm to N; 0 = off (default: ${DEFAULT-VALUE}).")
-    double clipNorm;
 
     @Option(names = "--batch", defaultValue = "32", paramLabel = "B", description = "Windows per batch, shuffled every epoch (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -171,10 +161,10 @@ final class TrainRegressCommand implements Callable<Integer> {
         SequenceDataset trainSet = fs.dataset(series, z, window, cut - horizon);
         SequenceDataset validSet = validating ? fs.dataset(series, z, firstValidEnd, lastValidEnd) : null;
 
-        double rate = lr != null ? lr : optimizer == TrainLmCommand.Opt.SGD ? 0.01 : 0.001;
+        double rate = lr != null ? lr : optim.sgd() ? 0.01 : 0.001;
         SequenceRegressor model = new SequenceRegressor(new SequenceRegressor.Config(cell.type, ins.size(), hidden, layers,
                 bidirectional, fs.outputSize(), dropout, DType.FLOAT32, seed));
-        Optimizer opt = TrainerRun.optimizer(optimizer, model.parameters(), rate, momentum, weightDecay);
+        Optimizer opt = optim.build(model.parameters(), rate);
         double[] unit = new double[fs.outputSize()];                     // each output's std: standardised -> data units
         for (int k = 0; k < unit.length; k++) unit[k] = z.std()[z.columns().indexOf(targets.get(k % targets.size()))];
         ModelStep step = (b, training) -> {
@@ -188,7 +178,7 @@ final class TrainRegressCommand implements Callable<Integer> {
         ModelConfig settings = TrainerRun.settings(spec, "regress", checks);
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
-                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
+                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
                         .withProgress(progress, logEvery))
                 .rng("dropout", model.dropoutRng())
                 .callback(TrainerRun.callbacks(out, stepsPerEpoch, checkpointEvery, maxSteps))
@@ -205,7 +195,7 @@ final class TrainRegressCommand implements Callable<Integer> {
         }
         o.println(Cli.fmt("model: %s%s %d x %d, dropout %s, %d output%s: %,d parameters; %s lr %s, clip %s, batch %d",
                 bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, dropout, fs.outputSize(),
-                fs.outputSize() == 1 ? "" : "s", model.parameterCount(), opt.name(), rate, clipNorm, batch));
+                fs.outputSize() == 1 ? "" : "s", model.parameterCount(), opt.name(), rate, optim.clipNorm, batch));
         Files.createDirectories(out);
         if (resume) TrainerRun.resume(trainer, ckpt, settings, o);
         TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
@@ -289,10 +279,7 @@ final class TrainRegressCommand implements Callable<Integer> {
         Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
         Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
         Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
-        Cli.require(spec, momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
-        Cli.require(spec, optimizer == TrainLmCommand.Opt.SGD || momentum == 0, "--momentum is for --optimizer sgd");
-        Cli.require(spec, weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
-        Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
+        optim.validate(spec);
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
         Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);

@@ -94,21 +94,11 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
             description = "Dropout on embeddings, between layers and before the output, in [0, 1) (default: ${DEFAULT-VALUE}).")
     double dropout;
 
-    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|adamw|sgd", description = "Optimizer (default: ${DEFAULT-VALUE}).")
-    TrainLmCommand.Opt optimizer;
+    @CommandLine.Mixin
+    OptimizerOptions optim;
 
     @Option(names = "--lr", paramLabel = "LR", description = "Learning rate (default: 0.002 for adam/adamw, 0.5 for sgd).")
     Double lr;
-
-    @Option(names = "--momentum", defaultValue = "0", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-    double momentum;
-
-    @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "W", description = "Weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--clip-norm", defaultValue = "5", paramLabel = "N",
-            description = "Clip the global gradient norm to N; 0 = off (default: ${DEFAULT-VALUE}).")
-    double clipNorm;
 
     @Option(names = "--batch", defaultValue = "32", paramLabel = "B", description = "Pairs per batch (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -190,10 +180,10 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         SequenceDataset validSet = validation == null ? null : dataset(sources, nTrain, sources.size());
 
         int e = embedding != null ? embedding : level == LmData.Level.CHAR ? 32 : 64;
-        double rate = lr != null ? lr : optimizer == TrainLmCommand.Opt.SGD ? 0.5 : 0.002;
+        double rate = lr != null ? lr : optim.sgd() ? 0.5 : 0.002;
         Seq2Seq model = new Seq2Seq(new Seq2SeqConfig(cell.type, sourceVocab.size(), targetVocab.size(), e, hidden, layers,
                 dropout, dev.jrnn.tensor.DType.FLOAT32, seed, targetVocab.bosId(), targetVocab.eosId()));
-        Optimizer opt = TrainerRun.optimizer(optimizer, model.parameters(), rate, momentum, weightDecay);
+        Optimizer opt = optim.build(model.parameters(), rate);
         ModelStep step = (b, training) -> {
             List<int[]> src = new ArrayList<>(b.size()), tgt = new ArrayList<>(b.size());
             int tokens = 0;
@@ -219,7 +209,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         ModelConfig settings = TrainerRun.settings(spec, "seq2seq", checks);
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
-                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
+                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
                         .withProgress(progress, logEvery))
                 .rng("dropout", model.dropoutRng())
                 .callback(TrainerRun.callbacks(out, stepsPerEpoch, checkpointEvery, maxSteps))
@@ -232,7 +222,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
                 level.name().toLowerCase(), sourceVocab.size(), targetVocab.size(), longest, limit));
         o.println(Cli.fmt("model: %s encoder-decoder %d x %d, embedding %d, dropout %s: %,d parameters; %s lr %s, clip %s,"
                         + " batch %d", cell.name().toLowerCase(), layers, hidden, e, dropout, model.parameterCount(), opt.name(),
-                rate, clipNorm, batch));
+                rate, optim.clipNorm, batch));
         Files.createDirectories(out);
         if (resume) TrainerRun.resume(trainer, ckpt, settings, o);
         TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
@@ -299,10 +289,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         Cli.require(spec, embedding == null || embedding >= 1, "--embedding must be >= 1, got " + embedding);
         Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
         Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
-        Cli.require(spec, momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
-        Cli.require(spec, optimizer == TrainLmCommand.Opt.SGD || momentum == 0, "--momentum is for --optimizer sgd");
-        Cli.require(spec, weightDecay >= 0, "--weight-decay must be >= 0, got " + weightDecay);
-        Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
+        optim.validate(spec);
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
         Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);

@@ -190,15 +190,6 @@ final class TrainerRun {
         return new Result(trainer.epoch(), trainer.globalStep(), seconds, trainer.epoch() >= trainer.config().epochs());
     }
 
-    /** An optimizer as the {@code --optimizer} flag names it. */
-    static Optimizer optimizer(TrainLmCommand.Opt kind, List<Parameter> params, double lr, double momentum, double weightDecay) {
-        switch (kind) {
-            case SGD: return new Sgd(params, new Sgd.Config(lr, momentum, false, weightDecay));
-            case ADAMW: return new Adam(params, new Adam.Config(lr, 0.9, 0.999, 1e-8, weightDecay, true));
-            default: return new Adam(params, new Adam.Config(lr, 0.9, 0.999, 1e-8, weightDecay, false));
-        }
-    }
-
     /** The command line as typed, for provenance. */
     static String commandLine(CommandLine.Model.CommandSpec spec) {
         return "jrnn " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
