@@ -53,6 +53,26 @@ class ExamplesSmokeTest {
     }
 
     @Test
+    void shakespeareCharModelRunsOnASliceAndSamples() throws Exception {
+        Path data = requireData("tinyshakespeare");
+        LanguageModels.Result r = LanguageModels.run(new Args("--task", "shakespeare", "--data", data.toString(),
+                "--limit", "20000", "--hidden", "16", "--epochs", "1"));
+        assertEquals(1, r.epochs());
+        assertTrue(r.validNll() > 0 && r.validNll() < Math.log(66), "below the uniform guess over 66 characters: " + r);
+        assertEquals(300, r.sample().codePointCount(0, r.sample().length()), "300 sampled characters: " + r.sample());
+    }
+
+    @Test
+    void ptbWordModelRunsOnASliceWithItsTestPerplexity() throws Exception {
+        Path data = requireData("ptb");
+        LanguageModels.Result r = LanguageModels.run(new Args("--task", "ptb", "--data", data.toString(),
+                "--limit", "4000", "--hidden", "8", "--epochs", "2"));
+        assertEquals(2, r.epochs());
+        assertTrue(Double.isFinite(r.validPerplexity()) && Double.isFinite(r.testPerplexity()), r.toString());
+        assertTrue(r.testPerplexity() > 1, r.toString());
+    }
+
+    @Test
     void namesRunsOnASliceAndWritesTheConfusionMatrix(@TempDir Path dir) throws Exception {
         Path data = requireData("names");
         Path png = dir.resolve("confusion.png");
