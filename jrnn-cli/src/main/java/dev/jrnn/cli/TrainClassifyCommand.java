@@ -110,22 +110,14 @@ final class TrainClassifyCommand implements Callable<Integer> {
             description = "Clip the global gradient norm to N; 0 = off (default: ${DEFAULT-VALUE}).")
     double clipNorm;
 
-    @Option(names = "--checkpoint-every", defaultValue = "200", paramLabel = "N",
-            description = "Write OUT/checkpoint.safetensors every N steps, and after every epoch; 0 = epochs only (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery;
-
-    @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings; --epochs and --max-steps may change).")
-    boolean resume;
-
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|quiet",
-            description = "Progress within an epoch (default: ${DEFAULT-VALUE}).")
-    Trainer.ProgressMode progress;
+    @CommandLine.Mixin
+    CheckpointOptions run;
 
     @Override
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        Path ckpt = TrainerRun.checkpoint(out, resume);
+        Path ckpt = TrainerRun.checkpoint(out, run.resume);
         ClassifyData train = ClassifyData.read(data, "--data");
         ClassifyData validation = valid == null ? null : ClassifyData.read(valid, "--valid");
         List<String> classes = train.classes();
@@ -174,8 +166,8 @@ final class TrainClassifyCommand implements Callable<Integer> {
         };
         Trainer trainer = Trainer.builder(model, adam, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
-                        .withProgress(progress, 50))
-                .callback(TrainerRun.callbacks(out, stepsPerEpoch, checkpointEvery, maxSteps))
+                        .withProgress(run.progress, 50))
+                .callback(TrainerRun.callbacks(out, stepsPerEpoch, run.checkpointEvery, maxSteps))
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -186,7 +178,7 @@ final class TrainClassifyCommand implements Callable<Integer> {
                 bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, embedding, dropout,
                 model.parameterCount(), lr, batch));
         Files.createDirectories(out);
-        if (resume) TrainerRun.resume(trainer, ckpt, settings, o);
+        if (run.resume) TrainerRun.resume(trainer, ckpt, settings, o);
         TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -227,6 +219,6 @@ final class TrainClassifyCommand implements Callable<Integer> {
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
         Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
         Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
-        Cli.require(spec, checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = epochs only), got " + checkpointEvery);
+        Cli.require(spec, run.checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = epochs only), got " + run.checkpointEvery);
     }
 }

@@ -119,16 +119,8 @@ final class TrainRegressCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the weights, dropout and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--checkpoint-every", defaultValue = "200", paramLabel = "N",
-            description = "Write OUT/checkpoint.safetensors every N steps, and after every epoch; 0 = epochs only (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery;
-
-    @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings; --epochs and --max-steps may change).")
-    boolean resume;
-
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|quiet",
-            description = "Progress within an epoch (default: ${DEFAULT-VALUE}).")
-    Trainer.ProgressMode progress;
+    @CommandLine.Mixin
+    CheckpointOptions run;
 
     @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "In lines mode, a line every N steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
@@ -137,7 +129,7 @@ final class TrainRegressCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        Path ckpt = TrainerRun.checkpoint(out, resume);
+        Path ckpt = TrainerRun.checkpoint(out, run.resume);
         String text = Cli.readText(data, "--data");
         TimeSeries series = TimeSeries.parse(text, "--data " + data, header);
         List<String> targets = columns(series, target, "--target");
@@ -179,9 +171,9 @@ final class TrainRegressCommand implements Callable<Integer> {
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
-                        .withProgress(progress, logEvery))
+                        .withProgress(run.progress, logEvery))
                 .rng("dropout", model.dropoutRng())
-                .callback(TrainerRun.callbacks(out, stepsPerEpoch, checkpointEvery, maxSteps))
+                .callback(TrainerRun.callbacks(out, stepsPerEpoch, run.checkpointEvery, maxSteps))
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -197,7 +189,7 @@ final class TrainRegressCommand implements Callable<Integer> {
                 bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, dropout, fs.outputSize(),
                 fs.outputSize() == 1 ? "" : "s", model.parameterCount(), opt.name(), rate, optim.clipNorm, batch));
         Files.createDirectories(out);
-        if (resume) TrainerRun.resume(trainer, ckpt, settings, o);
+        if (run.resume) TrainerRun.resume(trainer, ckpt, settings, o);
         TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -283,6 +275,6 @@ final class TrainRegressCommand implements Callable<Integer> {
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
         Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
-        Cli.require(spec, checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
+        Cli.require(spec, run.checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
     }
 }

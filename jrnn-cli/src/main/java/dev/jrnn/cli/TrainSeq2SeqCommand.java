@@ -121,16 +121,8 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
             description = "Validation pairs to show decoded at the end (default: ${DEFAULT-VALUE}).")
     int examples;
 
-    @Option(names = "--checkpoint-every", defaultValue = "200", paramLabel = "N",
-            description = "Write OUT/checkpoint.safetensors every N steps, and after every epoch; 0 = epochs only (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery;
-
-    @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings; --epochs and --max-steps may change).")
-    boolean resume;
-
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|quiet",
-            description = "Progress within an epoch (default: ${DEFAULT-VALUE}).")
-    Trainer.ProgressMode progress;
+    @CommandLine.Mixin
+    CheckpointOptions run;
 
     @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "In lines mode, a line every N steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
@@ -139,7 +131,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        Path ckpt = TrainerRun.checkpoint(out, resume);
+        Path ckpt = TrainerRun.checkpoint(out, run.resume);
         PairData all = PairData.read(data, "--data");
         PairData train = all, validation = null;
         if (valid != null) {
@@ -210,9 +202,9 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
-                        .withProgress(progress, logEvery))
+                        .withProgress(run.progress, logEvery))
                 .rng("dropout", model.dropoutRng())
-                .callback(TrainerRun.callbacks(out, stepsPerEpoch, checkpointEvery, maxSteps))
+                .callback(TrainerRun.callbacks(out, stepsPerEpoch, run.checkpointEvery, maxSteps))
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -224,7 +216,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
                         + " batch %d", cell.name().toLowerCase(), layers, hidden, e, dropout, model.parameterCount(), opt.name(),
                 rate, optim.clipNorm, batch));
         Files.createDirectories(out);
-        if (resume) TrainerRun.resume(trainer, ckpt, settings, o);
+        if (run.resume) TrainerRun.resume(trainer, ckpt, settings, o);
         TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -295,6 +287,6 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
         Cli.require(spec, maxLength == null || maxLength >= 1, "--max-length must be >= 1, got " + maxLength);
         Cli.require(spec, examples >= 0, "--examples must be >= 0, got " + examples);
-        Cli.require(spec, checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
+        Cli.require(spec, run.checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
     }
 }

@@ -1,0 +1,22 @@
+package dev.jrnn.cli;
+
+import dev.jrnn.train.Trainer;
+import picocli.CommandLine.Option;
+
+/**
+ * The checkpoint and progress flags of the tasks that train through {@link TrainerRun} ({@code train classify},
+ * {@code train seq2seq}, {@code train regress}), a picocli mixin: {@code --checkpoint-every}, {@code --resume},
+ * {@code --progress}. Each command checks the values with its other options.
+ */
+final class CheckpointOptions {
+    @Option(names = "--checkpoint-every", defaultValue = "200", paramLabel = "N",
+            description = "Write OUT/checkpoint.safetensors every N steps, and after every epoch; 0 = epochs only (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings; --epochs and --max-steps may change).")
+    boolean resume;
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|quiet",
+            description = "Progress within an epoch (default: ${DEFAULT-VALUE}).")
+    Trainer.ProgressMode progress;
+}
