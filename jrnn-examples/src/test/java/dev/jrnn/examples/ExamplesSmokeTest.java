@@ -1,5 +1,6 @@
 package dev.jrnn.examples;
 
+import dev.jrnn.tensor.Rng;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,12 +102,12 @@ class ExamplesSmokeTest {
 
     @Test
     void addingProblemForgetBiasOpensTheLstmForgetGates(@TempDir Path dir) throws Exception {
-        AddingProblem.Model m = new AddingProblem.Model("lstm", 8, new dev.jrnn.tensor.Rng(1)).forgetBias(1.0);
+        AddingProblem.Model m = new AddingProblem.Model("lstm", 8, new Rng(1)).forgetBias(1.0);
         float[] bih = m.rnn.namedParameters().get("bias_ih_l0").data().toFloatArray();
         float[] bhh = m.rnn.namedParameters().get("bias_hh_l0").data().toFloatArray();
         for (int i = 8; i < 16; i++) assertEquals(1.0f, bih[i] + bhh[i], "forget block i=" + i);
         assertTrue(Math.abs(bih[0]) < 1 && bih[0] != 1.0f, "the input gate keeps its initial bias");
-        assertThrows(IllegalArgumentException.class, () -> new AddingProblem.Model("gru", 8, new dev.jrnn.tensor.Rng(1)).forgetBias(1));
+        assertThrows(IllegalArgumentException.class, () -> new AddingProblem.Model("gru", 8, new Rng(1)).forgetBias(1));
     }
 
     @Test
