@@ -20,9 +20,10 @@ import java.util.Locale;
  *   <li>{@code "openblas"}: OpenBLAS 0.3.28 from the {@code org.bytedeco:openblas} jar, called through
  *       {@code dev.ludovic.netlib:blas}'s JNI binding, which pins the heap arrays (no copies). Every
  *       non-degenerate product goes native: the call costs about 0.2 us, and the Java kernel measured slower
- *       from 8x8x8 up (docs/blas.md). OpenBLAS threads: one for products under
- *       {@code -Djrnn.blas.parallelThreshold} multiply-adds (default 2^22), else all cores or
- *       {@code -Djrnn.blas.threads=N}.</li>
+ *       from 8x8x8 up (docs/blas.md). Products under
+ *       {@code -Djrnn.blas.parallelThreshold} multiply-adds (default 2^22) run on the caller; larger ones are
+ *       split into blocks of C, one single-thread OpenBLAS call each, over all cores or
+ *       {@code -Djrnn.blas.threads=N} (jrnn's helper threads, not OpenBLAS's: see docs/blas.md).</li>
  *   <li>{@code "native"}: as above, but the library is the one named by netlib's own system property
  *       {@code dev.ludovic.netlib.blas.nativeLibPath} (or {@code nativeLib}), when the user set it.</li>
  *   <li>{@code "java"}: a pure-Java cache-blocked kernel that the JIT auto-vectorizes, several times slower than

@@ -31,7 +31,8 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * method behind it through a method handle ({@link Blas} has already checked the exact bounds), or to the Java
  * kernel if that handle could not be obtained.
  *
- * <p>Not thread-confined; OpenBLAS does its own threading (all cores unless {@code OPENBLAS_NUM_THREADS} is set).
+ * <p>Not thread-confined. OpenBLAS from the jar is set to one thread at load; large products are split across
+ * threads here ({@link #PARALLEL_THRESHOLD}). A user-chosen library keeps its own threading.
  */
 final class NativeGemm {
     /** netlib reads this system property (in its JNI_OnLoad) for the path of the BLAS library to dlopen. */
@@ -52,18 +53,29 @@ final class NativeGemm {
     private final MethodHandle rawD;
 
     /**
-     * Products with fewer multiply-adds ({@code m*n*k}) than this run OpenBLAS on one thread. OpenBLAS would use
-     * every core from about 2^18 on; for the small products of a recurrent step the hand-off costs more than it
-     * gains, and when the other core is busy a two-thread call can take 10-100 times longer (measured on the
-     * IMDB model: 60-3000 ms per step with two threads under load, 10-40 ms with one). System property
+     * Products with fewer multiply-adds ({@code m*n*k}) than this run on the calling thread alone; larger ones are
+     * cut into {@link #maxThreads} blocks of C's rows (or columns, when C is wider than tall), each a single-thread
+     * OpenBLAS call, run on the caller and {@link GemmThreads}' helpers. System property
      * {@code jrnn.blas.parallelThreshold}; default 2^22 (a [64x256]x[256x1024] product uses both cores).
+     *
+     * <p>Why not OpenBLAS's own threads: its workers wait for each other by spinning, so when another process
+     * keeps a core busy a two-thread call can take 10-100 times longer (measured: [64x256]x[256x1024] at 2.2
+     * GFLOP/s with OpenBLAS's two threads next to a busy process, 68 with the Java split; the IMDB model at 208 ms
+     * per step against 51 ms). Here the caller takes every block no helper has started, so a busy machine costs
+     * at most the share of the cores it takes.
      */
     static final long PARALLEL_THRESHOLD = Long.getLong("jrnn.blas.parallelThreshold", 1L << 22);
 
-    /** Threads for large products: {@code jrnn.blas.threads}, else {@code OPENBLAS_NUM_THREADS}, else every processor. */
+    /** Blocks of C are cut at multiples of this many rows or columns (OpenBLAS's register tiles divide it). */
+    private static final int ALIGN = 16;
+
+    /**
+     * Threads for large products: {@code jrnn.blas.threads}, else {@code OPENBLAS_NUM_THREADS}, else the processors
+     * (at most the common pool's parallelism + 1).
+     */
     private final int maxThreads = Math.max(1, Integer.getInteger(JavaGemm.THREADS_PROPERTY, envThreads()));
-    /** The OpenBLAS thread count set last (0: not yet). Setting it costs ~0.15 ms, so it changes only on a switch. */
-    private volatile int threads;
+    /** Started on the first large product. */
+    private volatile GemmThreads helpers;
 
     private NativeGemm(String name, String description, BLAS blas, MethodHandle rawS, MethodHandle rawD) {
         this.name = name;
@@ -85,6 +97,7 @@ final class NativeGemm {
         String where;
         if (userPath == null && userLib == null) {
             Loader.load(openblas_nolapack.class);
+            openblas_nolapack.blas_set_num_threads(1);   // threads come from inBlocks (see PARALLEL_THRESHOLD)
             String path = openBlasPath(Loader.getLoadedLibraries());
             System.setProperty(NETLIB_LIB_PATH, path);
             name = "openblas";
@@ -189,27 +202,65 @@ final class NativeGemm {
         try {
             return Integer.parseInt(System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "").trim());
         } catch (NumberFormatException e) {
-            return Runtime.getRuntime().availableProcessors();
+            return JavaGemm.maxThreadCount();
         }
     }
 
-    /** One thread for small products, {@link #maxThreads} for large ones (OpenBLAS from the jar only). */
-    private void threadsFor(int m, int n, int k) {
-        if (!"openblas".equals(name)) {
-            return;   // a user's library: its own threading settings apply
+    /** How many blocks of C a product is cut into: 1 below the threshold or for a user's library. */
+    private int partsFor(int m, int n, int k) {
+        if (!"openblas".equals(name) || maxThreads <= 1 || (long) m * n * k < PARALLEL_THRESHOLD) {
+            return 1;   // a user's library keeps its own threading settings
         }
-        int want = (long) m * n * k >= PARALLEL_THRESHOLD ? maxThreads : 1;
-        if (want != threads) {
-            openblas_nolapack.blas_set_num_threads(want);
-            threads = want;
+        return Math.max(1, Math.min(maxThreads, Math.max(m, n) / ALIGN));
+    }
+
+    /** One block of C: {@code len} rows (or columns) from {@code from}. */
+    private interface Block {
+        void run(boolean rows, int from, int len);
+    }
+
+    /** Runs {@code block} over {@code parts} aligned blocks of C's rows (if m &ge; n) or columns. */
+    private void inBlocks(int m, int n, int parts, Block block) {
+        boolean rows = m >= n;
+        int extent = rows ? m : n;
+        int size = (extent / parts + ALIGN - 1) / ALIGN * ALIGN;
+        int blocks = (extent + size - 1) / size;
+        GemmThreads pool = helpers;
+        if (pool == null) {
+            synchronized (this) {
+                if (helpers == null) {
+                    helpers = new GemmThreads(maxThreads - 1);
+                }
+                pool = helpers;
+            }
         }
+        pool.run(blocks, p -> block.run(rows, p * size, Math.min(size, extent - p * size)));
     }
 
     /** Row-major SGEMM; arguments already validated, m, n, k &gt; 0. */
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                float beta, float[] c, int cOff, int ldc) {
-        threadsFor(m, n, k);
+        int parts = partsFor(m, n, k);
+        if (parts == 1) {
+            sgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        inBlocks(m, n, parts, (rows, from, len) -> {
+            if (rows) {
+                sgemm1(transA, transB, len, n, k, alpha, a, aOff + (transA ? from : from * lda), lda,
+                        b, bOff, ldb, beta, c, cOff + from * ldc, ldc);
+            } else {
+                sgemm1(transA, transB, m, len, k, alpha, a, aOff, lda,
+                        b, bOff + (transB ? from * ldb : from), ldb, beta, c, cOff + from, ldc);
+            }
+        });
+    }
+
+    /** One single-thread OpenBLAS call (or the raw JNI method / Java kernel for right-edge slices). */
+    private void sgemm1(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        float beta, float[] c, int cOff, int ldc) {
         String tA = transA ? T : N;
         String tB = transB ? T : N;
         if (netlibAccepts(transA, m, k, a.length, aOff, lda) && netlibAccepts(transB, k, n, b.length, bOff, ldb)) {
@@ -231,7 +282,26 @@ final class NativeGemm {
     void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                double beta, double[] c, int cOff, int ldc) {
-        threadsFor(m, n, k);
+        int parts = partsFor(m, n, k);
+        if (parts == 1) {
+            dgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        inBlocks(m, n, parts, (rows, from, len) -> {
+            if (rows) {
+                dgemm1(transA, transB, len, n, k, alpha, a, aOff + (transA ? from : from * lda), lda,
+                        b, bOff, ldb, beta, c, cOff + from * ldc, ldc);
+            } else {
+                dgemm1(transA, transB, m, len, k, alpha, a, aOff, lda,
+                        b, bOff + (transB ? from * ldb : from), ldb, beta, c, cOff + from, ldc);
+            }
+        });
+    }
+
+    /** One single-thread OpenBLAS call (or the raw JNI method / Java kernel for right-edge slices). */
+    private void dgemm1(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                        double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+                        double beta, double[] c, int cOff, int ldc) {
         String tA = transA ? T : N;
         String tB = transB ? T : N;
         if (netlibAccepts(transA, m, k, a.length, aOff, lda) && netlibAccepts(transB, k, n, b.length, bOff, ldb)) {

@@ -30,6 +30,8 @@ class BlasTest {
     private static final int[][] SHAPES = {
         {1, 1, 1}, {1, 9, 5}, {7, 1, 5}, {6, 5, 1}, {1, 1, 40}, {2, 3, 4}, {3, 2, 7},
         {17, 33, 65}, {5, 300, 3}, {6, 20, 600}, {33, 70, 40}, {70, 260, 70},
+        // at least 2^22 multiply-adds: the native backend splits these across threads, by rows then by columns
+        {300, 130, 110}, {70, 400, 160},
     };
 
     interface SGemm {
@@ -276,6 +278,37 @@ class BlasTest {
         }
         if (name.equals("native")) {
             assertTrue(Blas.nativeGemm().hasRawPath(), "netlib's raw sgemmK/dgemmK were not reachable");
+        }
+    }
+
+    /** Large products from two threads at once: one gets the helper threads, the other runs alone; both right. */
+    @Test
+    void largeProductsFromTwoThreadsAtOnce() throws Exception {
+        int m = 300, n = 130, k = 110;
+        java.util.concurrent.Callable<Void> work = () -> {
+            Random rnd = new Random(Thread.currentThread().getId());
+            for (int rep = 0; rep < 20; rep++) {
+                float[] a = toFloat(randomArray(rnd, m * k));
+                float[] b = toFloat(randomArray(rnd, n * k));
+                float[] want = new float[m * n];
+                float[] got = new float[m * n];
+                Blas.javaSgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, want, 0, n);
+                Blas.sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, got, 0, n);
+                for (int i = 0; i < want.length; i++) {
+                    if (Math.abs(want[i] - got[i]) > 1e-4f * (1 + Math.abs(want[i]))) {
+                        fail("C[" + i + "] = " + got[i] + ", want " + want[i] + " (rep " + rep + ")");
+                    }
+                }
+            }
+            return null;
+        };
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (java.util.concurrent.Future<Void> f : pool.invokeAll(List.of(work, work))) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
         }
     }
 
