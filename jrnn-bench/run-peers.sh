@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds jrnn-bench with the peers (Maven profile "peers": Deeplearning4j 1.0.0-M2.1 + nd4j-native, DJL 0.35.1 +
-# PyTorch 2.7.1 CPU) and runs RnnBench: jrnn and both peers on W1-W6 in ONE process, then OpenBLAS's sgemm
-# ceiling at W2's shapes. Prints the table of jrnn/peer ratios; --markdown FILE also writes it as Markdown.
+# PyTorch 2.7.1 CPU) and runs RnnBench: jrnn and both peers on W1-W6, each engine on each workload in a JVM of its
+# own (RnnBench starts them one after the other per workload, with this script's java options, classpath and
+# environment, so the settings below apply to every one of them; --shared-process runs all engines in one JVM),
+# then OpenBLAS's sgemm ceiling at W2's shapes. Prints one table of jrnn/peer ratios; --markdown FILE also writes
+# it as Markdown.
 #
 #   jrnn-bench/run-peers.sh [RnnBench args, e.g. --workloads W1,W2 --reps 7]
 #

@@ -14,22 +14,28 @@ import java.util.Map;
 
 /**
  * Whole training steps (and LSTM inference) of the workloads W1–W6 for jrnn and, when they are on the classpath
- * (Maven profile {@code peers}, see {@code run-peers.sh}), Deeplearning4j and PyTorch through DJL, all in this
- * one process; then OpenBLAS's sgemm ceiling at the W2 shapes. Prints a table with jrnn/peer ratios.
+ * (Maven profile {@code peers}, see {@code run-peers.sh}), Deeplearning4j and PyTorch through DJL; then OpenBLAS's
+ * sgemm ceiling at the W2 shapes. Prints one table with jrnn/peer ratios.
  *
  * <p>Method: every engine builds the same model from the same initial parameters and data ({@link BenchData});
- * the losses of one forward pass are compared (the cross-check). Each engine runs {@code --warmup} steps, then the
- * engines take turns, one sample each per round, so that load from other processes hits them alike; a sample is
- * as many steps as fill {@code --min-sample-ms} (one step for training workloads). Reported: the median sample per
- * step with the range, tokens/s = B·T / median, GFLOP/s = {@link Workload#flops()} / median, peak memory
- * ({@link Mem}). An engine stops sampling once it has used {@code --max-seconds} on a workload (at least 3
- * samples).
+ * the losses of one forward pass are compared (the cross-check). With more than one engine (or {@code --isolate}),
+ * each engine runs each workload in a JVM of its own ({@link Isolated}: same java, JVM options, class path and
+ * environment as this process, which loads no engine itself), the engines one after the other per workload, so
+ * that their native thread pools (OpenBLAS, OpenMP, libtorch) do not compete. With {@code --shared-process}, or
+ * one engine, all run in this JVM and take turns, one sample each per round. Either way an engine runs
+ * {@code --warmup} steps, then up to {@code --reps} samples; a sample is as many steps as fill
+ * {@code --min-sample-ms} (one step for training workloads). Reported: the median sample per step with the range,
+ * tokens/s = B·T / median, GFLOP/s = {@link Workload#flops()} / median, peak memory ({@link Mem}). An engine stops
+ * sampling once it has used {@code --max-seconds} on a workload (at least 3 samples). The sgemm ceiling runs in
+ * this process after the workloads.
  *
  * <pre>
  * java -cp jrnn-bench/target/benchmarks.jar dev.jrnn.bench.RnnBench [--workloads W1,W2,...|all] [--reps 7]
- *      [--warmup 2] [--engines jrnn,dl4j,pytorch] [--max-seconds 60] [--min-sample-ms 200] [--gemm|--no-gemm]
- *      [--seed 42] [--markdown FILE]
+ *      [--warmup 2] [--engines jrnn,dl4j,pytorch] [--isolate|--shared-process] [--max-seconds 60]
+ *      [--min-sample-ms 200] [--gemm|--no-gemm] [--seed 42] [--markdown FILE]
  * </pre>
+ * {@code --child FILE} (used by isolate mode) runs the workloads without header, table or sgemm and writes the
+ * rows to {@code FILE}.
  */
 public final class RnnBench {
     private RnnBench() {}
@@ -39,20 +45,32 @@ public final class RnnBench {
         {"pytorch", "dev.jrnn.bench.peers.DjlEngine"},
     };
 
-    /** One engine's figures on one workload. */
+    /** One engine's figures on one workload; {@code note} says why there are none (null when there are). */
     record Row(Workload w, String engine, double[] samples, double firstLoss, double checkLoss, Mem.Peak mem,
                String note) {
         double median() { return RnnBench.median(samples); }
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);   // peers leave non-daemon threads behind
+    }
+
+    private static void run(String[] args) throws Exception {
         List<Workload> workloads = new ArrayList<>(Arrays.asList(Workload.values()));
         int reps = 7, warmup = 2;
         double maxSeconds = 60, minSampleMs = 200;
         boolean gemm = true;
+        Boolean isolate = null;
         long seed = 42;
         String engines = null;
         String markdown = null;
+        String child = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--workloads" -> {
@@ -67,26 +85,68 @@ public final class RnnBench {
                 case "--max-seconds" -> maxSeconds = Double.parseDouble(args[++i]);
                 case "--min-sample-ms" -> minSampleMs = Double.parseDouble(args[++i]);
                 case "--engines" -> engines = args[++i];
+                case "--isolate" -> isolate = true;
+                case "--shared-process" -> isolate = false;
                 case "--gemm" -> gemm = true;
                 case "--no-gemm" -> gemm = false;
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--markdown" -> markdown = args[++i];
+                case "--child" -> child = args[++i];
                 default -> {
                     System.err.println("usage: RnnBench [--workloads W1,W2,W3,W4b1,W4b64,W5,W6|all] [--reps R] "
-                            + "[--warmup S] [--engines jrnn,dl4j,pytorch] [--max-seconds S] [--min-sample-ms MS] "
-                            + "[--gemm|--no-gemm] [--seed N] [--markdown FILE]");
+                            + "[--warmup S] [--engines jrnn,dl4j,pytorch] [--isolate|--shared-process] "
+                            + "[--max-seconds S] [--min-sample-ms MS] [--gemm|--no-gemm] [--seed N] [--markdown FILE]");
                     System.exit(2);
                 }
             }
         }
-        List<Engine> list = engines(engines);
-        StringBuilder md = new StringBuilder();
-        header(list, reps, warmup, maxSeconds, minSampleMs, md);
-
-        List<Row> rows = new ArrayList<>();
-        for (Workload w : workloads) {
-            rows.addAll(runWorkload(w, list, seed, reps, warmup, maxSeconds, minSampleMs));
+        List<String> names = engineNames(engines);
+        if (child != null) {
+            List<Engine> list = engines(names);
+            List<Row> rows = new ArrayList<>();
+            for (Workload w : workloads) {
+                rows.addAll(runWorkload(w, list, seed, reps, warmup, maxSeconds, minSampleMs));
+            }
+            Isolated.write(Path.of(child), list, rows);
+            return;
         }
+        if (isolate == null) isolate = names.size() > 1;
+        String head = header(reps, warmup, maxSeconds, minSampleMs, isolate);
+        System.out.print(head);
+        StringBuilder described = new StringBuilder();
+        List<Row> rows = new ArrayList<>();
+        if (isolate) {
+            System.out.println();
+            List<String> options = List.of("--reps", Integer.toString(reps), "--warmup", Integer.toString(warmup),
+                    "--max-seconds", Double.toString(maxSeconds), "--min-sample-ms", Double.toString(minSampleMs),
+                    "--seed", Long.toString(seed), "--no-gemm");
+            Map<String, String> descriptions = new LinkedHashMap<>();
+            Path dir = Files.createTempDirectory("rnnbench");
+            for (Workload w : workloads) {
+                title(w);
+                List<Row> got = new ArrayList<>();
+                for (String e : names) got.addAll(Isolated.run(w, e, options, dir, descriptions));
+                checks(got);
+                rows.addAll(got);
+            }
+            Files.delete(dir);
+            descriptions.forEach((e, d) -> described.append("engine ").append(e).append(": ").append(d).append('\n'));
+            System.out.print(described);
+        } else {
+            List<Engine> list = engines(names);
+            for (Engine e : list) {
+                described.append("engine ").append(e.name()).append(": ").append(e.describe()).append('\n');
+            }
+            System.out.println(described);
+            for (Workload w : workloads) {
+                title(w);
+                List<Row> got = runWorkload(w, list, seed, reps, warmup, maxSeconds, minSampleMs);
+                checks(got);
+                rows.addAll(got);
+            }
+        }
+        StringBuilder md = new StringBuilder();
+        md.append("```\n").append(head).append(described).append("```\n\n");
         table(rows, md);
         if (gemm) {
             gemmCeiling(reps, md);
@@ -97,29 +157,43 @@ public final class RnnBench {
         if (markdown != null) {
             Files.writeString(Path.of(markdown), md.toString());
         }
-        System.exit(0);   // peers leave non-daemon threads behind
     }
 
-    private static List<Engine> engines(String names) throws Exception {
-        List<Engine> out = new ArrayList<>();
+    /**
+     * The engines to run, in the order jrnn, dl4j, pytorch, without loading any: those of {@code names}
+     * (comma-separated), or when null jrnn and the peers on the classpath.
+     */
+    private static List<String> engineNames(String names) {
         List<String> wanted = names == null ? null : Arrays.asList(names.toLowerCase(Locale.ROOT).split(","));
-        if (wanted == null || wanted.contains("jrnn")) out.add(new JrnnEngine());
+        List<String> out = new ArrayList<>();
+        if (wanted == null || wanted.contains("jrnn")) out.add("jrnn");
         for (String[] p : PEERS) {
-            if (wanted != null && !wanted.contains(p[0])) continue;
-            try {
-                out.add((Engine) Class.forName(p[1]).getDeclaredConstructor().newInstance());
-            } catch (ClassNotFoundException e) {
-                if (wanted != null) {
-                    throw new IllegalStateException(p[0] + " is not on the classpath: build with -Ppeers and run "
-                            + "through jrnn-bench/run-peers.sh", e);
-                }
+            boolean present = RnnBench.class.getClassLoader().getResource(p[1].replace('.', '/') + ".class") != null;
+            if (wanted != null && wanted.contains(p[0]) && !present) {
+                throw new IllegalStateException(p[0] + " is not on the classpath: build with -Ppeers and run "
+                        + "through jrnn-bench/run-peers.sh");
+            }
+            if (wanted == null ? present : wanted.contains(p[0])) out.add(p[0]);
+        }
+        return out;
+    }
+
+    /** Creates the engines named {@code names} (from {@link #engineNames}). */
+    private static List<Engine> engines(List<String> names) throws Exception {
+        List<Engine> out = new ArrayList<>();
+        for (String n : names) {
+            if (n.equals("jrnn")) {
+                out.add(new JrnnEngine());
+            }
+            for (String[] p : PEERS) {
+                if (p[0].equals(n)) out.add((Engine) Class.forName(p[1]).getDeclaredConstructor().newInstance());
             }
         }
         return out;
     }
 
-    private static void header(List<Engine> list, int reps, int warmup, double maxSeconds, double minSampleMs,
-                               StringBuilder md) {
+    /** The machine, the threads' environment and the method, one line each. */
+    private static String header(int reps, int warmup, double maxSeconds, double minSampleMs, boolean isolate) {
         StringBuilder h = new StringBuilder();
         h.append(String.format(Locale.ROOT, "RnnBench: Java %s (%s), %d processors, %s, max heap %d MB; load average %s%n",
                 System.getProperty("java.vm.version"), System.getProperty("java.vm.name"),
@@ -127,24 +201,38 @@ public final class RnnBench {
                 Runtime.getRuntime().maxMemory() >> 20, loadAverage()));
         h.append(String.format(Locale.ROOT, "env: OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s MKL_NUM_THREADS=%s%n",
                 System.getenv("OMP_NUM_THREADS"), System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("MKL_NUM_THREADS")));
-        for (Engine e : list) {
-            h.append("engine ").append(e.name()).append(": ").append(e.describe()).append('\n');
-        }
-        h.append(String.format(Locale.ROOT, "method: %d warm-up steps, then up to %d rounds taking turns "
-                + "(>= %.0f ms per sample, <= %.0f s per engine and workload); median [min-max] per step%n%n",
-                warmup, reps, minSampleMs, maxSeconds));
-        System.out.print(h);
+        String how = isolate
+                ? "one JVM per engine and workload, engines one after the other per workload; %d warm-up steps, "
+                        + "then up to %d samples"
+                : "all engines in one JVM; %d warm-up steps, then up to %d rounds taking turns";
+        h.append(String.format(Locale.ROOT, "method: " + how + " (>= %.0f ms per sample, <= %.0f s per engine and "
+                + "workload); median [min-max] per step%n", warmup, reps, minSampleMs, maxSeconds));
+        return h.toString();
+    }
+
+    private static void title(Workload w) {
+        System.out.printf(Locale.ROOT, "== %s %s: %s%n", w.id, w.title, w.shapes());
         System.out.flush();
-        md.append("```\n").append(h).append("```\n\n");
+    }
+
+    /** The cross-check of one workload: every engine's forward loss with the same parameters and data. */
+    private static void checks(List<Row> rows) {
+        Row ref = null;
+        for (Row r : rows) {
+            if (r.note() != null) continue;
+            if (ref == null) ref = r;
+            double rel = Math.abs(r.checkLoss() - ref.checkLoss()) / Math.max(1e-12, Math.abs(ref.checkLoss()));
+            System.out.printf(Locale.ROOT, "   check %-8s forward loss %.7f  rel. diff vs %s %.1e %s%n",
+                    r.engine(), r.checkLoss(), ref.engine(), rel, rel < 1e-3 ? "OK" : "MISMATCH");
+        }
+        System.out.flush();
     }
 
     private static List<Row> runWorkload(Workload w, List<Engine> engines, long seed, int reps, int warmup,
                                          double maxSeconds, double minSampleMs) throws Exception {
-        System.out.printf(Locale.ROOT, "== %s %s: %s%n", w.id, w.title, w.shapes());
         BenchData data = BenchData.of(w, seed);
         List<Engine> active = new ArrayList<>();
         Map<Engine, Engine.Step> steps = new LinkedHashMap<>();
-        Map<Engine, String> notes = new LinkedHashMap<>();
         List<Row> rows = new ArrayList<>();
         Map<Engine, Double> check = new LinkedHashMap<>();
         for (Engine e : engines) {
@@ -171,6 +259,7 @@ public final class RnnBench {
         for (Engine e : new ArrayList<>(active)) {
             Engine.Step s = steps.get(e);
             double loss;
+            long t0 = System.nanoTime();
             try {
                 loss = s.run();
             } catch (Exception | LinkageError ex) {   // a peer that cannot train this model: report, go on
@@ -181,9 +270,12 @@ public final class RnnBench {
                 continue;
             }
             first.put(e, loss);
-            long t0 = System.nanoTime();
-            for (int i = 1; i < warmup; i++) s.run();
-            double ms = (System.nanoTime() - t0) / 1e6 / Math.max(1, warmup - 1);
+            double ms = (System.nanoTime() - t0) / 1e6;   // the step time when the first is the only warm-up step
+            if (warmup > 1) {
+                t0 = System.nanoTime();
+                for (int i = 1; i < warmup; i++) s.run();
+                ms = (System.nanoTime() - t0) / 1e6 / (warmup - 1);
+            }
             perSample.put(e, w.training ? 1 : (int) Math.max(1, Math.ceil(minSampleMs / Math.max(ms, 1e-3))));
         }
         Map<Engine, List<Double>> samples = new LinkedHashMap<>();
@@ -217,15 +309,6 @@ public final class RnnBench {
                     e.name(), med * 1e3, w.tokens() / med, w.flops() / med / 1e9, first.get(e), check.get(e),
                     mem.heap() >> 20, mem.rss() >> 20, sm.length, perSample.get(e));
             s.close();
-        }
-        // the cross-check: every engine's forward loss with the same parameters and data
-        Double ref = check.values().stream().findFirst().orElse(null);
-        if (ref != null) {
-            for (Map.Entry<Engine, Double> c : check.entrySet()) {
-                double rel = Math.abs(c.getValue() - ref) / Math.max(1e-12, Math.abs(ref));
-                System.out.printf(Locale.ROOT, "   check %-8s forward loss %.7f  rel. diff vs %s %.1e %s%n",
-                        c.getKey().name(), c.getValue(), engines.get(0).name(), rel, rel < 1e-3 ? "OK" : "MISMATCH");
-            }
         }
         System.out.flush();
         return rows;
