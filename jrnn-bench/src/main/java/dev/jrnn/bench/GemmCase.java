@@ -116,24 +116,55 @@ public final class GemmCase implements AutoCloseable {
         }
     }
 
+    /**
+     * OpenBLAS's own threads for the JavaCPP backends: {@code OPENBLAS_NUM_THREADS}, else every processor. jrnn's
+     * {@link Blas} sets OpenBLAS to one thread (it splits products itself), so the thread count is switched when
+     * the backend changes: once per round in the harnesses, not per product.
+     */
+    private static final int OPENBLAS_THREADS = openBlasThreadsWanted();
+    private static int openBlasThreads = -1;
+
+    static {
+        Blas.backend();   // Blas's own setting comes first, then ours
+    }
+
+    private static int openBlasThreadsWanted() {
+        try {
+            return Math.max(1, Integer.parseInt(System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "").trim()));
+        } catch (NumberFormatException e) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    private static void openBlasThreads(int n) {
+        if (n != openBlasThreads) {
+            openblas_nolapack.blas_set_num_threads(n);
+            openBlasThreads = n;
+        }
+    }
+
     /** {@link Blas#sgemm} on the heap arrays. */
     public void jrnn() {
+        openBlasThreads(1);
         Blas.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
     }
 
     /** {@link Blas#javaSgemm} on the heap arrays. */
     public void java() {
+        openBlasThreads(1);
         Blas.javaSgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
     }
 
     /** {@code cblas_sgemm(float[]...)} through JavaCPP (copies in and out). */
     public void javacppArrays() {
+        openBlasThreads(OPENBLAS_THREADS);
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
                 openblas_nolapack.CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, c, n);
     }
 
     /** {@code cblas_sgemm(FloatPointer...)} through JavaCPP on off-heap memory. */
     public void ceiling() {
+        openBlasThreads(OPENBLAS_THREADS);
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
                 openblas_nolapack.CblasNoTrans, m, n, k, 1f, pa, k, pb, n, 0f, pc, n);
     }
