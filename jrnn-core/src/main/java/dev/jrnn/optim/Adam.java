@@ -1,6 +1,7 @@
 package dev.jrnn.optim;
 
 import dev.jrnn.nn.Parameter;
+import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 
 import java.util.LinkedHashMap;
@@ -101,6 +102,12 @@ public final class Adam extends Optimizer {
             }
             int n = w.size();
             NdArray mi = m[i], vi = v[i];
+            boolean coupled = !config.decoupled() && wd != 0;
+            if (w.dtype() == DType.FLOAT32 && g.dtype() == DType.FLOAT32) {
+                updateFloat(w.floatData(), g.floatData(), mi.floatData(), vi.floatData(), n, b1, b2,
+                        lr / c1, 1 / Math.sqrt(c2), config.eps(), coupled ? wd : 0);
+                continue;
+            }
             for (int k = 0; k < n; k++) {
                 double gk = g.getFlat(k);
                 if (!config.decoupled() && wd != 0) {
@@ -112,6 +119,25 @@ public final class Adam extends Optimizer {
                 vi.setFlat(k, vk);
                 w.setFlat(k, w.getFlat(k) - lr * (mk / c1) / (Math.sqrt(vk / c2) + config.eps()));
             }
+        }
+    }
+
+    /**
+     * The float32 update in float arithmetic, in PyTorch's order: {@code p -= stepSize * m / (sqrt(v) / sqrt(c2) +
+     * eps)}. Unit-stride float loops the JIT vectorises (the per-element double path took 60 % of the IMDB
+     * model's step).
+     */
+    private static void updateFloat(float[] w, float[] g, float[] m, float[] v, int n, double beta1, double beta2,
+                                    double stepSize, double invSqrtC2, double eps, double decay) {
+        float b1 = (float) beta1, b2 = (float) beta2, a1 = (float) (1 - beta1), a2 = (float) (1 - beta2);
+        float step = (float) stepSize, inv = (float) invSqrtC2, e = (float) eps, wd = (float) decay;
+        for (int k = 0; k < n; k++) {
+            float gk = wd == 0 ? g[k] : g[k] + wd * w[k];
+            float mk = b1 * m[k] + a1 * gk;
+            float vk = b2 * v[k] + a2 * gk * gk;
+            m[k] = mk;
+            v[k] = vk;
+            w[k] -= step * mk / ((float) Math.sqrt(vk) * inv + e);
         }
     }
 }

@@ -47,6 +47,39 @@ class OptimizersTest {
         assertEquals(2, adam.steps());
     }
 
+    /** The float32 fast path (float arithmetic, PyTorch's order) follows the float64 update to float precision. */
+    @Test
+    void adamFloat32FollowsTheFloat64UpdateOverSteps() {
+        for (Adam.Config config : List.of(Adam.Config.adam(0.01), new Adam.Config(0.01, 0.9, 0.999, 1e-8, 0.1, false),
+                Adam.Config.adamW(0.01))) {
+            java.util.Random rnd = new java.util.Random(3);
+            int n = 1000;
+            double[] w0 = new double[n];
+            for (int k = 0; k < n; k++) {
+                w0[k] = rnd.nextGaussian();
+            }
+            Parameter pd = new Parameter(NdArray.of(w0.clone(), n));
+            Parameter pf = new Parameter(NdArray.of(w0.clone(), n).to(dev.jrnn.tensor.DType.FLOAT32));
+            Adam ad = new Adam(List.of(pd), config);
+            Adam af = new Adam(List.of(pf), config);
+            for (int step = 0; step < 5; step++) {
+                double[] g = new double[n];
+                for (int k = 0; k < n; k++) {
+                    g[k] = rnd.nextGaussian() * (k % 7 == 0 ? 1e-4 : 1);
+                }
+                pd.setGrad(NdArray.of(g.clone(), n));
+                pf.setGrad(NdArray.of(g.clone(), n).to(dev.jrnn.tensor.DType.FLOAT32));
+                ad.step();
+                af.step();
+            }
+            for (int k = 0; k < n; k++) {
+                assertEquals(pd.data().getFlat(k), pf.data().getFlat(k), 1e-5 * (1 + Math.abs(pd.data().getFlat(k))),
+                        config + " element " + k);
+            }
+            assertTrue(Math.abs(pf.data().getFlat(1) - w0[1]) > 1e-3, "the weights moved");
+        }
+    }
+
     @Test
     void adamWDecaysWeightsIndependentlyOfTheGradient() {
         Parameter p = param(2.0);
