@@ -199,8 +199,10 @@ public final class RnnBench {
                 System.getProperty("java.vm.version"), System.getProperty("java.vm.name"),
                 Runtime.getRuntime().availableProcessors(), cpuModel(),
                 Runtime.getRuntime().maxMemory() >> 20, loadAverage()));
-        h.append(String.format(Locale.ROOT, "env: OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s MKL_NUM_THREADS=%s%n",
-                System.getenv("OMP_NUM_THREADS"), System.getenv("OPENBLAS_NUM_THREADS"), System.getenv("MKL_NUM_THREADS")));
+        h.append(String.format(Locale.ROOT, "env: OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s MKL_NUM_THREADS=%s "
+                        + "OMP_WAIT_POLICY=%s%n", System.getenv("OMP_NUM_THREADS"), System.getenv("OPENBLAS_NUM_THREADS"),
+                System.getenv("MKL_NUM_THREADS"), System.getenv(Isolated.WAIT_POLICY) != null
+                        ? System.getenv(Isolated.WAIT_POLICY) : "unset (dl4j's child: PASSIVE)"));
         String how = isolate
                 ? "one JVM per engine and workload, engines one after the other per workload; %d warm-up steps, "
                         + "then up to %d samples"
