@@ -35,7 +35,41 @@ public final class Losses {
         if (!Arrays.equals(pred.shape(), target.shape())) {
             throw Shapes.mismatch("Losses.mse", "target", target.shape(), Shapes.str(pred.shape()) + " like pred");
         }
-        return pred.sub(target).square().mean();
+        NdArray p = pred.data(), t = target.data();
+        int n = p.size();
+        if (p.dtype() != t.dtype() || n == 0) {
+            return pred.sub(target).square().mean();
+        }
+        // One pass forward and one backward instead of sub, square and mean (three passes and two arrays of the
+        // prediction's size each way: 30 % of a W1 training step with MSE on 1.6M outputs). Sums run in double.
+        boolean f32 = p.dtype() == DType.FLOAT32;
+        double sum = 0;
+        if (f32) {
+            float[] a = p.floatData(), b = t.floatData();
+            for (int i = 0; i < n; i++) {
+                double d = a[i] - b[i];
+                sum += d * d;
+            }
+        } else {
+            double[] a = p.doubleData(), b = t.doubleData();
+            for (int i = 0; i < n; i++) {
+                double d = a[i] - b[i];
+                sum += d * d;
+            }
+        }
+        return Tensor.custom("mse", NdArray.scalar(p.dtype(), sum / n), g -> {
+            double s = 2 * g.item() / n;
+            NdArray dp = NdArray.zeros(p.dtype(), p.shape());
+            if (f32) {
+                float[] a = p.floatData(), b = t.floatData(), d = dp.floatData();
+                float sf = (float) s;
+                for (int i = 0; i < n; i++) d[i] = sf * (a[i] - b[i]);
+            } else {
+                double[] a = p.doubleData(), b = t.doubleData(), d = dp.doubleData();
+                for (int i = 0; i < n; i++) d[i] = s * (a[i] - b[i]);
+            }
+            return new NdArray[] {pred.requiresGrad() ? dp : null, target.requiresGrad() ? dp.neg() : null};
+        }, pred, target);
     }
 
     /**

@@ -36,6 +36,25 @@ class LossesTest {
         assertEquals("Losses.mse: target has shape [3, 1], expected [3] like pred", e.getMessage());
     }
 
+    /** The fused one-pass MSE, float32: value and both gradients as the composed ops computed in float64. */
+    @Test
+    void mseFloat32FollowsTheComposedOpsInFloat64() {
+        Rng rng = new Rng(9);
+        NdArray pv = NdArray.rand(rng, DType.FLOAT64, -3, 3, 4, 50, 7), tv = NdArray.rand(rng, DType.FLOAT64, -3, 3, 4, 50, 7);
+        Tensor p32 = Tensor.variable(pv.to(DType.FLOAT32)), t32 = Tensor.variable(tv.to(DType.FLOAT32));
+        Tensor p64 = Tensor.variable(p32.data().to(DType.FLOAT64)), t64 = Tensor.variable(t32.data().to(DType.FLOAT64));
+        Tensor fused = Losses.mse(p32, t32);
+        Tensor composed = p64.sub(t64).square().mean();
+        assertEquals(DType.FLOAT32, fused.dtype());
+        assertEquals(composed.item(), fused.item(), 1e-6 * composed.item());
+        fused.mul(3).backward();
+        composed.mul(3).backward();
+        for (int i = 0; i < pv.size(); i++) {
+            assertEquals(p64.grad().getFlat(i), p32.grad().getFlat(i), 1e-6, "dpred " + i);
+            assertEquals(t64.grad().getFlat(i), t32.grad().getFlat(i), 1e-6, "dtarget " + i);
+        }
+    }
+
     @Test
     void crossEntropyByHand() {
         for (DType dt : DType.values()) {
