@@ -214,13 +214,17 @@ final class NativeGemm {
         return Math.max(1, Math.min(maxThreads, Math.max(m, n) / ALIGN));
     }
 
-    /** One block of C: {@code len} rows (or columns) from {@code from}. */
+    /** One block of the product: its own m and n, and where its A, B and C start. */
     private interface Block {
-        void run(boolean rows, int from, int len);
+        void run(int m, int n, int aOff, int bOff, int cOff);
     }
 
-    /** Runs {@code block} over {@code parts} aligned blocks of C's rows (if m &ge; n) or columns. */
-    private void inBlocks(int m, int n, int parts, Block block) {
+    /**
+     * Runs {@code block} over {@code parts} aligned blocks of C's rows (if m &ge; n) or columns, each given the
+     * offsets of its part of A (rows) or B (columns) and of C.
+     */
+    private void inBlocks(boolean transA, boolean transB, int m, int n, int parts, int aOff, int lda, int bOff,
+                          int ldb, int cOff, int ldc, Block block) {
         boolean rows = m >= n;
         int extent = rows ? m : n;
         int size = (extent / parts + ALIGN - 1) / ALIGN * ALIGN;
@@ -234,7 +238,14 @@ final class NativeGemm {
                 pool = helpers;
             }
         }
-        pool.run(blocks, p -> block.run(rows, p * size, Math.min(size, extent - p * size)));
+        pool.run(blocks, p -> {
+            int from = p * size, len = Math.min(size, extent - from);
+            if (rows) {
+                block.run(len, n, aOff + (transA ? from : from * lda), bOff, cOff + from * ldc);
+            } else {
+                block.run(m, len, aOff, bOff + (transB ? from * ldb : from), cOff + from);
+            }
+        });
     }
 
     /** Row-major SGEMM; arguments already validated, m, n, k &gt; 0. */
@@ -246,15 +257,9 @@ final class NativeGemm {
             sgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        inBlocks(m, n, parts, (rows, from, len) -> {
-            if (rows) {
-                sgemm1(transA, transB, len, n, k, alpha, a, aOff + (transA ? from : from * lda), lda,
-                        b, bOff, ldb, beta, c, cOff + from * ldc, ldc);
-            } else {
-                sgemm1(transA, transB, m, len, k, alpha, a, aOff, lda,
-                        b, bOff + (transB ? from * ldb : from), ldb, beta, c, cOff + from, ldc);
-            }
-        });
+        inBlocks(transA, transB, m, n, parts, aOff, lda, bOff, ldb, cOff, ldc,
+                (bm, bn, ao, bo, co) -> sgemm1(transA, transB, bm, bn, k, alpha, a, ao, lda, b, bo, ldb, beta, c,
+                        co, ldc));
     }
 
     /** One single-thread OpenBLAS call (or the raw JNI method / Java kernel for right-edge slices). */
@@ -287,15 +292,9 @@ final class NativeGemm {
             dgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        inBlocks(m, n, parts, (rows, from, len) -> {
-            if (rows) {
-                dgemm1(transA, transB, len, n, k, alpha, a, aOff + (transA ? from : from * lda), lda,
-                        b, bOff, ldb, beta, c, cOff + from * ldc, ldc);
-            } else {
-                dgemm1(transA, transB, m, len, k, alpha, a, aOff, lda,
-                        b, bOff + (transB ? from * ldb : from), ldb, beta, c, cOff + from, ldc);
-            }
-        });
+        inBlocks(transA, transB, m, n, parts, aOff, lda, bOff, ldb, cOff, ldc,
+                (bm, bn, ao, bo, co) -> dgemm1(transA, transB, bm, bn, k, alpha, a, ao, lda, b, bo, ldb, beta, c,
+                        co, ldc));
     }
 
     /** One single-thread OpenBLAS call (or the raw JNI method / Java kernel for right-edge slices). */
