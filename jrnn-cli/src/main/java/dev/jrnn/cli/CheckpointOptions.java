@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 /**
  * The checkpoint and progress flags of the tasks that train through {@link TrainerRun} ({@code train classify},
  * {@code train seq2seq}, {@code train regress}), a picocli mixin: {@code --checkpoint-every}, {@code --resume},
- * {@code --progress}. Each command checks the values with its other options.
+ * {@code --overwrite}, {@code --progress}. Each command checks the values with its other options.
  */
 final class CheckpointOptions {
     @Option(names = "--checkpoint-every", defaultValue = "200", paramLabel = "N",
@@ -15,6 +15,10 @@ final class CheckpointOptions {
 
     @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings; --epochs and --max-steps may change).")
     boolean resume;
+
+    @Option(names = "--overwrite", description = "Start afresh in an --out that holds a run or a model: its checkpoint is "
+            + "deleted, its model replaced when this run saves one. Without it such an --out is refused.")
+    boolean overwrite;
 
     @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|quiet",
             description = "Progress within an epoch (default: ${DEFAULT-VALUE}).")

@@ -19,6 +19,7 @@ import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.SamplingConfig;
 import dev.jrnn.text.WordTokenizer;
+import dev.jrnn.train.DivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,6 +95,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Also save the trained model there (for jrnn sample / eval / inspect).")
     Path out;
 
+    @Option(names = "--overwrite", description = "Let --out replace a directory that is not empty (a model saved before).")
+    boolean overwrite;
+
     @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|none",
             description = "Progress: a bar on a terminal, lines elsewhere (default: ${DEFAULT-VALUE}).")
     LmTraining.ProgressMode progress;
@@ -113,6 +117,7 @@ final class DemoCommand implements Callable<Integer> {
         Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
         Cli.require(spec, samples >= 0 && length >= 1, "--samples must be >= 0 and --length >= 1");
         Cli.require(spec, temperature > 0, "--temperature must be > 0, got " + temperature);
+        if (out != null) RunOutput.checkModelTarget(spec, out, overwrite);       // refuse before a minute of training
         String corpus = text == null ? Cli.readResource(TEXT) : Cli.readText(text, "--text");
         String name = text == null ? "Shakespeare's Coriolanus" : text.toString();
         return CharLstmDemo.run(new CharLstmDemo.Settings(corpus, name, seconds, hidden, layers, embedding, batch, bptt, dropout,
@@ -155,7 +160,12 @@ final class DemoCommand implements Callable<Integer> {
             SamplingConfig peek = SamplingConfig.defaults().withTemperature(s.temperature()).withMaxLength(72).withResampleUnk(true);
             training.onEpochEnd(epoch -> o.println("    sample: " + Cli.oneLine(
                     d.vocabulary().decode(lm.generate(new int[0], peek, peekRng).tokens(), d.tokenizer()))));
-            LmTraining.Result r = training.run();
+            LmTraining.Result r;
+            try {
+                r = training.run();
+            } catch (DivergedException e) {
+                throw new Cli.Failure(e.getMessage() + ". Nothing was saved. Lower --lr (now " + s.lr() + ").");
+            }
 
             o.println();
             o.println(Cli.fmt("Trained %d steps in %.0f s (%.1f steps/s).", r.steps(), r.seconds(), r.steps() / r.seconds())

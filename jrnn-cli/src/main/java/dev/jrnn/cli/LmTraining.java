@@ -12,7 +12,10 @@ import dev.jrnn.optim.GradClip;
 import dev.jrnn.optim.LrSchedule;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.text.LanguageModel;
+import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.train.Checkpoint;
+import dev.jrnn.train.Divergence;
 import dev.jrnn.train.TruncatedBptt;
 import dev.jrnn.train.diagnostics.GradientDiagnostics;
 import dev.jrnn.train.diagnostics.ProbeBatch;
@@ -39,7 +42,10 @@ import java.util.function.IntConsumer;
  * metrics file, a checkpoint. A time budget stops the run after the step that exceeds it.
  *
  * <p>Unlike {@link dev.jrnn.text.LanguageModelTrainer} (one call per epoch), this loop can stop and resume in the
- * middle of an epoch: a checkpoint holds the model, the optimizer state, the epoch, the next chunk, the step count,
+ * middle of an epoch, and is stopped by a time budget (validation included: the loop stops training early enough
+ * for the last validation to fit, and a validation still running when the budget is out ends there, scored on the part
+ * done), a step limit, {@link #requestStop()} (Ctrl-C) or divergence ({@link Divergence}: the run fails and its
+ * diverged weights are not saved). A checkpoint holds the model, the optimizer state, the epoch, the next chunk, the step count,
  * the running epoch sums and the carried recurrent state, so a resumed run continues exactly where the interrupted
  * one was (bit for bit without dropout; with dropout the masks are drawn anew, since the model's mask generator
  * cannot be saved).
@@ -55,7 +61,8 @@ final class LmTraining {
      * @param bptt            steps per chunk (how far back gradients reach)
      * @param clipNorm        global gradient-norm limit (0: none)
      * @param epochs          epochs in all, counting those of a resumed run (0: no limit; then maxSeconds must be set)
-     * @param maxSeconds      stop after the step during which this much time has passed in this invocation (0: none)
+     * @param maxSeconds      the time budget of this invocation, validation included (0: none): training stops when the
+     *                        time left would not fit another validation, and validation ends when the budget is out
      * @param maxSteps        stop after this many steps in all, counting those of a resumed run (0: none)
      * @param checkpointEvery write a checkpoint every this many steps (0: at epoch ends and at the end only)
      * @param logEverySteps   in lines mode, a progress line every this many steps (0: none)
@@ -75,9 +82,18 @@ final class LmTraining {
      * @param seconds   training time in all (resumed runs add theirs)
      * @param trainNll  the mean training loss of the last (possibly partial) epoch, nats per token
      * @param valid     the last validation, or null without validation data
+     * @param validFraction the share of the validation stream that {@code valid} covers (less than 1 when the time
+     *                      budget or an interrupt ended the validation early)
      * @param finished  whether every requested epoch is done (false when the time budget or step limit stopped the run)
+     * @param interrupted whether {@link #requestStop()} stopped the run
      */
-    record Result(int epochs, long steps, double seconds, double trainNll, LanguageModel.Evaluation valid, boolean finished) {}
+    record Result(int epochs, long steps, double seconds, double trainNll, LanguageModel.Evaluation valid,
+                  double validFraction, boolean finished, boolean interrupted) {}
+
+    /** Why a run stopped early, as the summary line and the checkpoint's {@code stopped} metadata say it. */
+    private static final String INTERRUPTED = "interrupted";
+    /** The largest step count a checkpoint may hold (the optimizer keeps it in float64, exact to 2^53). */
+    private static final long MAX_STEPS = 1L << 53;
 
     private final LanguageModel model;
     private final Optimizer optimizer;
@@ -101,6 +117,11 @@ final class LmTraining {
     private RnnState carried;
     private GradientDiagnostics diagnostics;
     private final List<String> history = new ArrayList<>();
+    private volatile boolean stopRequested;
+    private Divergence divergence = new Divergence();
+    private double validationSeconds = Double.NaN;     // how long the last validation of this invocation took
+    private double validFraction = 1;                  // the share of the stream the last validation scored
+    private long lastCheckpointStep = -1;              // the step of the last checkpoint written, -1 before any
 
     /**
      * @param model          the model
@@ -167,8 +188,23 @@ final class LmTraining {
         return ProbeBatch.of(x, out -> Losses.sequenceCrossEntropy(model.output().forward(out.output()), c.targets(), null));
     }
 
+    /**
+     * Asks the loop to stop at the next step boundary (from another thread: the command's shutdown hook on Ctrl-C or
+     * SIGTERM); {@link #run} then writes a checkpoint marked {@code stopped = interrupted} and returns.
+     */
+    void requestStop() {
+        stopRequested = true;
+    }
+
+    /** The step of the last checkpoint this invocation wrote, or -1 before any. */
+    long lastCheckpointStep() {
+        return lastCheckpointStep;
+    }
+
     Result run() throws IOException {
         long start = System.nanoTime();
+        long firstStep = step;
+        divergence = new Divergence();
         if (diagnostics != null && step == 0) diagnostics.maybeRecord(0, model, model.rnn(), this::probe);
         Progress progress = new Progress(out, loop, stepsPerEpoch(), start);
         LanguageModel.Evaluation valid = null;
@@ -185,8 +221,10 @@ final class LmTraining {
                 TruncatedBptt.Result<RnnState> r = model.chunkLoss(chunk, carried);   // forward from the carried state
                 double loss = r.loss().item();
                 r.loss().backward();                                                   // back at most bptt steps
-                double norm = loop.clipNorm() > 0 ? GradClip.byGlobalNorm(optimizer.parameters(), loop.clipNorm()) : Double.NaN;
-                optimizer.checkedStep(loss, norm);                                     // a NaN stops here, with advice
+                double norm = loop.clipNorm() > 0 ? GradClip.byGlobalNorm(optimizer.parameters(), loop.clipNorm())
+                        : GradClip.globalNorm(optimizer.parameters());
+                divergence.check(step + 1, loss, norm);                                // NaN or exploded: stop before the update
+                optimizer.checkedStep(loss, norm);
                 carried = r.state().detach();                                          // keep the values, cut the graph
                 epochNllSum += loss * chunk.batch() * chunk.length();
                 epochTokens += (long) chunk.batch() * chunk.length();
@@ -196,18 +234,22 @@ final class LmTraining {
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 progress.step(epoch, nextChunk, step, epochNllSum / epochTokens, elapsed);
                 if (checkpointPath != null && loop.checkpointEvery() > 0 && step % loop.checkpointEvery() == 0) {
-                    writeCheckpoint(elapsed);
+                    writeCheckpoint(elapsed, null);
                 }
-                if (loop.maxSeconds() > 0 && elapsed >= loop.maxSeconds()) stopped = "time budget reached";
+                if (loop.maxSeconds() > 0 && elapsed + validationReserve(elapsed, step - firstStep) >= loop.maxSeconds()) {
+                    stopped = "time budget reached";
+                }
                 if (loop.maxSteps() > 0 && step >= loop.maxSteps()) stopped = "step limit reached";
+                if (stopRequested) stopped = INTERRUPTED;
                 if (stopped != null) break;
             }
             lastTrainNll = epochTokens == 0 ? Double.NaN : epochNllSum / epochTokens;
-            valid = validate();
+            valid = INTERRUPTED.equals(stopped) ? null : validate(progress, start);
+            if (stopRequested) stopped = INTERRUPTED;                                  // during validation
             double elapsed = (System.nanoTime() - start) / 1e9;
             if (stopped != null && nextChunk < chunks) {
                 progress.done(summary(epoch + 1, nextChunk, chunks, lastTrainNll, valid, elapsed, stopped + " mid-epoch"));
-                if (checkpointPath != null) writeCheckpoint(elapsed);
+                if (checkpointPath != null) writeCheckpoint(elapsed, stopped);
                 break;
             }
             history.add(Cli.fmt("%d,%d,%.3f,%.6f,%.6f,%s", epoch + 1, step, secondsBefore + elapsed, lastTrainNll,
@@ -219,24 +261,52 @@ final class LmTraining {
             epochNllSum = 0;
             epochTokens = 0;
             if (checkpointPath != null) {
-                writeCheckpoint(elapsed);
+                writeCheckpoint(elapsed, stopped);
                 writeMetrics();
             }
             onEpochEnd.accept(epoch);
             if (stopped != null) break;
         }
-        if (valid == null) valid = validate();                                         // nothing was left to do (a finished run resumed)
+        boolean interrupted = INTERRUPTED.equals(stopped);
+        if (valid == null && !interrupted) valid = validate(progress, start);         // nothing was left to do (a finished run resumed)
+        Divergence.requireFinite(model, step);                                         // never hand diverged weights to be saved
         double seconds = secondsBefore + (System.nanoTime() - start) / 1e9;
         boolean finished = loop.epochs() > 0 && epoch >= loop.epochs();
-        return new Result(epoch, step, seconds, lastTrainNll, valid, finished);
+        return new Result(epoch, step, seconds, lastTrainNll, valid, valid == null ? 0 : validFraction, finished, interrupted);
     }
 
-    /** The validation stream's loss (evaluation mode, same rows and chunk length as training), or null without one. */
-    private LanguageModel.Evaluation validate() {
+    /**
+     * The validation stream's loss (evaluation mode, same rows and chunk length as training), or null without one.
+     * Shows progress while it runs; ends early, scoring the chunks done ({@link #validFraction}), when the time budget
+     * is out or a stop is requested. A loss that is not finite or has exploded fails the run ({@link Divergence}).
+     */
+    private LanguageModel.Evaluation validate(Progress progress, long start) {
         if (validIds.length < 2) return null;
-        LanguageModel.Evaluation e = model.evaluate(validIds, Math.min(rows(), validIds.length / 2), loop.bptt());
+        long t0 = System.nanoTime();
+        validFraction = 1;
+        LanguageModel.Evaluation e = model.evaluate(validIds, Math.min(rows(), validIds.length / 2), loop.bptt(), (done, total) -> {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            progress.validating(done, total, (System.nanoTime() - t0) / 1e9);
+            boolean goOn = !stopRequested && (loop.maxSeconds() <= 0 || elapsed < loop.maxSeconds());
+            if (!goOn) validFraction = (double) done / total;
+            return goOn;
+        });
         model.train(true);
+        validationSeconds = (System.nanoTime() - t0) / 1e9 / validFraction;           // the whole stream's time
+        divergence.checkLoss(step, "the validation loss", e.meanNll());
         return e;
+    }
+
+    /**
+     * The time to keep free for the final validation under a time budget: the last validation's time, or before the
+     * first one an estimate from the training speed (a forward pass over the validation tokens costs about half a
+     * training step over as many tokens, on the safe side of the usual third).
+     */
+    private double validationReserve(double elapsed, long stepsDone) {
+        if (validIds.length < 2) return 0;
+        if (!Double.isNaN(validationSeconds)) return validationSeconds;
+        double perStep = elapsed / Math.max(1, stepsDone);
+        return 0.5 * perStep * validIds.length / ((double) rows() * loop.bptt());
     }
 
     private String summary(int epochNo, int done, int chunks, double trainNll, LanguageModel.Evaluation valid, double elapsed,
@@ -249,13 +319,17 @@ final class LmTraining {
         }
         if (loop.schedule() != null) s.append(Cli.fmt("  lr %.4g", optimizer.lr()));
         s.append(Cli.fmt("  %.1fs", secondsBefore + elapsed));
+        if (valid != null && validFraction < 1) {
+            s.append(Cli.fmt("  (validation on the first %.0f%% only)", 100 * validFraction));
+        }
         if (note != null) s.append("  (").append(note).append(')');
         return s.toString();
     }
 
     // ------------------------------------------------------------------ checkpoints
 
-    private void writeCheckpoint(double elapsed) throws IOException {
+    /** Writes the checkpoint; {@code stopped} says why the run stopped early (null: it goes on, or finished). */
+    private void writeCheckpoint(double elapsed, String stopped) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("config", runConfig);
         meta.put("epoch", Integer.toString(epoch));
@@ -266,7 +340,9 @@ final class LmTraining {
         meta.put("epoch_tokens", Long.toString(epochTokens));
         meta.put("history", String.join("\n", history));
         if (carried != null) meta.put("state", encodeState(carried));
+        if (stopped != null) meta.put("stopped", stopped);
         Checkpoint.write(checkpointPath, model, optimizer, meta);
+        lastCheckpointStep = step;
     }
 
     private void writeMetrics() throws IOException {
@@ -278,22 +354,33 @@ final class LmTraining {
      * Restores a checkpoint written by this loop: parameters, optimizer state and position. The caller has checked
      * that the run's settings match ({@link #checkpointConfig}).
      */
-    void resumeFrom(Checkpoint c, Path path) {
-        c.restore(model, optimizer);
-        epoch = (int) c.getLong("epoch");
-        nextChunk = (int) c.getLong("chunk");
-        step = c.getLong("step");
-        secondsBefore = c.getDouble("seconds");
-        epochNllSum = c.getDouble("epoch_nll_sum");
-        epochTokens = c.getLong("epoch_tokens");
-        String h = c.metadata().getOrDefault("history", "");
-        if (!h.isEmpty()) history.addAll(List.of(h.split("\n")));
-        String s = c.metadata().get("state");
-        carried = s == null ? null : decodeState(s);
-        if (nextChunk > stream.chunks()) {
-            throw new Cli.Failure("checkpoint " + path + " is at chunk " + nextChunk
-                    + " of an epoch that has only " + stream.chunks() + " chunks; was the data changed?");
+    void resumeFrom(Checkpoint c) {
+        // every number is range-checked before anything changes: an edited or damaged checkpoint is refused, naming
+        // the field; every epoch has exactly stream.chunks() steps, which ties the position's three numbers together
+        int chunks = stream.chunks();
+        long s = c.getLong("step", 0, MAX_STEPS);
+        int e = c.getInt("epoch", 0, (int) Math.min(s / chunks, Integer.MAX_VALUE - 1));
+        int k = c.getInt("chunk", 0, chunks);
+        if ((long) e * chunks + k != s) {
+            throw c.outOfRange("step", Long.toString(s), "exactly epoch x " + chunks + " + chunk = " + ((long) e * chunks + k));
         }
+        double seconds = c.getDouble("seconds", 0, Double.MAX_VALUE);
+        long tokens = c.getLong("epoch_tokens", 0, (long) k * rows() * loop.bptt());
+        double nllSum = c.getDouble("epoch_nll_sum", 0, Double.MAX_VALUE);
+        String h = c.metadata().getOrDefault("history", "");
+        List<String> rows = h.isEmpty() ? List.of() : List.of(h.split("\n"));
+        if (rows.size() != e) throw c.outOfRange("history", rows.size() + " rows", "one row per completed epoch (" + e + ")");
+        String st = c.metadata().get("state");
+        RnnState state = st == null ? null : decodeState(c, st);
+        c.restore(model, optimizer);
+        epoch = e;
+        nextChunk = k;
+        step = s;
+        secondsBefore = seconds;
+        epochNllSum = nllSum;
+        epochTokens = tokens;
+        history.addAll(rows);
+        carried = state;
     }
 
     /** The run settings stored in a checkpoint. */
@@ -319,18 +406,41 @@ final class LmTraining {
         return String.join(",", parts);
     }
 
-    private static RnnState decodeState(String s) {
+    /**
+     * The carried state of a checkpoint, checked against this model and stream: one tensor per state part (two for
+     * an LSTM), each {@code [layers, rows, hidden]}, every value finite.
+     */
+    private RnnState decodeState(Checkpoint c, String s) {
+        LanguageModelConfig mc = model.config();
+        int parts = mc.cell() == RnnKernels.CellType.LSTM ? 2 : 1;
+        String expected = parts + " tensor(s) of shape " + mc.numLayers() + "x" + rows() + "x" + mc.hiddenSize()
+                + " with finite values";
         List<Tensor> ts = new ArrayList<>();
-        for (String part : s.split(",")) {
-            int colon = part.indexOf(':');
-            String[] dims = part.substring(0, colon).split("x");
-            int[] shape = {Integer.parseInt(dims[0]), Integer.parseInt(dims[1]), Integer.parseInt(dims[2])};
-            byte[] bytes = Base64.getDecoder().decode(part.substring(colon + 1));
-            float[] v = new float[bytes.length / 4];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-            ts.add(Tensor.of(v, shape));
+        try {
+            for (String part : s.split(",")) {
+                int colon = part.indexOf(':');
+                String[] dims = part.substring(0, colon).split("x");
+                int[] shape = {Integer.parseInt(dims[0]), Integer.parseInt(dims[1]), Integer.parseInt(dims[2])};
+                if (shape[0] != mc.numLayers() || shape[1] != rows() || shape[2] != mc.hiddenSize()) {
+                    throw c.outOfRange("state", "a tensor of shape " + dims[0] + "x" + dims[1] + "x" + dims[2], expected);
+                }
+                byte[] bytes = Base64.getDecoder().decode(part.substring(colon + 1));
+                if (bytes.length != 4L * shape[0] * shape[1] * shape[2]) {
+                    throw c.outOfRange("state", bytes.length + " bytes for a " + part.substring(0, colon) + " tensor", expected);
+                }
+                float[] v = new float[bytes.length / 4];
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+                for (float x : v) if (!Float.isFinite(x)) throw c.outOfRange("state", "a tensor holding " + x, expected);
+                ts.add(Tensor.of(v, shape));
+            }
+        } catch (IndexOutOfBoundsException | NumberFormatException e) {
+            throw c.outOfRange("state", "malformed (" + e.getMessage() + ")", expected);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("checkpoint ")) throw e;
+            throw c.outOfRange("state", "malformed (" + e.getMessage() + ")", expected);   // bad base64
         }
-        return ts.size() == 2 ? new LstmState(ts.get(0), ts.get(1)) : new HiddenState(ts.get(0));
+        if (ts.size() != parts) throw c.outOfRange("state", ts.size() + " tensor(s)", expected);
+        return parts == 2 ? new LstmState(ts.get(0), ts.get(1)) : new HiddenState(ts.get(0));
     }
 
     // ------------------------------------------------------------------ progress
@@ -350,6 +460,7 @@ final class LmTraining {
         private final int perEpoch;
         private final long firstStep;
         private double lastLine;
+        private double lastValidationLine;
         private boolean barShown;
 
         Progress(PrintStream out, Loop loop, int perEpoch, long start) {
@@ -403,6 +514,24 @@ final class LmTraining {
                     out.println(Cli.fmt("%s step %d (%.0f%%)  %s  %.1f steps/s  %s elapsed  ETA %s", epochText, stepNo,
                             100 * frac, lossText, rate, Cli.clock(elapsed), etaText));
                 }
+            }
+        }
+
+        /** During a validation: the bar shows its share; lines mode prints a line every 10 s once it takes longer. */
+        void validating(int done, int total, double seconds) {
+            if (loop.progress() == ProgressMode.NONE) return;
+            double frac = (double) done / total;
+            if (done == 1) lastValidationLine = 0;                      // a new validation
+            if (bar) {
+                int filled = (int) Math.round(frac * WIDTH);
+                out.print(Cli.fmt("\rvalidating [%s%s] %3.0f%%  %s elapsed%s", "#".repeat(filled), "-".repeat(WIDTH - filled),
+                        100 * frac, Cli.clock(seconds), " ".repeat(40)));
+                out.flush();
+                barShown = true;
+            } else if (seconds - lastValidationLine >= 10) {
+                lastValidationLine = seconds;
+                out.println(Cli.fmt("validating: %d of %d chunks (%.0f%%), %s elapsed", done, total, 100 * frac,
+                        Cli.clock(seconds)));
             }
         }
 

@@ -23,7 +23,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -117,7 +116,13 @@ final class TrainClassifyCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        Path ckpt = TrainerRun.checkpoint(out, run.resume);
+        try (RunOutput dir = RunOutput.open(spec, out, run.resume, run.overwrite, o)) {
+            return train(dir, o);
+        }
+    }
+
+    /** Everything after the checks, with {@code --out} locked. */
+    private int train(RunOutput dir, PrintStream o) throws IOException {
         ClassifyData train = ClassifyData.read(data, "--data");
         ClassifyData validation = valid == null ? null : ClassifyData.read(valid, "--valid");
         List<String> classes = train.classes();
@@ -167,7 +172,7 @@ final class TrainClassifyCommand implements Callable<Integer> {
         Trainer trainer = Trainer.builder(model, adam, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
                         .withProgress(run.progress, 50))
-                .callback(TrainerRun.callbacks(out, stepsPerEpoch, run.checkpointEvery, maxSteps))
+                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery, maxSteps))
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -177,29 +182,31 @@ final class TrainClassifyCommand implements Callable<Integer> {
         o.println(Cli.fmt("model: %s%s %d x %d, embedding %d, dropout %s: %,d parameters; adam lr %s, batch %d",
                 bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, embedding, dropout,
                 model.parameterCount(), lr, batch));
-        Files.createDirectories(out);
-        if (run.resume) TrainerRun.resume(trainer, ckpt, settings, o);
-        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
+        if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, maxSteps, o);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
-        Map<String, Double> tr = trainer.evaluate(trainSet);
-        metrics.put("train_loss", tr.get("loss"));
-        metrics.put("train_accuracy", tr.get("acc"));
-        if (validSet != null) {
-            Map<String, Double> va = trainer.evaluate(validSet);
-            metrics.put("valid_loss", va.get("loss"));
-            metrics.put("valid_accuracy", va.get("acc"));
+        if (!r.interrupted()) {                            // an interrupted run saves at once; the final scores can wait
+            Map<String, Double> tr = trainer.evaluate(trainSet);
+            metrics.put("train_loss", tr.get("loss"));
+            metrics.put("train_accuracy", tr.get("acc"));
+            if (validSet != null) {
+                Map<String, Double> va = trainer.evaluate(validSet);
+                metrics.put("valid_loss", va.get("loss"));
+                metrics.put("valid_accuracy", va.get("acc"));
+            }
         }
-        Path modelDir = out.resolve("model");
+        Path modelDir = dir.model();
         TextClassifierFiles.save(modelDir, model, classes, maxLen, vocab, tok, ModelFile.Provenance.now(
                 data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
                 TrainerRun.commandLine(spec)));
-        o.println(Cli.fmt("final accuracy: train %.4f%s (loss %.4f)", metrics.get("train_accuracy"),
-                validSet == null ? "" : Cli.fmt(", valid %.4f", metrics.get("valid_accuracy")),
-                validSet == null ? metrics.get("train_loss") : metrics.get("valid_loss")));
-        o.println(Cli.fmt("saved %s (%d epochs, %d steps, %.0fs)%s", modelDir, r.epochs(), r.steps(), r.seconds(),
-                r.finished() ? "" : "; continue with the same command and --resume"));
-        return 0;
+        if (!r.interrupted()) {
+            o.println(Cli.fmt("final accuracy: train %.4f%s (loss %.4f)", metrics.get("train_accuracy"),
+                    validSet == null ? "" : Cli.fmt(", valid %.4f", metrics.get("valid_accuracy")),
+                    validSet == null ? metrics.get("train_loss") : metrics.get("valid_loss")));
+        }
+        dir.printSaved(o, r.epochs(), r.steps(), r.seconds(), r.finished(), r.interrupted());
+        return r.interrupted() ? RunOutput.INTERRUPTED_STATUS : 0;
     }
 
     /** A text's ids as the model reads them: the last --max-len, and one pad token for an empty text. */

@@ -16,6 +16,7 @@ import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.WordTokenizer;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.train.Checkpoint;
+import dev.jrnn.train.DivergedException;
 import dev.jrnn.train.diagnostics.GradientDiagnostics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,7 +25,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -137,7 +137,8 @@ final class TrainLmCommand implements Callable<Integer> {
             description = "Epochs in all, counting resumed ones (default: 10, or no limit with --minutes or --max-steps).")
     Integer epochs;
 
-    @Option(names = "--minutes", paramLabel = "M", description = "Time budget of this invocation; stops after the step that exceeds it.")
+    @Option(names = "--minutes", paramLabel = "M", description = "Time budget of this invocation, validation included: "
+            + "training stops early enough for the last validation to fit.")
     Double minutes;
 
     @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in all, counting resumed ones.")
@@ -152,6 +153,10 @@ final class TrainLmCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings).")
     boolean resume;
+
+    @Option(names = "--overwrite", description = "Start afresh in an --out that holds a run or a model: its checkpoint is "
+            + "deleted, its model replaced when this run saves one. Without it such an --out is refused.")
+    boolean overwrite;
 
     @Option(names = "--diagnose", paramLabel = "N",
             description = "Every N steps (and before the first), record gradient-flow diagnostics on the first training chunk: "
@@ -170,14 +175,14 @@ final class TrainLmCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        Path ckpt = out.resolve("checkpoint.safetensors");
-        if (resume && !Files.isRegularFile(ckpt)) {
-            throw new Cli.Failure(out + ": no checkpoint.safetensors to resume from (start without --resume)");
+        try (RunOutput dir = RunOutput.open(spec, out, resume, overwrite, o)) {
+            return train(dir, o);
         }
-        if (!resume && Files.exists(ckpt)) {
-            throw new Cli.Failure(out + " already holds a run (checkpoint.safetensors): add --resume to continue it, or"
-                    + " choose another --out");
-        }
+    }
+
+    /** Everything after the checks, with {@code --out} locked. */
+    private int train(RunOutput dir, PrintStream o) throws IOException {
+        Path ckpt = dir.checkpoint();
         String text = Cli.readText(data, "--data");
         String validText = valid == null ? null : Cli.readText(valid, "--valid");
         LmData d = LmData.prepare(data.toString(), text, validText, validFraction, level, lowercase, minFreq, maxVocab, punctuation);
@@ -194,7 +199,6 @@ final class TrainLmCommand implements Callable<Integer> {
         Optimizer opt = optim.build(lm.parameters(), rate);
         ModelConfig run = runConfig(d, text, config, rate);
 
-        Files.createDirectories(out);
         int totalEpochs = epochs != null ? epochs : minutes != null || maxSteps != null ? 0 : 10;
         LmTraining.Loop loop = new LmTraining.Loop(batch, bptt, optim.clipNorm, totalEpochs, minutes == null ? 0 : minutes * 60,
                 maxSteps == null ? 0 : maxSteps, checkpointEvery, logEvery, 0, progress,
@@ -217,10 +221,16 @@ final class TrainLmCommand implements Callable<Integer> {
                 throw new Cli.Failure(ckpt + " was written by a different run: " + String.join("; ", diffs)
                         + " (use the same data and settings, or another --out)");
             }
-            training.resumeFrom(c, ckpt);
+            training.resumeFrom(c);
             o.println("resuming from " + ckpt + " (" + LmTraining.position(c) + ")");
         }
-        LmTraining.Result r = training.run();
+        dir.stopOnSignal(training::requestStop, o);
+        LmTraining.Result r;
+        try {
+            r = training.run();
+        } catch (DivergedException ex) {
+            throw dir.diverged(ex, RunOutput.advice(opt.lr(), optim.clipNorm));
+        }
 
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("train_loss", r.trainNll());
@@ -229,14 +239,14 @@ final class TrainLmCommand implements Callable<Integer> {
             metrics.put("valid_loss", r.valid().meanNll());
             metrics.put("valid_bits_per_" + d.unit(), r.valid().bitsPerToken());
             metrics.put("valid_perplexity", r.valid().perplexity());
+            if (r.validFraction() < 1) metrics.put("valid_fraction_scored", r.validFraction());
         }
-        Path modelDir = out.resolve("model");
+        Path modelDir = dir.model();
         LanguageModelFiles.save(modelDir, lm, d.vocabulary(), d.tokenizer(), ModelFile.Provenance.now(
                 data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
                 "jrnn " + String.join(" ", spec.commandLine().getParseResult().originalArgs())));
-        o.println(Cli.fmt("saved %s (%d epochs, %d steps, %.0fs)%s", modelDir, r.epochs(), r.steps(), r.seconds(),
-                r.finished() ? "" : "; continue with the same command and --resume"));
-        return 0;
+        dir.printSaved(o, r.epochs(), r.steps(), r.seconds(), r.finished(), r.interrupted());
+        return r.interrupted() ? RunOutput.INTERRUPTED_STATUS : 0;
     }
 
     private void validate() {

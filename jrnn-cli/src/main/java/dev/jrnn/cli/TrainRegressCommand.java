@@ -22,7 +22,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -129,7 +128,13 @@ final class TrainRegressCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        Path ckpt = TrainerRun.checkpoint(out, run.resume);
+        try (RunOutput dir = RunOutput.open(spec, out, run.resume, run.overwrite, o)) {
+            return train(dir, o);
+        }
+    }
+
+    /** Everything after the checks, with {@code --out} locked. */
+    private int train(RunOutput dir, PrintStream o) throws IOException {
         String text = Cli.readText(data, "--data");
         TimeSeries series = TimeSeries.parse(text, "--data " + data, header);
         List<String> targets = columns(series, target, "--target");
@@ -173,7 +178,7 @@ final class TrainRegressCommand implements Callable<Integer> {
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
                         .withProgress(run.progress, logEvery))
                 .rng("dropout", model.dropoutRng())
-                .callback(TrainerRun.callbacks(out, stepsPerEpoch, run.checkpointEvery, maxSteps))
+                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery, maxSteps))
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -188,30 +193,30 @@ final class TrainRegressCommand implements Callable<Integer> {
         o.println(Cli.fmt("model: %s%s %d x %d, dropout %s, %d output%s: %,d parameters; %s lr %s, clip %s, batch %d",
                 bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, dropout, fs.outputSize(),
                 fs.outputSize() == 1 ? "" : "s", model.parameterCount(), opt.name(), rate, optim.clipNorm, batch));
-        Files.createDirectories(out);
-        if (run.resume) TrainerRun.resume(trainer, ckpt, settings, o);
-        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
+        if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, maxSteps, o);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
-        Map<String, Double> tr = trainer.evaluate(trainSet);
-        metrics.put("train_mse", tr.get("mse"));
-        metrics.put("train_mae", tr.get("mae"));
-        String line = Cli.fmt("final: train MSE %.6g, MAE %.6g", tr.get("mse"), tr.get("mae"));
-        if (validSet != null) {
-            Map<String, Double> va = trainer.evaluate(validSet);
-            metrics.put("valid_mse", va.get("mse"));
-            metrics.put("valid_mae", va.get("mae"));
-            metrics.put("persistence_mae", baseline[1]);
-            line += Cli.fmt("; valid MSE %.6g, MAE %.6g (persistence MAE %.6g)", va.get("mse"), va.get("mae"), baseline[1]);
+        if (!r.interrupted()) {                            // an interrupted run saves at once; the final scores can wait
+            Map<String, Double> tr = trainer.evaluate(trainSet);
+            metrics.put("train_mse", tr.get("mse"));
+            metrics.put("train_mae", tr.get("mae"));
+            String line = Cli.fmt("final: train MSE %.6g, MAE %.6g", tr.get("mse"), tr.get("mae"));
+            if (validSet != null) {
+                Map<String, Double> va = trainer.evaluate(validSet);
+                metrics.put("valid_mse", va.get("mse"));
+                metrics.put("valid_mae", va.get("mae"));
+                metrics.put("persistence_mae", baseline[1]);
+                line += Cli.fmt("; valid MSE %.6g, MAE %.6g (persistence MAE %.6g)", va.get("mse"), va.get("mae"), baseline[1]);
+            }
+            o.println(line);
         }
-        o.println(line);
-        Path modelDir = out.resolve("model");
+        Path modelDir = dir.model();
         SequenceRegressorFiles.save(modelDir, model, fs, z, ModelFile.Provenance.now(
                 data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
                 TrainerRun.commandLine(spec)));
-        o.println(Cli.fmt("saved %s (%d epochs, %d steps, %.0fs)%s", modelDir, r.epochs(), r.steps(), r.seconds(),
-                r.finished() ? "" : "; continue with the same command and --resume"));
-        return 0;
+        dir.printSaved(o, r.epochs(), r.steps(), r.seconds(), r.finished(), r.interrupted());
+        return r.interrupted() ? RunOutput.INTERRUPTED_STATUS : 0;
     }
 
     /** The columns a flag names (by name or number), as the table's names; without the flag its default. */

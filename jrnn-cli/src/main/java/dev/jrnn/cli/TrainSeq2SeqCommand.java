@@ -22,7 +22,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -131,7 +130,13 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        Path ckpt = TrainerRun.checkpoint(out, run.resume);
+        try (RunOutput dir = RunOutput.open(spec, out, run.resume, run.overwrite, o)) {
+            return train(dir, o);
+        }
+    }
+
+    /** Everything after the checks, with {@code --out} locked. */
+    private int train(RunOutput dir, PrintStream o) throws IOException {
         PairData all = PairData.read(data, "--data");
         PairData train = all, validation = null;
         if (valid != null) {
@@ -204,7 +209,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
                         .withProgress(run.progress, logEvery))
                 .rng("dropout", model.dropoutRng())
-                .callback(TrainerRun.callbacks(out, stepsPerEpoch, run.checkpointEvery, maxSteps))
+                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery, maxSteps))
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -215,13 +220,12 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         o.println(Cli.fmt("model: %s encoder-decoder %d x %d, embedding %d, dropout %s: %,d parameters; %s lr %s, clip %s,"
                         + " batch %d", cell.name().toLowerCase(), layers, hidden, e, dropout, model.parameterCount(), opt.name(),
                 rate, optim.clipNorm, batch));
-        Files.createDirectories(out);
-        if (run.resume) TrainerRun.resume(trainer, ckpt, settings, o);
-        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, out, maxSteps);
+        if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, maxSteps, o);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (trainer.history().epochs() > 0) metrics.put("train_loss", trainer.history().last().get("train_loss"));
-        if (validSet != null) {
+        if (validSet != null && !r.interrupted()) {       // an interrupted run saves at once; the final scores can wait
             Map<String, Double> v = trainer.evaluate(validSet);
             metrics.put("valid_loss", v.get("loss"));
             metrics.put("valid_exact_match", v.get("exact_match"));
@@ -229,13 +233,12 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
                     v.get("exact_match"), validSet.size()));
             showExamples(o, model, sources, targets, nTrain, sourceVocab, targetVocab, tok, limit, validation);
         }
-        Path modelDir = out.resolve("model");
+        Path modelDir = dir.model();
         Seq2SeqFiles.save(modelDir, model, sourceVocab, tok, targetVocab, tok, limit, ModelFile.Provenance.now(
                 data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
                 TrainerRun.commandLine(spec)));
-        o.println(Cli.fmt("saved %s (%d epochs, %d steps, %.0fs)%s", modelDir, r.epochs(), r.steps(), r.seconds(),
-                r.finished() ? "" : "; continue with the same command and --resume"));
-        return 0;
+        dir.printSaved(o, r.epochs(), r.steps(), r.seconds(), r.finished(), r.interrupted());
+        return r.interrupted() ? RunOutput.INTERRUPTED_STATUS : 0;
     }
 
     /** Appends every pair's ids; a source without tokens fails with its line. */

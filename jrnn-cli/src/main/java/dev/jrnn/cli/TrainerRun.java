@@ -10,6 +10,8 @@ import dev.jrnn.optim.Optimizer;
 import dev.jrnn.optim.Sgd;
 import dev.jrnn.train.Callback;
 import dev.jrnn.train.Checkpoint;
+import dev.jrnn.train.DivergedException;
+import dev.jrnn.train.Divergence;
 import dev.jrnn.train.SequenceDataset;
 import dev.jrnn.train.Trainer;
 import picocli.CommandLine;
@@ -19,7 +21,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,31 +42,15 @@ import java.util.Set;
  */
 final class TrainerRun {
     /** The checkpoint's file name in {@code --out}. */
-    static final String CHECKPOINT = "checkpoint.safetensors";
+    static final String CHECKPOINT = RunOutput.CHECKPOINT;
     /** The per-epoch metrics' file name in {@code --out}. */
     static final String METRICS = "metrics.csv";
 
     /** Options that never shape a run: the output, how long it runs, how it reports. */
-    static final Set<String> NOT_SETTINGS = Set.of("--out", "--resume", "--epochs", "--max-steps", "--checkpoint-every",
+    static final Set<String> NOT_SETTINGS = Set.of("--out", "--resume", "--overwrite", "--epochs", "--max-steps", "--checkpoint-every",
             "--progress", "--log-every", "--examples", ConfigFile.OPTION, "--data", "--valid", "--help", "--version");
 
     private TrainerRun() {}
-
-    /**
-     * The checkpoint path in {@code out}, after checking it against {@code --resume}: resuming needs a checkpoint, a new
-     * run refuses to start over one.
-     */
-    static Path checkpoint(Path out, boolean resume) {
-        Path ckpt = out.resolve(CHECKPOINT);
-        if (resume && !Files.isRegularFile(ckpt)) {
-            throw new Cli.Failure(out + ": no " + CHECKPOINT + " to resume from (start without --resume)");
-        }
-        if (!resume && Files.exists(ckpt)) {
-            throw new Cli.Failure(out + " already holds a run (" + CHECKPOINT + "): add --resume to continue it, or choose"
-                    + " another --out");
-        }
-        return ckpt;
-    }
 
     /**
      * The run's settings for the checkpoint: the task, every option of the command except {@link #NOT_SETTINGS} (by its
@@ -137,12 +122,13 @@ final class TrainerRun {
      *
      * @param stepsPerEpoch batches per epoch (all epochs have the same number)
      */
-    static Callback callbacks(Path out, int stepsPerEpoch, int every, Long maxSteps) {
-        Path ckpt = out.resolve(CHECKPOINT), metrics = out.resolve(METRICS);
+    static Callback callbacks(RunOutput out, int stepsPerEpoch, int every, Long maxSteps) {
+        Path ckpt = out.checkpoint(), metrics = out.dir().resolve(METRICS);
         return new Callback() {
             @Override
             public void onBatchEnd(Trainer trainer, long step, double loss, double norm) {
                 if (maxSteps != null && step >= maxSteps) trainer.requestStop();
+                if (out.signalled()) trainer.requestStop();     // also when the signal came before fit() began
                 if (every > 0 && step % every == 0 && step % stepsPerEpoch != 0) save(trainer, ckpt);
             }
 
@@ -169,25 +155,38 @@ final class TrainerRun {
     /**
      * What a run did.
      *
-     * @param epochs   epochs completed in all
-     * @param steps    optimizer steps in all
-     * @param seconds  this invocation's training time plus that of the epochs completed before it
-     * @param finished whether every requested epoch is done
+     * @param epochs      epochs completed in all
+     * @param steps       optimizer steps in all
+     * @param seconds     this invocation's training time plus that of the epochs completed before it
+     * @param finished    whether every requested epoch is done
+     * @param interrupted whether Ctrl-C or SIGTERM stopped it (the command then skips its final evaluation)
      */
-    record Result(int epochs, long steps, double seconds, boolean finished) {}
+    record Result(int epochs, long steps, double seconds, boolean finished, boolean interrupted) {}
 
     /**
-     * Fits (unless the step limit is already reached), then writes the checkpoint of where the run stopped.
+     * Fits (unless the step limit is already reached), then writes the checkpoint of where the run stopped, marked
+     * {@code stopped = interrupted} when Ctrl-C or SIGTERM stopped it ({@link RunOutput#stopOnSignal}, active from
+     * here on).
+     *
+     * @throws Cli.Failure when training diverged ({@link RunOutput#diverged}); nothing is saved then
      */
-    static Result fit(Trainer trainer, SequenceDataset train, SequenceDataset valid, Path out, Long maxSteps)
-            throws IOException {
+    static Result fit(Trainer trainer, SequenceDataset train, SequenceDataset valid, RunOutput out, Long maxSteps,
+                      PrintStream o) throws IOException {
         double before = 0;
         for (double s : trainer.history().values("time_s")) before += s;
         long t0 = System.nanoTime();
-        if (maxSteps == null || trainer.globalStep() < maxSteps) trainer.fit(train, valid);
+        out.stopOnSignal(trainer::requestStop, o);
+        try {
+            if (maxSteps == null || trainer.globalStep() < maxSteps) trainer.fit(train, valid);
+            Divergence.requireFinite(trainer.model(), trainer.globalStep());
+        } catch (DivergedException e) {
+            throw out.diverged(e, RunOutput.advice(trainer.optimizer().lr(), trainer.config().clipNorm()));
+        }
         double seconds = before + (System.nanoTime() - t0) / 1e9;
-        trainer.saveCheckpoint(out.resolve(CHECKPOINT));
-        return new Result(trainer.epoch(), trainer.globalStep(), seconds, trainer.epoch() >= trainer.config().epochs());
+        boolean interrupted = out.signalled();
+        trainer.saveCheckpoint(out.checkpoint(), interrupted ? Map.of("stopped", "interrupted") : Map.of());
+        return new Result(trainer.epoch(), trainer.globalStep(), seconds, trainer.epoch() >= trainer.config().epochs(),
+                interrupted);
     }
 
     /** The command line as typed, for provenance. */

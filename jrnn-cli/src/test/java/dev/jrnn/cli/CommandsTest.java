@@ -181,8 +181,8 @@ class CommandsTest {
                 + " now 12 (use the same data and settings, or another --out)", mismatch.errorText());
         Run again = Run.of(concat(new String[] {"train", "lm", "--out", broken.toString()}, common));
         assertEquals(1, again.status(), again.toString());
-        assertEquals("jrnn: " + broken + " already holds a run (checkpoint.safetensors): add --resume to continue it, or choose"
-                + " another --out", again.errorText());
+        assertEquals("jrnn: " + broken + " already holds a run (checkpoint.safetensors): add --resume to continue it, "
+                + "--overwrite to start afresh (replacing its checkpoint and model), or choose another --out", again.errorText());
     }
 
     /** The metrics file without its seconds column. */

@@ -8,12 +8,18 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Writes files atomically: the bytes go to a temporary file in the target's directory, which is flushed and
@@ -26,9 +32,16 @@ import java.util.Objects;
  * new files (not the owner-only permissions of {@link Files#createTempFile}). The parent directory must exist.
  * After the rename the directory itself is fsynced where the platform allows it (Linux, macOS), so that the
  * rename survives a power cut.
+ *
+ * <p>A process killed mid-write (kill -9, a power cut) leaves its temporary file behind. {@link #isTemporaryName}
+ * recognises the names this class (and {@link ModelFile}, whose temporary directories have the same form) gives
+ * them, and {@link #removeTemporaryFiles} deletes them from a directory; call it only while no other process can be
+ * writing there (e.g. holding the directory's {@link DirectoryLock}).
  */
 public final class AtomicFiles {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** {@code .NAME.RANDOM.tmp}, RANDOM being 1 to 16 lower-case hex digits. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.[0-9a-f]{1,16}\\.tmp");
 
     private AtomicFiles() {}
 
@@ -105,6 +118,38 @@ public final class AtomicFiles {
                 }
             }
         }
+    }
+
+    /** Whether {@code fileName} (a name, not a path) has the form of a temporary file: {@code .NAME.RANDOM.tmp}. */
+    public static boolean isTemporaryName(String fileName) {
+        return TEMPORARY.matcher(fileName).matches();
+    }
+
+    /**
+     * Deletes the temporary files and directories ({@link #isTemporaryName}) directly in {@code dir}, left there by
+     * writes that never finished (a process killed mid-write). Nothing else is touched; subdirectories are not
+     * searched. Only safe while no other process writes into {@code dir}.
+     *
+     * @return the names removed, sorted
+     * @throws IOException when {@code dir} cannot be listed or an entry cannot be deleted
+     */
+    public static List<String> removeTemporaryFiles(Path dir) throws IOException {
+        List<Path> stale;
+        try (Stream<Path> s = Files.list(dir)) {
+            stale = s.filter(p -> isTemporaryName(p.getFileName().toString())).sorted().toList();
+        }
+        List<String> removed = new ArrayList<>();
+        for (Path p : stale) {
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                try (Stream<Path> tree = Files.walk(p)) {
+                    for (Path q : tree.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+                }
+            } else {
+                Files.deleteIfExists(p);
+            }
+            removed.add(p.getFileName().toString());
+        }
+        return removed;
     }
 
     private static Path createTemp(Path dir, String name) throws IOException {

@@ -183,12 +183,31 @@ public final class LanguageModel extends Module {
      * @return the mean NLL in nats, with perplexity and bits per token
      */
     public Evaluation evaluate(int[] corpus, int batchSize, int bpttLength) {
+        return evaluate(corpus, batchSize, bpttLength, (done, total) -> true);
+    }
+
+    /** Told after every chunk of an {@link #evaluate(int[], int, int, ChunkProgress) evaluation}; may end it early. */
+    @FunctionalInterface
+    public interface ChunkProgress {
+        /**
+         * @param done  chunks scored so far
+         * @param total chunks in all
+         * @return whether to go on; false ends the evaluation with the chunks scored so far
+         */
+        boolean chunkDone(int done, int total);
+    }
+
+    /**
+     * {@link #evaluate(int[], int, int)} that reports after every chunk (for progress output) and can stop early (for a
+     * time budget): the result then covers the chunks scored, {@link Evaluation#tokens()} saying how many tokens.
+     */
+    public Evaluation evaluate(int[] corpus, int batchSize, int bpttLength, ChunkProgress progress) {
         TruncatedBptt stream = new TruncatedBptt(corpus, batchSize, bpttLength);
         return inference(() -> {
             RnnState state = null;
             double nll = 0;
             long tokens = 0;
-            for (int i = 0; i < stream.chunks(); i++) {
+            for (int i = 0; i < stream.chunks() && (i == 0 || progress.chunkDone(i, stream.chunks())); i++) {
                 TruncatedBptt.Chunk c = stream.chunk(i);
                 Output o = forward(c.inputs(), c.batch(), c.length(), state);
                 nll += Losses.sequenceCrossEntropy(o.logits(), c.targets(), null, Losses.Reduction.SUM).item();

@@ -71,6 +71,7 @@ public final class Checkpoint {
      * @param metadata  extra string metadata (epoch, step, rng states, config...); keys must not be
      *                  {@code format}, {@code version} or {@code optimizer}
      * @throws IOException when writing fails; the previous file at {@code path} is then intact
+     * @throws DivergedException when a parameter holds NaN or an infinity (nothing is written)
      */
     public static void write(Path path, Module model, Optimizer optimizer, Map<String, String> metadata) throws IOException {
         write(path, model, optimizer, metadata, null);
@@ -78,6 +79,12 @@ public final class Checkpoint {
 
     static void write(Path path, Module model, Optimizer optimizer, Map<String, String> metadata, HalfwayHook hook)
             throws IOException {
+        model.namedParameters().forEach((n, p) -> {
+            if (!p.data().allFinite()) {                 // a diverged run must not replace the last good checkpoint
+                throw new DivergedException(0, "checkpoint " + path + " not written: parameter '" + n
+                        + "' holds NaN or infinite values (training diverged)");
+            }
+        });
         Map<String, NdArray> tensors = new LinkedHashMap<>();
         model.stateDict().forEach((n, v) -> tensors.put(MODEL + n, v));
         optimizer.state().forEach((k, v) -> tensors.put(OPTIM + k, v));
@@ -217,6 +224,37 @@ public final class Checkpoint {
             throw new IllegalArgumentException("checkpoint " + source + ": metadata '" + key + "' is not an integer: "
                     + get(key));
         }
+    }
+
+    /**
+     * A metadata value as a long in {@code [min, max]}; a checkpoint edited by hand or damaged is refused with a
+     * message naming the file, the key, the allowed range and the value.
+     */
+    public long getLong(String key, long min, long max) {
+        long v = getLong(key);
+        if (v < min || v > max) throw outOfRange(key, Long.toString(v), min + " to " + max);
+        return v;
+    }
+
+    /** {@link #getLong(String, long, long)} for an int field. */
+    public int getInt(String key, int min, int max) {
+        return (int) getLong(key, min, max);
+    }
+
+    /**
+     * A metadata value as a double in {@code [min, max]} (never NaN; infinities only where a bound is infinite),
+     * refused like {@link #getLong(String, long, long)} otherwise.
+     */
+    public double getDouble(String key, double min, double max) {
+        double v = getDouble(key);
+        if (!(v >= min && v <= max)) throw outOfRange(key, get(key), min + " to " + max);
+        return v;
+    }
+
+    /** The error for a metadata value outside its range: the file, the key, the range and the value. */
+    public IllegalArgumentException outOfRange(String key, String value, String allowed) {
+        return new IllegalArgumentException("checkpoint " + source + ": metadata '" + key + "' is " + value
+                + ", outside the allowed range " + allowed + " (was the file edited or damaged?)");
     }
 
     /** A metadata value as a double (written with {@link Double#toString}). */

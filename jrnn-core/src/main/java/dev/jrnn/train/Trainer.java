@@ -202,6 +202,9 @@ public final class Trainer {
         }
     }
 
+    /** The largest step count a checkpoint may hold: counts are stored as float64 too, exact up to 2^53. */
+    static final long MAX_STEPS = 1L << 53;
+
     /** The checkpoint file name in the output directory. */
     public static final String CHECKPOINT_FILE = "checkpoint.safetensors";
     /** The final parameters' file name in the output directory. */
@@ -235,6 +238,7 @@ public final class Trainer {
     private int badEpochs;
     private boolean resumed;
     private volatile boolean stopRequested;
+    private Divergence divergence = new Divergence();
     private Map<String, NdArray> bestWeights;
 
     private Trainer(Builder b) {
@@ -349,6 +353,7 @@ public final class Trainer {
                 outputDir == null ? "" : "; files in " + outputDir,
                 resumed ? "; resuming at epoch " + (epoch + 1) + " batch " + batchInEpoch : ""));
         stopRequested = false;
+        divergence = new Divergence();                          // the explosion rule's reference: this call's first loss
         while (epoch < config.epochs() && !stopRequested) {
             if (schedule != null) {
                 optimizer.setLr(schedule.lr(epoch));
@@ -366,6 +371,10 @@ public final class Trainer {
             model.train(true);
             long started = System.nanoTime();
             int firstBatch = batchInEpoch;
+            if (firstBatch > order.size()) {
+                throw new IllegalArgumentException("Trainer.fit: the checkpoint resumes at batch " + firstBatch
+                        + " of epoch " + (epoch + 1) + ", which has only " + order.size() + " batches; was the data changed?");
+            }
             progress.startEpoch(epoch, config.epochs(), order.size(), firstBatch);
             while (batchInEpoch < order.size() && !stopRequested) {
                 Batch batch = train.batch(order.get(batchInEpoch));
@@ -374,6 +383,9 @@ public final class Trainer {
                 double loss = result.loss().item();
                 result.loss().backward();                                    // gradients
                 double norm = clip();                                        // global norm before clipping
+                if (!config.skipNonFinite() || Double.isFinite(loss) && Double.isFinite(norm)) {
+                    divergence.check(globalStep + 1, loss, norm);            // NaN or exploded: stop before the update
+                }
                 boolean stepped = optimizer.checkedStep(loss);               // NaN/Inf check, then the update
                 if (stepped) {
                     trainMeter.add(result);
@@ -420,6 +432,7 @@ public final class Trainer {
             model.loadStateDict(bestWeights);
         }
         if (outputDir != null) {
+            Divergence.requireFinite(model, globalStep);
             Safetensors.write(outputDir.resolve(MODEL_FILE), model.stateDict(), Map.of("format", "jrnn-weights"));
             Plots.write(history, outputDir.resolve("plots"), progress);
         }
@@ -538,9 +551,18 @@ public final class Trainer {
         AtomicFiles.write(outputDir.resolve(JSONL_FILE), history.toJsonLines().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Asks the loop to stop after the current batch (from a callback or another thread). */
+    /**
+     * Asks the loop to stop after the current batch (from a callback, or from another thread, e.g. a shutdown hook on
+     * Ctrl-C). {@link #fit} then returns as after the last epoch: with the model file written when there is an output
+     * directory; a caller that wants a checkpoint of where it stopped writes it with {@link #saveCheckpoint}.
+     */
     public void requestStop() {
         stopRequested = true;
+    }
+
+    /** Whether {@link #requestStop()} was called during the current (or last) {@link #fit}. */
+    public boolean stopRequested() {
+        return stopRequested;
     }
 
     // ------------------------------------------------------------------ checkpoints
@@ -559,6 +581,14 @@ public final class Trainer {
 
     /** Writes a checkpoint of the run as it stands to {@code path} (atomically). */
     public void saveCheckpoint(Path path) throws IOException {
+        saveCheckpoint(path, Map.of());
+    }
+
+    /**
+     * Writes a checkpoint of the run as it stands to {@code path} (atomically), with extra metadata (e.g.
+     * {@code stopped = interrupted}); the extra keys must not be the trainer's own.
+     */
+    public void saveCheckpoint(Path path, Map<String, String> extra) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("epoch", Integer.toString(epoch));
         meta.put("batch", Integer.toString(batchInEpoch));
@@ -576,6 +606,11 @@ public final class Trainer {
         meta.put("trainer", config.toString());
         meta.put("optimizer.config", optimizer.toString());
         meta.put("config", runConfigJson);
+        extra.forEach((k, v) -> {
+            if (meta.putIfAbsent(k, v) != null) {
+                throw new IllegalArgumentException("Trainer.saveCheckpoint: metadata key '" + k + "' is the trainer's own");
+            }
+        });
         Checkpoint.write(path, model, optimizer, meta);
     }
 
@@ -589,21 +624,31 @@ public final class Trainer {
      */
     public void resumeFrom(Path path) throws IOException {
         Checkpoint cp = Checkpoint.read(path);
-        // read every value first, so that a bad one changes nothing
-        int cpEpoch = (int) cp.getLong("epoch");
-        int cpBatch = (int) cp.getLong("batch");
-        long cpStep = cp.getLong("step");
-        long cpShuffle = cp.getLong("rng.shuffle");
+        // read and range-check every value first, so that a bad one changes nothing; every epoch has at least one
+        // batch, so neither the epoch nor the batch within it can exceed the step count (exact in float64 to 2^53)
+        long cpStep = cp.getLong("step", 0, MAX_STEPS);
+        int cpEpoch = cp.getInt("epoch", 0, (int) Math.min(cpStep, Integer.MAX_VALUE - 1));
+        int cpBatch = cp.getInt("batch", 0, (int) Math.min(cpStep, Integer.MAX_VALUE - 1));
+        long cpShuffle = cp.getLong("rng.shuffle");              // SplitMix64: every long is a valid state
         Map<String, Long> cpRngs = new LinkedHashMap<>();
         for (String n : rngs.keySet()) {
             cpRngs.put(n, cp.getLong("rng." + n));
         }
-        Meter meter = Meter.decode(cp.get("meter"));
-        double best = cp.getDouble("early.best");
-        int bad = (int) cp.getLong("early.bad");
-        History h = History.fromCsv(cp.get("history"));
-        double plateauBest = plateau == null ? 0 : cp.getDouble("plateau.best");
-        int plateauBad = plateau == null ? 0 : (int) cp.getLong("plateau.bad");
+        Meter meter;
+        History h;
+        try {
+            meter = Meter.decode(cp.get("meter"));
+            h = History.fromCsv(cp.get("history"));
+        } catch (IllegalArgumentException e) {                 // NumberFormatException included
+            throw new IllegalArgumentException("checkpoint " + path + ": " + e.getMessage(), e);
+        }
+        if (h.epochs() != cpEpoch) {
+            throw cp.outOfRange("history", h.epochs() + " rows", "exactly one row per completed epoch (" + cpEpoch + ")");
+        }
+        double best = cp.getDouble("early.best", Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+        int bad = cp.getInt("early.bad", 0, cpEpoch);
+        double plateauBest = plateau == null ? 0 : cp.getDouble("plateau.best", Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+        int plateauBad = plateau == null ? 0 : cp.getInt("plateau.bad", 0, cpEpoch);
         cp.restore(model, optimizer);                  // validates names and shapes before copying
         epoch = cpEpoch;
         batchInEpoch = cpBatch;
@@ -680,10 +725,15 @@ public final class Trainer {
                 if (part.isEmpty()) continue;
                 int eq = part.lastIndexOf('='), colon = part.lastIndexOf(':');
                 if (eq < 0 || colon < eq) {
-                    throw new IllegalArgumentException("checkpoint: malformed meter entry '" + part + "'");
+                    throw new IllegalArgumentException("malformed metadata 'meter' entry '" + part + "'");
                 }
-                m.sums.put(part.substring(0, eq), new double[] {Double.parseDouble(part.substring(eq + 1, colon)),
-                        Double.parseDouble(part.substring(colon + 1))});
+                double sum = Double.parseDouble(part.substring(eq + 1, colon));
+                double weight = Double.parseDouble(part.substring(colon + 1));
+                if (!Double.isFinite(sum) || !(weight >= 0) || Double.isInfinite(weight)) {
+                    throw new IllegalArgumentException("metadata 'meter' entry '" + part + "' is outside the allowed "
+                            + "range (a finite sum and a finite weight >= 0)");
+                }
+                m.sums.put(part.substring(0, eq), new double[] {sum, weight});
             }
             return m;
         }
