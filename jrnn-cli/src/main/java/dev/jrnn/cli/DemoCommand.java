@@ -19,7 +19,7 @@ import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.SamplingConfig;
 import dev.jrnn.text.WordTokenizer;
-import dev.jrnn.train.DivergedException;
+import dev.jrnn.optim.DivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -164,7 +164,7 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 r = training.run();
             } catch (DivergedException e) {
-                throw new Cli.Failure(e.getMessage() + ". Nothing was saved. Lower --lr (now " + s.lr() + ").");
+                throw new Cli.Failure(RunOutput.seen(e) + ". Nothing was saved. Lower --lr (now " + s.lr() + ").");
             }
 
             o.println();

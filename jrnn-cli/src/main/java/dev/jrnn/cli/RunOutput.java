@@ -3,7 +3,8 @@ package dev.jrnn.cli;
 import dev.jrnn.io.AtomicFiles;
 import dev.jrnn.io.DirectoryLock;
 import dev.jrnn.train.Checkpoint;
-import dev.jrnn.train.DivergedException;
+import dev.jrnn.optim.DivergedException;
+import dev.jrnn.optim.NonFiniteGradientException;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -205,7 +206,15 @@ final class RunOutput implements AutoCloseable {
                     : at < e.step() - 1 || e.step() == 0 ? "the last good checkpoint is " + ckpt + " (step " + at + ")"
                     : "the last checkpoint, " + ckpt + " (step " + at + "), already holds the weights that diverged";
         }
-        return new Cli.Failure(e.getMessage() + ". The model was not saved; " + kept + ". " + advice);
+        return new Cli.Failure(seen(e) + ". The model was not saved; " + kept + ". " + advice);
+    }
+
+    /** What a divergence was, in one sentence without advice (the caller adds advice in flag terms). */
+    static String seen(DivergedException e) {
+        return e instanceof NonFiniteGradientException g         // its own message carries library-level advice
+                ? "training diverged at step " + g.step() + ": the gradient of '" + g.parameter() + "' is not finite (loss "
+                        + g.loss() + ")"
+                : e.getMessage();
     }
 
     /** What to try after a divergence, in flag terms. */

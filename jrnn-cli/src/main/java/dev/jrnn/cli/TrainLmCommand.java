@@ -16,7 +16,7 @@ import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.WordTokenizer;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.train.Checkpoint;
-import dev.jrnn.train.DivergedException;
+import dev.jrnn.optim.DivergedException;
 import dev.jrnn.train.diagnostics.GradientDiagnostics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

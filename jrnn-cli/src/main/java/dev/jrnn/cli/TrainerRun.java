@@ -10,7 +10,7 @@ import dev.jrnn.optim.Optimizer;
 import dev.jrnn.optim.Sgd;
 import dev.jrnn.train.Callback;
 import dev.jrnn.train.Checkpoint;
-import dev.jrnn.train.DivergedException;
+import dev.jrnn.optim.DivergedException;
 import dev.jrnn.train.Divergence;
 import dev.jrnn.train.SequenceDataset;
 import dev.jrnn.train.Trainer;

@@ -6,10 +6,9 @@ package dev.jrnn.optim;
  * any parameter is changed; the message names the step, the loss, the first parameter whose gradient is not
  * finite and what to try.
  */
-public class NonFiniteGradientException extends ArithmeticException {
+public class NonFiniteGradientException extends DivergedException {
     private static final long serialVersionUID = 1L;
 
-    private final long step;
     private final double loss;
     private final String parameter;
 
@@ -21,16 +20,12 @@ public class NonFiniteGradientException extends ArithmeticException {
      * @param lr        the learning rate in use, for the advice
      */
     public NonFiniteGradientException(long step, double loss, String parameter, String detail, double lr) {
-        super("step " + step + ": the gradient of '" + parameter + "' is not finite (" + detail + "); loss " + loss
+        super(step, "step " + step + ": the gradient of '" + parameter + "' is not finite (" + detail + "); loss " + loss
                 + ". Gradients exploded: clip them (--clip-norm 1.0, i.e. GradClip.byGlobalNorm) or lower the learning "
                 + "rate (now " + lr + "); to skip such steps instead, set Optimizer.NonFinitePolicy.SKIP.");
-        this.step = step;
         this.loss = loss;
         this.parameter = parameter;
     }
-
-    /** The 1-based number of the refused step. */
-    public long step() { return step; }
 
     /** The loss of the refused step. */
     public double loss() { return loss; }

@@ -4,6 +4,7 @@ import dev.jrnn.io.AtomicFiles;
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.Parameter;
+import dev.jrnn.optim.DivergedException;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Shapes;

@@ -2,6 +2,8 @@ package dev.jrnn.train;
 
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.Parameter;
+import dev.jrnn.optim.DivergedException;
+import dev.jrnn.optim.Optimizer;
 
 import java.util.Locale;
 import java.util.Map;
@@ -10,12 +12,13 @@ import java.util.Map;
  * The rule that stops a run whose training has diverged, shared by every training loop (the {@link Trainer} and the
  * command line's language-model loop). A step has diverged when
  * <ul>
+ *   <li>its gradients' global norm is NaN or infinite (left to {@link Optimizer#checkedStep}, which names the
+ *       parameter and, under {@link Optimizer.NonFinitePolicy#SKIP}, skips the step instead), or</li>
  *   <li>its loss is NaN or infinite, or</li>
- *   <li>its gradients' global norm is NaN or infinite, or</li>
  *   <li>its loss is more than {@link #EXPLOSION_FACTOR} times the first loss this guard saw (the first step of the
  *       run, or of the resumed part of it) and that first loss was &gt; 0.</li>
  * </ul>
- * A learning rate far too high (say 1e30) reaches the third case within a few steps while every number is still
+ * Every case throws a {@link DivergedException}. A learning rate far too high (say 1e30) reaches the third case within a few steps while every number is still
  * finite; noisy but healthy training never rises ten-thousand-fold above where it started. Saved parameters are
  * checked separately ({@link #requireFinite}), so that NaN or infinite weights are never written as a model.
  *
@@ -39,16 +42,16 @@ public final class Divergence {
      *
      * @param step     the 1-based step, for the message
      * @param loss     the step's loss
-     * @param gradNorm the global gradient norm before clipping; NaN only when truly NaN (always compute it)
+     * @param gradNorm the global gradient norm before clipping (always compute it: a non-finite one is left to
+     *                 {@link Optimizer#checkedStep}, which must follow)
      * @throws DivergedException naming the step and what diverged
      */
     public void check(long step, double loss, double gradNorm) {
+        if (!Double.isFinite(gradNorm)) {
+            return;          // Optimizer.checkedStep refuses the step next, naming the parameter (or skips it, if asked)
+        }
         if (!Double.isFinite(loss)) {
             throw new DivergedException(step, "training diverged at step " + step + ": the loss is " + loss);
-        }
-        if (!Double.isFinite(gradNorm)) {
-            throw new DivergedException(step, "training diverged at step " + step + ": the gradient norm is " + gradNorm
-                    + " (loss " + fmt(loss) + ")");
         }
         if (Double.isNaN(firstLoss)) {
             firstLoss = loss;

@@ -1,9 +1,10 @@
-package dev.jrnn.train;
+package dev.jrnn.optim;
 
 /**
- * Training diverged: a loss or gradient norm that is not finite, a loss that exploded ({@link Divergence}), or
- * parameters that hold NaN or infinities. Thrown before the diverged step changes the parameters where it can be
- * seen in time; the caller must then not save the model as a trained one.
+ * Training diverged: a gradient that is not finite ({@link NonFiniteGradientException}, from
+ * {@link Optimizer#checkedStep}), a loss that is not finite or exploded ({@code dev.jrnn.train.Divergence}), or
+ * parameters that hold NaN or infinities. Thrown before the diverged step changes the parameters where it can be seen
+ * in time; the caller must then not save the model as a trained one.
  */
 public class DivergedException extends ArithmeticException {
     private static final long serialVersionUID = 1L;
