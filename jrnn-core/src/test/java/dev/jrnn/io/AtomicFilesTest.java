@@ -103,4 +103,32 @@ class AtomicFilesTest {
         AtomicFiles.write(p, big);
         assertArrayEquals(big, Files.readAllBytes(p));
     }
+
+    @Test
+    void removesTheTemporaryFilesThatAKilledWriteLeavesAndNothingElse(@TempDir Path dir) throws IOException {
+        // the name AtomicFiles gives its temporary file, seen while it writes
+        List<String> during = new java.util.ArrayList<>();
+        AtomicFiles.write(dir.resolve("checkpoint.safetensors"), out -> {
+            try (Stream<Path> s = Files.list(dir)) {
+                s.forEach(p -> during.add(p.getFileName().toString()));
+            }
+            out.write(1);
+        });
+        assertEquals(1, during.size(), during.toString());
+        String tmpName = during.get(0);
+        assertTrue(AtomicFiles.isTemporaryName(tmpName), tmpName);
+        // what kill -9 mid-write leaves: that file, and a model directory's temporary directory with files in it
+        Files.write(dir.resolve(tmpName), new byte[1000]);
+        Path tmpDir = Files.createDirectories(dir.resolve(".model.0123abcd.tmp"));
+        Files.writeString(tmpDir.resolve("weights.safetensors"), "partial");
+        for (String keep : List.of("notes.tmp", ".model.1234.old", ".jrnn.lock", ".hidden.tmp", ".x.NOTHEX.tmp")) {
+            Files.writeString(dir.resolve(keep), "keep");
+        }
+        assertEquals(List.of(tmpName, ".model.0123abcd.tmp").stream().sorted().toList(), AtomicFiles.removeTemporaryFiles(dir));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(".hidden.tmp", ".jrnn.lock", ".model.1234.old", ".x.NOTHEX.tmp", "checkpoint.safetensors",
+                    "notes.tmp"), s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(List.of(), AtomicFiles.removeTemporaryFiles(dir), "nothing left to remove");
+    }
 }

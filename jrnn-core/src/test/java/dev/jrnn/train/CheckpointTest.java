@@ -3,6 +3,7 @@ package dev.jrnn.train;
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.optim.Adam;
+import dev.jrnn.optim.DivergedException;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.optim.Sgd;
 import dev.jrnn.tensor.DType;
@@ -154,5 +155,35 @@ class CheckpointTest {
         assertThrows(IOException.class, () -> t.resumeFrom(f));
         assertArrayEquals(before, flat(m), 0.0);
         for (Parameter p : m.parameters()) assertTrue(p.data().allFinite());
+    }
+
+    @Test
+    void numbersOutsideTheirRangeAreRefusedNamingFileKeyRangeAndValue(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("c.safetensors");
+        saved(f, 1);
+        Checkpoint cp = Checkpoint.read(f);
+        assertEquals(3, cp.getInt("epoch", 0, 5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cp.getInt("epoch", 0, 2));
+        assertEquals("checkpoint " + f + ": metadata 'epoch' is 3, outside the allowed range 0 to 2 (was the file edited or "
+                + "damaged?)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> cp.getDouble("epoch", 0, 1.5));
+        assertEquals("checkpoint " + f + ": metadata 'epoch' is 3, outside the allowed range 0.0 to 1.5 (was the file "
+                + "edited or damaged?)", e.getMessage());
+    }
+
+    @Test
+    void parametersHoldingNanAreNeverWrittenOverTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("c.safetensors");
+        MajorityModel m = saved(f, 1);
+        byte[] good = Files.readAllBytes(f);
+        m.head.namedParameters().get("bias").data().setFlat(1, Double.POSITIVE_INFINITY);
+        DivergedException e = assertThrows(DivergedException.class,
+                () -> Checkpoint.write(f, m, adamFor(m), Map.of("epoch", "4", "config", "{}")));
+        assertEquals("checkpoint " + f + " not written: parameter 'head.bias' holds NaN or infinite values (training "
+                + "diverged)", e.getMessage());
+        assertArrayEquals(good, Files.readAllBytes(f));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(1, s.count(), "no temporary file either");
+        }
     }
 }

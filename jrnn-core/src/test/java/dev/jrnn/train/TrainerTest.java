@@ -4,6 +4,7 @@ import dev.jrnn.autograd.Tensor;
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.optim.Adam;
+import dev.jrnn.optim.DivergedException;
 import dev.jrnn.optim.NonFiniteGradientException;
 import dev.jrnn.optim.Sgd;
 import dev.jrnn.tensor.DType;
@@ -205,5 +206,51 @@ class TrainerTest {
         assertFalse(sawGraph[0]);
         assertTrue(m.isTraining(), "back in training mode");
         assertEquals(Math.log(2), r.get("loss"), 0.2);
+    }
+
+    @Test
+    void editedCheckpointNumbersAreRefusedBeforeAnythingChanges(@TempDir Path dir) throws IOException {
+        MajorityModel m = new MajorityModel(3, DType.FLOAT32);
+        trainer(m, Trainer.Config.of(2, 16).withCheckpoints(1, 0), dir, null).fit(TRAIN, VAL);   // 2 epochs of 10 steps
+        Path good = dir.resolve(Trainer.CHECKPOINT_FILE);
+        Safetensors.File saved = Safetensors.readWithMetadata(good);
+        assertEquals("20", saved.metadata().get("step"));
+        String tail = " (was the file edited or damaged?)";
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("epoch=-3", "metadata 'epoch' is -3, outside the allowed range 0 to 20" + tail);
+        cases.put("epoch=2147483647", "metadata 'epoch' is 2147483647, outside the allowed range 0 to 20" + tail);
+        cases.put("step=-1", "metadata 'step' is -1, outside the allowed range 0 to 9007199254740992" + tail);
+        cases.put("batch=21", "metadata 'batch' is 21, outside the allowed range 0 to 20" + tail);
+        cases.put("early.bad=3", "metadata 'early.bad' is 3, outside the allowed range 0 to 2" + tail);
+        cases.put("early.best=NaN", "metadata 'early.best' is NaN, outside the allowed range -Infinity to Infinity" + tail);
+        cases.put("epoch=1", "metadata 'history' is 2 rows, outside the allowed range exactly one row per completed epoch (1)"
+                + tail);
+        cases.put("meter=loss=NaN:3.0;", "metadata 'meter' entry 'loss=NaN:3.0' is outside the allowed range (a finite sum "
+                + "and a finite weight >= 0)");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            String[] kv = c.getKey().split("=", 2);
+            Map<String, String> meta = new java.util.LinkedHashMap<>(saved.metadata());
+            meta.put(kv[0], kv[1]);
+            Path edited = dir.resolve("edited.safetensors");
+            Safetensors.write(edited, saved.tensors(), meta);
+            MajorityModel fresh = new MajorityModel(9, DType.FLOAT32);
+            double[][] before = params(fresh);
+            Trainer t = trainer(fresh, Trainer.Config.of(3, 16), null, null);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.resumeFrom(edited), c.getKey());
+            assertEquals("checkpoint " + edited + ": " + c.getValue(), e.getMessage(), c.getKey());
+            assertSameBits(before, params(fresh));
+            assertEquals(0, t.epoch());
+        }
+    }
+
+    @Test
+    void aDivergedRunStopsWithoutWritingItsModel(@TempDir Path dir) {
+        MajorityModel m = new MajorityModel(3, DType.FLOAT32);
+        Trainer t = Trainer.builder(m, new Adam(m.parameters(), Adam.Config.adam(1e30)), m.step())
+                .config(Trainer.Config.of(2, 16)).outputDir(dir).out(null).build();
+        DivergedException e = assertThrows(DivergedException.class, () -> t.fit(TRAIN, VAL));
+        assertTrue(e.getMessage().startsWith("training diverged at step 2: ") || e.getMessage().startsWith("step 2: "),
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve(Trainer.MODEL_FILE)), "no model from diverged weights");
     }
 }
