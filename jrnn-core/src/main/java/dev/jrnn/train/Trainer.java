@@ -2,6 +2,7 @@ package dev.jrnn.train;
 
 import dev.jrnn.autograd.Autograd;
 import dev.jrnn.io.AtomicFiles;
+import dev.jrnn.io.DirectoryLock;
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.nn.Module;
 import dev.jrnn.optim.GradClip;
@@ -14,7 +15,6 @@ import dev.jrnn.tensor.Rng;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -338,14 +338,25 @@ public final class Trainer {
      * @param train      the training data
      * @param validation the validation data, or null
      * @return the metrics of every epoch (including those before a resume)
-     * @throws IOException when a log or checkpoint cannot be written
+     * @throws IOException when a log or checkpoint cannot be written, or another run holds the output directory
+     *         ({@link DirectoryLock.Busy}; the directory is locked for the whole call, and temporary files that a run
+     *         killed mid-write left in it are removed first)
+     * @throws dev.jrnn.optim.DivergedException when the loss is not finite or exploded ({@link Divergence}); the
+     *         model file is then not written
      * @throws dev.jrnn.optim.NonFiniteGradientException when a gradient is not finite and
      *         {@link Config#skipNonFinite()} is off
      */
     public History fit(SequenceDataset train, SequenceDataset validation) throws IOException {
-        if (outputDir != null) {
-            Files.createDirectories(outputDir);
+        if (outputDir == null) {
+            return fitUnlocked(train, validation);
         }
+        try (DirectoryLock ignored = DirectoryLock.acquire(outputDir)) {          // one writer per output directory
+            AtomicFiles.removeTemporaryFiles(outputDir);                          // left by a run killed mid-write
+            return fitUnlocked(train, validation);
+        }
+    }
+
+    private History fitUnlocked(SequenceDataset train, SequenceDataset validation) throws IOException {
         Progress progress = new Progress(out, showBar(), config.progress() == ProgressMode.QUIET ? 0 : config.logEverySteps());
         progress.line(String.format(Locale.ROOT, "training %d parameters on %d sequences (%d batches of %d)%s%s%s",
                 model.parameterCount(), train.size(), (train.size() + config.batchSize() - 1) / config.batchSize(),

@@ -1,6 +1,7 @@
 package dev.jrnn.train;
 
 import dev.jrnn.autograd.Tensor;
+import dev.jrnn.io.DirectoryLock;
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.optim.Adam;
@@ -252,5 +253,20 @@ class TrainerTest {
         assertTrue(e.getMessage().startsWith("training diverged at step 2: ") || e.getMessage().startsWith("step 2: "),
                 e.getMessage());
         assertFalse(Files.exists(dir.resolve(Trainer.MODEL_FILE)), "no model from diverged weights");
+    }
+
+    @Test
+    void anOutputDirectoryHasOneWriterAndLosesItsStaleTemporaryFiles(@TempDir Path dir) throws IOException {
+        Path orphan = Files.writeString(dir.resolve(".checkpoint.safetensors.00ff00ff.tmp"), "killed mid-write");
+        MajorityModel m = new MajorityModel(3, DType.FLOAT32);
+        Trainer t = trainer(m, Trainer.Config.of(1, 16), dir, null);
+        try (DirectoryLock other = DirectoryLock.acquire(dir)) {
+            DirectoryLock.Busy e = assertThrows(DirectoryLock.Busy.class, () -> t.fit(TRAIN, null));
+            assertTrue(e.getMessage().startsWith(dir + " is in use by another jrnn run (pid "), e.getMessage());
+            assertTrue(Files.exists(orphan), "nothing is touched while another run holds the directory");
+        }
+        t.fit(TRAIN, null);
+        assertFalse(Files.exists(orphan));
+        assertTrue(Files.exists(dir.resolve(Trainer.MODEL_FILE)));
     }
 }
