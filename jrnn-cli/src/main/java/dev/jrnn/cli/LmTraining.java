@@ -42,9 +42,9 @@ import java.util.function.IntConsumer;
  * metrics file, a checkpoint. A time budget stops the run after the step that exceeds it.
  *
  * <p>Unlike {@link dev.jrnn.text.LanguageModelTrainer} (one call per epoch), this loop can stop and resume in the
- * middle of an epoch, and is stopped by a time budget (validation included: the loop stops training early enough
- * for the last validation to fit, and a validation still running when the budget is out ends there, scored on the part
- * done), a step limit, {@link #requestStop()} (Ctrl-C) or divergence ({@link Divergence}: the run fails and its
+ * middle of an epoch, and is stopped by a time budget (validation included: the loop stops training when another
+ * step and the last validation would no longer fit, and a validation still running when the budget is out ends there,
+ * scored on the part done), a step limit, {@link #requestStop()} (Ctrl-C) or divergence ({@link Divergence}: the run fails and its
  * diverged weights are not saved). A checkpoint holds the model, the optimizer state, the epoch, the next chunk, the step count,
  * the running epoch sums and the carried recurrent state, so a resumed run continues exactly where the interrupted
  * one was (bit for bit without dropout; with dropout the masks are drawn anew, since the model's mask generator
@@ -62,7 +62,8 @@ final class LmTraining {
      * @param clipNorm        global gradient-norm limit (0: none)
      * @param epochs          epochs in all, counting those of a resumed run (0: no limit; then maxSeconds must be set)
      * @param maxSeconds      the time budget of this invocation, validation included (0: none): training stops when the
-     *                        time left would not fit another validation, and validation ends when the budget is out
+     *                        time left would not fit another step and the last validation, and a validation still
+     *                        running when the budget is out ends there
      * @param maxSteps        stop after this many steps in all, counting those of a resumed run (0: none)
      * @param checkpointEvery write a checkpoint every this many steps (0: at epoch ends and at the end only)
      * @param logEverySteps   in lines mode, a progress line every this many steps (0: none)
@@ -120,6 +121,7 @@ final class LmTraining {
     private volatile boolean stopRequested;
     private Divergence divergence = new Divergence();
     private double validationSeconds = Double.NaN;     // how long the last validation of this invocation took
+    private double validationSpent;                    // seconds this invocation spent validating
     private double validFraction = 1;                  // the share of the stream the last validation scored
     private long lastCheckpointStep = -1;              // the step of the last checkpoint written, -1 before any
 
@@ -236,8 +238,11 @@ final class LmTraining {
                 if (checkpointPath != null && loop.checkpointEvery() > 0 && step % loop.checkpointEvery() == 0) {
                     writeCheckpoint(elapsed, null);
                 }
-                if (loop.maxSeconds() > 0 && elapsed + validationReserve(elapsed, step - firstStep) >= loop.maxSeconds()) {
-                    stopped = "time budget reached";
+                if (loop.maxSeconds() > 0) {            // would another step and the last validation still fit (and the
+                    double perStep = (elapsed - validationSpent) / (step - firstStep);    // epoch-end one, if it is next)?
+                    double reserve = validationReserve(perStep);
+                    double need = perStep + reserve + (nextChunk == chunks ? reserve : 0);
+                    if (elapsed + need >= loop.maxSeconds()) stopped = "time budget reached";
                 }
                 if (loop.maxSteps() > 0 && step >= loop.maxSteps()) stopped = "step limit reached";
                 if (stopRequested) stopped = INTERRUPTED;
@@ -292,6 +297,7 @@ final class LmTraining {
             return goOn;
         });
         model.train(true);
+        validationSpent += (System.nanoTime() - t0) / 1e9;
         validationSeconds = (System.nanoTime() - t0) / 1e9 / validFraction;           // the whole stream's time
         divergence.checkLoss(step, "the validation loss", e.meanNll());
         return e;
@@ -301,11 +307,12 @@ final class LmTraining {
      * The time to keep free for the final validation under a time budget: the last validation's time, or before the
      * first one an estimate from the training speed (a forward pass over the validation tokens costs about half a
      * training step over as many tokens, on the safe side of the usual third).
+     *
+     * @param perStep the mean seconds of a training step so far
      */
-    private double validationReserve(double elapsed, long stepsDone) {
+    private double validationReserve(double perStep) {
         if (validIds.length < 2) return 0;
         if (!Double.isNaN(validationSeconds)) return validationSeconds;
-        double perStep = elapsed / Math.max(1, stepsDone);
         return 0.5 * perStep * validIds.length / ((double) rows() * loop.bptt());
     }
 
