@@ -292,15 +292,17 @@ class TrainingSafetyTest {
 
     // ------------------------------------------------------------------ 12: SIGTERM / Ctrl-C saves and resumes
 
-    @Test
-    void sigtermStopsAtAStepBoundarySavesTheModelAndTheRunResumes() throws Exception {
-        Path out = tmp.resolve("sigterm");
+    /** What a forked {@code jrnn} printed (stdout and stderr together) and its exit status. */
+    private record Forked(int status, String output) {}
+
+    /**
+     * Runs {@code jrnn ARGS} in a new JVM (the test class path), waits until {@code ready} holds, sends SIGTERM (as
+     * {@code kill} or a service manager does) and waits for the process to end.
+     */
+    private static Forked sigtermWhen(java.util.function.Predicate<String> ready, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), Main.class.getName()));
-        String[] args = lm(out, "--epochs", "1000", "--checkpoint-every", "100000");
-        args[Arrays.asList(args).indexOf("none")] = "lines";
         cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--log-every", "1"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuffer output = new StringBuffer();
         Thread reader = new Thread(() -> {
@@ -312,21 +314,33 @@ class TrainingSafetyTest {
         });
         reader.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!output.toString().contains(" step 3 (") && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+        while (!ready.test(output.toString()) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
         assertTrue(p.isAlive(), "the run is training when it is stopped:\n" + output);
-        // SIGTERM, as kill or a service manager sends it (Process.destroy() would also close our end of its output)
-        assertTrue(p.toHandle().destroy(), "SIGTERM sent");
+        assertTrue(p.toHandle().destroy(), "SIGTERM sent");       // Process.destroy() would also close our end of its output
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "it exits:\n" + output);
         reader.join(10_000);
-        String text = output.toString();
-        assertEquals(143, p.exitValue(), text);                               // 128 + SIGTERM: it was stopped, not done
+        return new Forked(p.exitValue(), output.toString());
+    }
+
+    /** What every stopped run prints, and its checkpoint's mark; returns the checkpoint's step. */
+    private static long assertStoppedAndSaved(Forked f, Path out) throws IOException {
+        String text = f.output();
+        assertEquals(143, f.status(), text);                                   // 128 + SIGTERM: it was stopped, not done
         assertTrue(text.contains("jrnn: stopping at the next step, then saving a checkpoint and the model"), text);
         assertTrue(text.contains("interrupted: saved " + out.resolve("model") + " ("), text);
         assertTrue(text.contains("and " + out.resolve("checkpoint.safetensors") + " (marked stopped = interrupted); continue"
                 + " with the same command and --resume"), text);
         Checkpoint c = Checkpoint.read(out.resolve("checkpoint.safetensors"));
         assertEquals("interrupted", c.get("stopped"));
-        long step = c.getLong("step");
+        return c.getLong("step");
+    }
+
+    @Test
+    void sigtermStopsAtAStepBoundarySavesTheModelAndTheRunResumes() throws Exception {
+        Path out = tmp.resolve("sigterm");
+        String[] args = lm(out, "--epochs", "1000", "--checkpoint-every", "100000", "--log-every", "1");
+        args[Arrays.asList(args).indexOf("none")] = "lines";
+        long step = assertStoppedAndSaved(sigtermWhen(o -> o.contains(" step 3 ("), args), out);
         assertTrue(step >= 3, "no step was lost: " + step);
         assertEquals(step, LanguageModelFiles.load(out.resolve("model")).provenance().steps());
 
@@ -336,5 +350,18 @@ class TrainingSafetyTest {
         assertTrue(resumed.out().contains("resuming from " + out.resolve("checkpoint.safetensors") + " (epoch "), resumed.out());
         assertTrue(resumed.out().contains(", step " + step + ", "), resumed.out());
         assertEquals(step + 2, LanguageModelFiles.load(out.resolve("model")).provenance().steps());
+    }
+
+    @Test
+    void sigtermStopsATrainerRunTooAndItResumes() throws Exception {
+        Path out = tmp.resolve("sigterm-classify");
+        Path ckpt = out.resolve("checkpoint.safetensors");
+        long step = assertStoppedAndSaved(sigtermWhen(o -> Files.exists(ckpt),
+                task("classify", out, "--epochs", "100000", "--checkpoint-every", "3")), out);
+        assertTrue(step >= 3, "no step was lost: " + step);
+        Run resumed = Run.of(task("classify", out, "--epochs", "100000", "--resume", "--max-steps", Long.toString(step + 2)));
+        assertEquals(0, resumed.status(), resumed.toString());
+        assertTrue(resumed.out().contains("resuming from " + ckpt + " (epoch "), resumed.out());
+        assertTrue(resumed.out().contains("saved " + out.resolve("model") + " ("), resumed.out());
     }
 }
