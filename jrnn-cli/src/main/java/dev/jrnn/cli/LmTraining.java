@@ -7,12 +7,12 @@ import dev.jrnn.io.ModelFileException;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.nn.rnn.HiddenState;
 import dev.jrnn.nn.rnn.LstmState;
+import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.optim.GradClip;
 import dev.jrnn.optim.LrSchedule;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.text.LanguageModel;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.train.Checkpoint;
 import dev.jrnn.train.Divergence;
@@ -39,16 +39,18 @@ import java.util.function.IntConsumer;
  * token stream (cut into {@code batch} rows read in chunks of {@code bptt} steps, the state carried from chunk to
  * chunk with its graph cut), and for every chunk: zero the gradients, forward, mean cross-entropy, backward, clip
  * the global norm, step, progress, checkpoint every N steps; after every epoch: validation, a summary line, the
- * metrics file, a checkpoint. A time budget stops the run after the step that exceeds it.
+ * metrics file, a checkpoint.
  *
  * <p>Unlike {@link dev.jrnn.text.LanguageModelTrainer} (one call per epoch), this loop can stop and resume in the
- * middle of an epoch, and is stopped by a time budget (validation included: the loop stops training when another
- * step and the last validation would no longer fit, and a validation still running when the budget is out ends there,
- * scored on the part done), a step limit, {@link #requestStop()} (Ctrl-C) or divergence ({@link Divergence}: the run fails and its
- * diverged weights are not saved). A checkpoint holds the model, the optimizer state, the epoch, the next chunk, the step count,
+ * middle of an epoch: a checkpoint holds the model, the optimizer state, the epoch, the next chunk, the step count,
  * the running epoch sums and the carried recurrent state, so a resumed run continues exactly where the interrupted
  * one was (bit for bit without dropout; with dropout the masks are drawn anew, since the model's mask generator
- * cannot be saved).
+ * cannot be saved). Every number of a checkpoint is range-checked before anything is restored.
+ *
+ * <p>What stops a run: the epochs, a step limit, a time budget (validation included: training stops when another step
+ * and the last validation would no longer fit, and a validation still running when the budget is out ends there,
+ * scored on the part done), {@link #requestStop()} (Ctrl-C, SIGTERM: a checkpoint marked {@code stopped = interrupted})
+ * or divergence ({@link Divergence}: the run fails, and its diverged weights are never handed back to be saved).
  */
 final class LmTraining {
     /** How progress is shown. */
@@ -123,7 +125,6 @@ final class LmTraining {
     private double validationSeconds = Double.NaN;     // how long the last validation of this invocation took
     private double validationSpent;                    // seconds this invocation spent validating
     private double validFraction = 1;                  // the share of the stream the last validation scored
-    private long lastCheckpointStep = -1;              // the step of the last checkpoint written, -1 before any
 
     /**
      * @param model          the model
@@ -196,11 +197,6 @@ final class LmTraining {
      */
     void requestStop() {
         stopRequested = true;
-    }
-
-    /** The step of the last checkpoint this invocation wrote, or -1 before any. */
-    long lastCheckpointStep() {
-        return lastCheckpointStep;
     }
 
     Result run() throws IOException {
@@ -349,7 +345,6 @@ final class LmTraining {
         if (carried != null) meta.put("state", encodeState(carried));
         if (stopped != null) meta.put("stopped", stopped);
         Checkpoint.write(checkpointPath, model, optimizer, meta);
-        lastCheckpointStep = step;
     }
 
     private void writeMetrics() throws IOException {
@@ -366,7 +361,7 @@ final class LmTraining {
         // the field; every epoch has exactly stream.chunks() steps, which ties the position's three numbers together
         int chunks = stream.chunks();
         long s = c.getLong("step", 0, MAX_STEPS);
-        int e = c.getInt("epoch", 0, (int) Math.min(s / chunks, Integer.MAX_VALUE - 1));
+        int e = c.getInt("epoch", 0, (int) Math.min(s / Math.max(1, chunks), Integer.MAX_VALUE - 1));
         int k = c.getInt("chunk", 0, chunks);
         if ((long) e * chunks + k != s) {
             throw c.outOfRange("step", Long.toString(s), "exactly epoch x " + chunks + " + chunk = " + ((long) e * chunks + k));
