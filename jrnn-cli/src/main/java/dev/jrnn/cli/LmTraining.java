@@ -38,7 +38,7 @@ import java.util.function.IntConsumer;
  * The training loop of {@code jrnn train lm} and {@code jrnn demo}, read top to bottom: truncated BPTT over the
  * token stream (cut into {@code batch} rows read in chunks of {@code bptt} steps, the state carried from chunk to
  * chunk with its graph cut), and for every chunk: zero the gradients, forward, mean cross-entropy, backward, clip
- * the global norm, step, progress, checkpoint every N steps; after every epoch: validation, a summary line, the
+ * the global norm, the divergence check, step, progress, checkpoint every N steps; after every epoch: validation, a summary line, the
  * metrics file, a checkpoint.
  *
  * <p>Unlike {@link dev.jrnn.text.LanguageModelTrainer} (one call per epoch), this loop can stop and resume in the
@@ -121,6 +121,7 @@ final class LmTraining {
     private GradientDiagnostics diagnostics;
     private final List<String> history = new ArrayList<>();
     private volatile boolean stopRequested;
+    private boolean checkpointDue;                     // a periodic checkpoint waits for the next step's loss
     private Divergence divergence = new Divergence();
     private double validationSeconds = Double.NaN;     // how long the last validation of this invocation took
     private double validationSpent;                    // seconds this invocation spent validating
@@ -222,6 +223,10 @@ final class LmTraining {
                 double norm = loop.clipNorm() > 0 ? GradClip.byGlobalNorm(optimizer.parameters(), loop.clipNorm())
                         : GradClip.globalNorm(optimizer.parameters());
                 divergence.check(step + 1, loss, norm);                                // NaN or exploded: stop before the update
+                if (checkpointDue && Double.isFinite(norm)) {
+                    writeCheckpoint((System.nanoTime() - start) / 1e9, null);          // the weights just proved sane
+                }
+                checkpointDue = false;
                 optimizer.checkedStep(loss, norm);
                 carried = r.state().detach();                                          // keep the values, cut the graph
                 epochNllSum += loss * chunk.batch() * chunk.length();
@@ -231,9 +236,10 @@ final class LmTraining {
                 if (diagnostics != null) diagnostics.maybeRecord(step, model, model.rnn(), this::probe);
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 progress.step(epoch, nextChunk, step, epochNllSum / epochTokens, elapsed);
-                if (checkpointPath != null && loop.checkpointEvery() > 0 && step % loop.checkpointEvery() == 0) {
-                    writeCheckpoint(elapsed, null);
-                }
+                // the periodic checkpoint of this step is written during the next one, once the loss of these weights is
+                // known to be sane (nothing has changed by then: parameters, optimizer, position and carried state are
+                // this step's), so that a run that diverges keeps a good checkpoint; a stop or an epoch end writes at once
+                checkpointDue = checkpointPath != null && loop.checkpointEvery() > 0 && step % loop.checkpointEvery() == 0;
                 if (loop.maxSeconds() > 0) {            // would another step and the last validation still fit (and the
                     double perStep = (elapsed - validationSpent) / (step - firstStep);    // epoch-end one, if it is next)?
                     double reserve = validationReserve(perStep);
@@ -345,6 +351,7 @@ final class LmTraining {
         if (carried != null) meta.put("state", encodeState(carried));
         if (stopped != null) meta.put("stopped", stopped);
         Checkpoint.write(checkpointPath, model, optimizer, meta);
+        checkpointDue = false;
     }
 
     private void writeMetrics() throws IOException {

@@ -2,6 +2,12 @@ package dev.jrnn.cli;
 
 import dev.jrnn.io.DirectoryLock;
 import dev.jrnn.io.Safetensors;
+import dev.jrnn.optim.Adam;
+import dev.jrnn.optim.DivergedException;
+import dev.jrnn.tensor.NdArray;
+import dev.jrnn.text.LanguageModel;
+import dev.jrnn.text.LanguageModelConfig;
+import dev.jrnn.text.WordTokenizer;
 import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.train.Checkpoint;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -236,12 +245,35 @@ class TrainingSafetyTest {
         Path out = tmp.resolve("diverged-" + task);
         String e = ErrorsTest.fails(1, task(task, out, "--lr", "1e30", "--checkpoint-every", "1"));
         assertTrue(e.startsWith("jrnn: training diverged at step "), e);
-        assertTrue(e.contains(". The model was not saved; the last "), e);
-        assertTrue(e.contains(out.resolve("checkpoint.safetensors").toString()), e);
+        // lm writes a step's checkpoint only once the next loss proved its weights sane: here they were not
+        assertTrue(task.equals("lm") ? e.contains(". The model was not saved; no checkpoint was written before it. ")
+                : e.contains(". The model was not saved; the last checkpoint, " + out.resolve("checkpoint.safetensors")
+                + " (step 1), already holds the weights that diverged. "), e);
         assertTrue(e.endsWith("Lower --lr (now 1.0E30) or clip the gradient norm harder (--clip-norm, now 5.0), then start "
                 + "afresh with --overwrite.") || e.endsWith("Lower --lr (now 1.0E30) or clip the gradient norm (--clip-norm 1),"
                 + " then start afresh with --overwrite."), e);
         assertFalse(Files.exists(out.resolve("model")), "no model from diverged weights");
+    }
+
+    @Test
+    void anLmRunThatDivergesMidRunKeepsItsLastGoodCheckpoint() throws IOException {
+        Path out = Files.createDirectories(tmp.resolve("diverges-later"));
+        LmData d = LmData.prepare("corpus", CommandsTest.CORPUS, null, 0.05, LmData.Level.CHAR, false, 1, 0,
+                WordTokenizer.Punctuation.SPLIT);
+        LanguageModel lm = new LanguageModel(LanguageModelConfig.of(d.vocabulary().size(), 8, 16)
+                .withSpecials(d.startId(), d.eosId(), d.vocabulary().unkId()));
+        Adam adam = new Adam(lm.parameters(), Adam.Config.adam(0.01));
+        LmTraining.Loop loop = new LmTraining.Loop(4, 16, 5, 3, 0, 0, 5, 0, 0, LmTraining.ProgressMode.NONE, null);
+        LmTraining t = new LmTraining(lm, adam, d.train(), d.valid(), loop, new PrintStream(OutputStream.nullOutputStream()),
+                "char", out, "{}");
+        assertEquals(39, t.stepsPerEpoch());
+        t.onEpochEnd(epoch -> adam.setLr(1e30));                  // epoch 2 diverges: its first step ruins the weights
+        DivergedException e = assertThrows(DivergedException.class, t::run);
+        assertEquals(41, e.step(), e.getMessage());
+        // step 40 is a checkpoint step, but its weights gave step 41 that loss: the checkpoint of epoch 1 stays
+        Checkpoint c = Checkpoint.read(out.resolve("checkpoint.safetensors"));
+        assertEquals(39, c.getLong("step"));
+        assertTrue(c.modelState().values().stream().allMatch(NdArray::allFinite));
     }
 
     @Test
@@ -287,7 +319,7 @@ class TrainingSafetyTest {
         args[Arrays.asList(args).indexOf("none")] = "bar";
         Run r = Run.of(args);
         assertEquals(0, r.status(), r.toString());
-        assertTrue(r.out().contains("\rvalidating [##########----------]  50%  0:0"), r.out());   // chunk 40 of 80
+        assertTrue(r.out().contains("\rvalidating [##########----------]  50%  "), r.out());   // chunk 40 of 80
     }
 
     // ------------------------------------------------------------------ 12: SIGTERM / Ctrl-C saves and resumes
