@@ -116,24 +116,35 @@ final class TrainerRun {
     }
 
     /**
-     * The callbacks of a run: stop after {@code maxSteps} steps in all; write the checkpoint every {@code every} steps
-     * (not at an epoch's last batch, where the epoch-end checkpoint follows) and after every epoch, with
-     * {@code metrics.csv}.
+     * The callbacks of a run: stop after {@code maxSteps} steps in all, or on Ctrl-C/SIGTERM; write the checkpoint of
+     * every {@code every}-th step (not at an epoch's last batch, where the epoch-end checkpoint follows) when the next
+     * step's loss has passed the divergence check ({@link Callback#beforeStep}), so that a diverging run keeps a good
+     * one; after every epoch the checkpoint and {@code metrics.csv}. {@link #fit} writes the checkpoint where the run
+     * stops.
      *
      * @param stepsPerEpoch batches per epoch (all epochs have the same number)
      */
     static Callback callbacks(RunOutput out, int stepsPerEpoch, int every, Long maxSteps) {
         Path ckpt = out.checkpoint(), metrics = out.dir().resolve(METRICS);
         return new Callback() {
+            private boolean due;                                 // a checkpoint of the last step waits for the next loss
+
+            @Override
+            public void beforeStep(Trainer trainer, long step, double loss, double norm) {
+                if (due) save(trainer, ckpt);                    // the last step's state, its weights proven sane
+                due = false;
+            }
+
             @Override
             public void onBatchEnd(Trainer trainer, long step, double loss, double norm) {
                 if (maxSteps != null && step >= maxSteps) trainer.requestStop();
                 if (out.signalled()) trainer.requestStop();     // also when the signal came before fit() began
-                if (every > 0 && step % every == 0 && step % stepsPerEpoch != 0) save(trainer, ckpt);
+                due = every > 0 && step % every == 0 && step % stepsPerEpoch != 0;
             }
 
             @Override
             public void onEpochEnd(Trainer trainer, int epoch, Map<String, Double> row) {
+                due = false;
                 save(trainer, ckpt);
                 try {
                     AtomicFiles.write(metrics, trainer.history().toCsv().getBytes(StandardCharsets.UTF_8));

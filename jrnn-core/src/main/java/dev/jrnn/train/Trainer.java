@@ -30,9 +30,11 @@ import java.util.Objects;
  *   <li>set the learning rate from the {@link LrSchedule} (if any);</li>
  *   <li>draw the epoch's batch order from the seeded generator (shuffled, optionally bucketed by length);</li>
  *   <li>for every batch: zero the gradients, forward + loss ({@link ModelStep}), backward, clip
- *       ({@link Config#clipValue()}, {@link Config#clipNorm()}), check that every gradient is finite and step
- *       ({@link Optimizer#checkedStep}), accumulate the metrics, show progress, call the callbacks, and
- *       checkpoint every {@link Config#checkpointEverySteps()} steps;</li>
+ *       ({@link Config#clipValue()}, {@link Config#clipNorm()}), the divergence check ({@link Divergence}: a loss
+ *       that is not finite or exploded stops the run), the checkpoint of the previous step when one is due (every
+ *       {@link Config#checkpointEverySteps()} steps: written only now that this loss shows its weights sane) and
+ *       {@link Callback#beforeStep}, check that every gradient is finite and step ({@link Optimizer#checkedStep}),
+ *       accumulate the metrics, show progress, call the callbacks;</li>
  *   <li>validate (model in eval mode, no graph);</li>
  *   <li>log the epoch's row (console, {@code metrics.csv}, {@code metrics.jsonl}, {@code plots/});
  *       {@link ReduceOnPlateau}; early stopping; checkpoint; callbacks.</li>
@@ -239,6 +241,7 @@ public final class Trainer {
     private boolean resumed;
     private volatile boolean stopRequested;
     private Divergence divergence = new Divergence();
+    private boolean stepCheckpointDue;     // a step checkpoint waits for the next step's loss (see fit)
     private Map<String, NdArray> bestWeights;
 
     private Trainer(Builder b) {
@@ -365,6 +368,7 @@ public final class Trainer {
                 resumed ? "; resuming at epoch " + (epoch + 1) + " batch " + batchInEpoch : ""));
         stopRequested = false;
         divergence = new Divergence();                          // the explosion rule's reference: this call's first loss
+        stepCheckpointDue = false;
         while (epoch < config.epochs() && !stopRequested) {
             if (schedule != null) {
                 optimizer.setLr(schedule.lr(epoch));
@@ -397,6 +401,11 @@ public final class Trainer {
                 if (!config.skipNonFinite() || Double.isFinite(loss) && Double.isFinite(norm)) {
                     divergence.check(globalStep + 1, loss, norm);            // NaN or exploded: stop before the update
                 }
+                if (Double.isFinite(loss) && Double.isFinite(norm)) {
+                    if (stepCheckpointDue) saveCheckpoint();                 // the last step's, its weights proven sane
+                    for (Callback c : callbacks) c.beforeStep(this, globalStep + 1, loss, norm);
+                }
+                stepCheckpointDue = false;
                 boolean stepped = optimizer.checkedStep(loss);               // NaN/Inf check, then the update
                 if (stepped) {
                     trainMeter.add(result);
@@ -406,10 +415,14 @@ public final class Trainer {
                 globalStep++;
                 progress.update(batchInEpoch, trainMeter.mean("loss"));
                 for (Callback c : callbacks) c.onBatchEnd(this, globalStep, loss, norm);
-                if (outputDir != null && config.checkpointEverySteps() > 0 && globalStep % config.checkpointEverySteps() == 0
-                        && batchInEpoch < order.size()) {
-                    saveCheckpoint();                                        // mid-epoch: resumes at batchInEpoch
-                }
+                // mid-epoch (resumes at batchInEpoch); written before the next step is applied, once its loss has shown
+                // these weights sane, so that a run that diverges keeps a good checkpoint
+                stepCheckpointDue = outputDir != null && config.checkpointEverySteps() > 0
+                        && globalStep % config.checkpointEverySteps() == 0 && batchInEpoch < order.size();
+            }
+            if (stepCheckpointDue) {
+                saveCheckpoint();                                            // stopped right after a checkpoint step
+                stepCheckpointDue = false;
             }
             if (batchInEpoch < order.size()) {
                 break;                                                       // stopped mid-epoch by a callback

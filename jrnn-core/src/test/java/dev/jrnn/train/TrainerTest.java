@@ -269,4 +269,23 @@ class TrainerTest {
         assertFalse(Files.exists(orphan));
         assertTrue(Files.exists(dir.resolve(Trainer.MODEL_FILE)));
     }
+
+    @Test
+    void aRunThatDivergesMidRunKeepsItsLastGoodCheckpoint(@TempDir Path dir) throws IOException {
+        MajorityModel m = new MajorityModel(3, DType.FLOAT32);
+        Adam adam = new Adam(m.parameters(), Adam.Config.adam(0.03));
+        Trainer t = Trainer.builder(m, adam, m.step()).config(Trainer.Config.of(3, 16).withCheckpoints(1, 1)).outputDir(dir)
+                .out(null).callback(new Callback() {
+                    @Override
+                    public void onEpochEnd(Trainer trainer, int epoch, Map<String, Double> metrics) {
+                        adam.setLr(1e30);                   // epoch 2's first step ruins the weights
+                    }
+                }).build();
+        DivergedException e = assertThrows(DivergedException.class, () -> t.fit(TRAIN, VAL));
+        assertEquals(12, e.step(), e.getMessage());
+        // step 11 is a checkpoint step, but its weights gave step 12 that loss: the checkpoint of epoch 1 stays
+        Checkpoint c = Checkpoint.read(dir.resolve(Trainer.CHECKPOINT_FILE));
+        assertEquals(10, c.getLong("step"));
+        assertFalse(Files.exists(dir.resolve(Trainer.MODEL_FILE)));
+    }
 }
