@@ -173,9 +173,9 @@ public final class OnnxExport {
      * @return one line describing what was written
      */
     public static String export(Path modelDir, Path out) throws IOException {
-        String type = ModelFile.open(modelDir).modelType();
-        ModelProto m;
         ModelFile files = ModelFile.open(modelDir);
+        String type = files.modelType();
+        ModelProto m;
         switch (type) {
             case LanguageModelFiles.MODEL_TYPE:
                 m = languageModel(LanguageModelFiles.load(modelDir).model());
@@ -194,7 +194,7 @@ public final class OnnxExport {
                         + TextClassifierFiles.MODEL_TYPE + ", " + SequenceRegressorFiles.MODEL_TYPE + ")");
         }
         ModelProto.Builder b = m.toBuilder();
-        b.addMetadataProps(entry("jrnn.config", new String(files.readFile(ModelFile.CONFIG_FILE), StandardCharsets.UTF_8)));
+        b.addMetadataProps(entry("jrnn.config", java.nio.file.Files.readString(modelDir.resolve(ModelFile.CONFIG_FILE), StandardCharsets.UTF_8)));
         if (files.hasFile(ModelFile.VOCAB_FILE)) {
             b.addMetadataProps(entry("jrnn.vocab", new String(files.readFile(ModelFile.VOCAB_FILE), StandardCharsets.UTF_8)));
         }
