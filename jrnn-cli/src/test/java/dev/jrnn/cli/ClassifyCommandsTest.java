@@ -205,6 +205,7 @@ class ClassifyCommandsTest {
         Run r = Run.of("export", runDir.toString(), "--format", "onnx", onnx.toString());
         assertEquals(0, r.status(), r.toString());
         assertTrue(r.out().startsWith("wrote " + onnx + ": jrnn_text_classifier, "), r.out());
+        assertTrue(r.out().contains("LSTM 1") && r.out().contains("Gather 1") && r.out().contains("Gemm 1"), r.out());
         assertTrue(r.out().contains("inputs: input_ids, lengths; outputs: logits, probabilities"), r.out());
         dev.jrnn.text.TextClassifierFiles.Loaded m = dev.jrnn.text.TextClassifierFiles.load(runDir.resolve("model"));
         List<String> texts = List.of("the film was good", "really awful plot and acting", "fine");

@@ -6,25 +6,35 @@ import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import dev.jrnn.io.AtomicFiles;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.nn.Linear;
+import dev.jrnn.nn.rnn.Gru;
+import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
 import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.SimpleRnn;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressor;
 import dev.jrnn.series.SequenceRegressorFiles;
 import dev.jrnn.series.Standardizer;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelFiles;
+import dev.jrnn.text.Seq2Seq;
+import dev.jrnn.text.Seq2SeqConfig;
+import dev.jrnn.text.Seq2SeqFiles;
 import dev.jrnn.text.TextClassifier;
 import dev.jrnn.text.TextClassifierFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import static dev.jrnn.onnx.GraphBuilder.attr;
@@ -63,32 +73,112 @@ public final class OnnxExport {
     /** A language model: token ids and a carried state in, next-token logits and the new state out. */
     public static ModelProto languageModel(LanguageModel model) {
         Objects.requireNonNull(model, "model");
-        RnnBase rnn = model.rnn();
+        GraphBuilder g = new GraphBuilder("jrnn_language_model");
+        RnnConfig c = stepGraph(g, model.embedding().weight().data(), model.rnn(), model.output().weight().data(),
+                model.output().bias() == null ? null : model.output().bias().data());
+        g.metadata("jrnn.model_type", LanguageModelFiles.MODEL_TYPE);
+        return g.build("jrnn language model (" + c.mode() + ", " + c.numLayers() + " layer(s), hidden " + c.hiddenSize()
+                + ", vocabulary " + model.config().vocabSize() + "). " + stepDoc(c, model.config().vocabSize()));
+    }
+
+    /**
+     * The encoder of a seq2seq model: source ids and lengths in, the final state out ({@code h} and, for LSTM,
+     * {@code c}, {@code [L, batch, H]}), which {@link #seq2seqDecoder} takes as {@code h0}/{@code c0}.
+     */
+    public static ModelProto seq2seqEncoder(Seq2Seq model) {
+        Objects.requireNonNull(model, "model");
+        Seq2SeqConfig sc = model.config();
+        Map<String, NdArray> p = model.stateDict();
+        RnnBase enc = standIn(sc, p, "encoder.");
+        RnnConfig c = enc.config();
+        boolean lstm = c.mode() == CellType.LSTM;
+        GraphBuilder g = new GraphBuilder("jrnn_seq2seq_encoder");
+        g.input("input_ids", OnnxValue.INT64, "batch", "sequence");
+        g.input("lengths", OnnxValue.INT64, "batch");
+        String lens = g.node("Cast", null, new String[] {"lengths"}, attr("to", OnnxValue.INT32));
+        Stack s = recurrent(g, enc, embed(g, p.get("source_embedding.weight")), lens, null, null);
+        concatLayers(g, s.hn, "h");
+        if (lstm) concatLayers(g, s.cn, "c");
+        g.output("h", OnnxValue.FLOAT, c.numLayers(), "batch", c.hiddenSize());
+        if (lstm) g.output("c", OnnxValue.FLOAT, c.numLayers(), "batch", c.hiddenSize());
+        g.metadata("jrnn.model_type", Seq2SeqFiles.MODEL_TYPE);
+        return g.build("jrnn seq2seq encoder (" + c.mode() + ", " + c.numLayers() + " layer(s), hidden " + c.hiddenSize()
+                + "). input_ids int64 [batch, sequence] (source ids, padded), lengths int64 [batch]. Outputs h"
+                + (lstm ? "/c" : "") + " [" + c.numLayers() + ", batch, " + c.hiddenSize() + "]: the decoder's h0"
+                + (lstm ? "/c0" : "") + ".");
+    }
+
+    /**
+     * The decoder of a seq2seq model, one step (or several, teacher-forced) at a time: the graph of
+     * {@link #languageModel} over the target vocabulary. Start from the encoder's state with {@code <bos>} (id
+     * {@code config.bosId()}) and feed back each step's chosen token and {@code hn}/{@code cn}.
+     */
+    public static ModelProto seq2seqDecoder(Seq2Seq model) {
+        Objects.requireNonNull(model, "model");
+        Seq2SeqConfig sc = model.config();
+        Map<String, NdArray> p = model.stateDict();
+        GraphBuilder g = new GraphBuilder("jrnn_seq2seq_decoder");
+        RnnConfig c = stepGraph(g, p.get("target_embedding.weight"), standIn(sc, p, "decoder."), p.get("output.weight"),
+                p.get("output.bias"));
+        g.metadata("jrnn.model_type", Seq2SeqFiles.MODEL_TYPE);
+        g.metadata("jrnn.bos_id", String.valueOf(sc.bosId()));
+        g.metadata("jrnn.eos_id", String.valueOf(sc.eosId()));
+        return g.build("jrnn seq2seq decoder (" + c.mode() + ", " + c.numLayers() + " layer(s), hidden " + c.hiddenSize()
+                + "; <bos> " + sc.bosId() + ", <eos> " + sc.eosId() + "). " + stepDoc(c, sc.targetVocabSize())
+                + " Start from the encoder's h" + (c.mode() == CellType.LSTM ? "/c" : "") + " with <bos>.");
+    }
+
+    /** A stock layer holding the parameters under {@code prefix} of a seq2seq model (its fields are private). */
+    private static RnnBase standIn(Seq2SeqConfig sc, Map<String, NdArray> p, String prefix) {
+        RnnConfig c = new RnnConfig(sc.cell(), sc.embeddingDim(), sc.hiddenSize(), sc.numLayers(), true, true, 0, false);
+        RnnBase r;
+        switch (sc.cell()) {
+            case LSTM: r = new Lstm(c, sc.dtype(), new Rng(0)); break;
+            case GRU: case GRU_RESET_BEFORE: r = new Gru(c, sc.dtype(), new Rng(0)); break;
+            default: r = new SimpleRnn(c, sc.dtype(), new Rng(0)); break;
+        }
+        Map<String, NdArray> mine = new LinkedHashMap<>();
+        p.forEach((k, v) -> {
+            if (k.startsWith(prefix)) mine.put(k.substring(prefix.length()), v);
+        });
+        r.loadStateDict(mine);
+        return r;
+    }
+
+    /**
+     * The step graph shared by language models and seq2seq decoders: {@code input_ids}, {@code h0} (and {@code c0})
+     * in; {@code logits}, {@code hn} (and {@code cn}) out.
+     */
+    private static RnnConfig stepGraph(GraphBuilder g, NdArray table, RnnBase rnn, NdArray outWeight, NdArray outBias) {
         RnnConfig c = rnn.config();
         boolean lstm = c.mode() == CellType.LSTM;
-        int layers = c.numLayers(), h = c.hiddenSize(), v = model.config().vocabSize();
-        GraphBuilder g = new GraphBuilder("jrnn_language_model");
+        int layers = c.numLayers(), h = c.hiddenSize(), v = outWeight.dim(0);
         g.input("input_ids", OnnxValue.INT64, "batch", "sequence");
         g.input("h0", OnnxValue.FLOAT, layers, "batch", h);
         if (lstm) g.input("c0", OnnxValue.FLOAT, layers, "batch", h);
-        String x = embed(g, model.embedding().weight().data());                          // [T, B, E]
-        Stack s = recurrent(g, rnn, x, "", "h0", lstm ? "c0" : null);
+        Stack s = recurrent(g, rnn, embed(g, table), "", "h0", lstm ? "c0" : null);            // [T, B, H]
         String y = g.node("Transpose", null, new String[] {s.output}, attrInts("perm", 1, 0, 2));   // [B, T, H]
-        linear(g, model.output(), y, "logits", false);
-        g.node(layers == 1 ? "Identity" : "Concat", "hn", s.hn.toArray(new String[0]), layers == 1 ? new AttributeProto[0]
-                : new AttributeProto[] {attr("axis", 0)});
-        if (lstm) {
-            g.node(layers == 1 ? "Identity" : "Concat", "cn", s.cn.toArray(new String[0]), layers == 1
-                    ? new AttributeProto[0] : new AttributeProto[] {attr("axis", 0)});
-        }
+        String z = g.node("MatMul", outBias == null ? "logits" : null, new String[] {y, g.weight("output.weight_t", outWeight.t())});
+        if (outBias != null) g.node("Add", "logits", new String[] {z, g.weight("output.bias", outBias)});
+        concatLayers(g, s.hn, "hn");
+        if (lstm) concatLayers(g, s.cn, "cn");
         g.output("logits", OnnxValue.FLOAT, "batch", "sequence", v);
         g.output("hn", OnnxValue.FLOAT, layers, "batch", h);
         if (lstm) g.output("cn", OnnxValue.FLOAT, layers, "batch", h);
-        g.metadata("jrnn.model_type", LanguageModelFiles.MODEL_TYPE);
-        return g.build("jrnn language model (" + c.mode() + ", " + layers + " layer(s), hidden " + h + ", vocabulary " + v
-                + "). input_ids int64 [batch, sequence] (ids in 0.." + (v - 1) + "); h0" + (lstm ? "/c0" : "")
-                + " [" + layers + ", batch, " + h + "]: zeros to start, or the previous call's hn" + (lstm ? "/cn" : "")
-                + ". logits [batch, sequence, " + v + "] score the token after each input.");
+        return c;
+    }
+
+    private static String stepDoc(RnnConfig c, int v) {
+        boolean lstm = c.mode() == CellType.LSTM;
+        return "input_ids int64 [batch, sequence] (ids in 0.." + (v - 1) + "); h0" + (lstm ? "/c0" : "") + " ["
+                + c.numLayers() + ", batch, " + c.hiddenSize() + "]: zeros to start, or the previous call's hn"
+                + (lstm ? "/cn" : "") + ". logits [batch, sequence, " + v + "] score the token after each input.";
+    }
+
+    /** Each layer's {@code [1, B, H]} state stacked into {@code [L, B, H]} under {@code name}. */
+    private static void concatLayers(GraphBuilder g, List<String> perLayer, String name) {
+        if (perLayer.size() == 1) g.node("Identity", name, new String[] {perLayer.get(0)});
+        else g.node("Concat", name, perLayer.toArray(new String[0]), attr("axis", 0));
     }
 
     /** A text classifier over a padded batch: ids and lengths in, class logits and probabilities out. */
@@ -102,7 +192,7 @@ public final class OnnxExport {
         String lens = g.node("Cast", null, new String[] {"lengths"}, attr("to", OnnxValue.INT32));
         String x = embed(g, model.embedding().weight().data());
         Stack s = recurrent(g, model.rnn(), x, lens, null, null);
-        String logits = linear(g, model.output(), finalState(g, s, c), "logits", true);
+        String logits = linear(g, model.output(), finalState(g, s, c), "logits");
         g.node("Softmax", "probabilities", new String[] {logits}, attr("axis", -1));
         g.output("logits", OnnxValue.FLOAT, "batch", classes);
         g.output("probabilities", OnnxValue.FLOAT, "batch", classes);
@@ -140,7 +230,7 @@ public final class OnnxExport {
         String lens = g.node("Cast", null, new String[] {"lengths"}, attr("to", OnnxValue.INT32));
         String xt = g.node("Transpose", null, new String[] {x}, attrInts("perm", 1, 0, 2));          // [T, B, F]
         Stack s = recurrent(g, model.rnn(), xt, lens, null, null);
-        String z = linear(g, model.output(), finalState(g, s, c), spec == null ? "y" : null, true);
+        String z = linear(g, model.output(), finalState(g, s, c), spec == null ? "y" : null);
         if (spec != null) {
             float[] mean = new float[k], std = new float[k];
             for (int j = 0; j < k; j++) {
@@ -167,41 +257,63 @@ public final class OnnxExport {
     }
 
     /**
-     * Exports a saved model directory (language model, text classifier or sequence regressor) to {@code out},
-     * atomically. The model's {@code config.json} (and vocabulary, when it has one) go into the ONNX metadata.
+     * Exports a saved model directory (language model, text classifier, sequence regressor, or seq2seq as two files,
+     * see {@link #seq2seqFiles}) to {@code out}, atomically.
+     * The model's {@code config.json} (and vocabulary, when it has one) go into the ONNX metadata.
      *
-     * @return one line describing what was written
+     * @return the files written (two for seq2seq, else {@code out})
      */
-    public static String export(Path modelDir, Path out) throws IOException {
+    public static List<Path> export(Path modelDir, Path out) throws IOException {
         ModelFile files = ModelFile.open(modelDir);
         String type = files.modelType();
-        ModelProto m;
         switch (type) {
             case LanguageModelFiles.MODEL_TYPE:
-                m = languageModel(LanguageModelFiles.load(modelDir).model());
-                break;
+                return writeOne(withFiles(languageModel(LanguageModelFiles.load(modelDir).model()), modelDir, files,
+                        ModelFile.VOCAB_FILE), out);
             case TextClassifierFiles.MODEL_TYPE:
-                m = textClassifier(TextClassifierFiles.load(modelDir).model());
-                break;
+                return writeOne(withFiles(textClassifier(TextClassifierFiles.load(modelDir).model()), modelDir, files,
+                        ModelFile.VOCAB_FILE), out);
             case SequenceRegressorFiles.MODEL_TYPE: {
                 SequenceRegressorFiles.Loaded r = SequenceRegressorFiles.load(modelDir);
-                m = sequenceRegressor(r.model(), r.spec(), r.standardizer());
-                break;
+                return writeOne(withFiles(sequenceRegressor(r.model(), r.spec(), r.standardizer()), modelDir, files), out);
+            }
+            case Seq2SeqFiles.MODEL_TYPE: {
+                Seq2Seq m = Seq2SeqFiles.load(modelDir).model();
+                Path[] two = seq2seqFiles(out);
+                write(withFiles(seq2seqEncoder(m), modelDir, files, Seq2SeqFiles.SOURCE_VOCAB_FILE), two[0]);
+                write(withFiles(seq2seqDecoder(m), modelDir, files, Seq2SeqFiles.TARGET_VOCAB_FILE), two[1]);
+                return List.of(two);
             }
             default:
                 throw new OnnxException(modelDir.resolve(ModelFile.CONFIG_FILE) + ": model_type '" + type
                         + "' cannot be exported to ONNX (supported: " + LanguageModelFiles.MODEL_TYPE + ", "
-                        + TextClassifierFiles.MODEL_TYPE + ", " + SequenceRegressorFiles.MODEL_TYPE + ")");
+                        + TextClassifierFiles.MODEL_TYPE + ", " + SequenceRegressorFiles.MODEL_TYPE + ", "
+                        + Seq2SeqFiles.MODEL_TYPE + ")");
         }
+    }
+
+    /**
+     * Where a seq2seq export goes: {@code NAME-encoder.onnx} and {@code NAME-decoder.onnx} beside {@code out}
+     * ({@code NAME} is {@code out}'s file name without {@code .onnx}).
+     */
+    public static Path[] seq2seqFiles(Path out) {
+        String name = out.getFileName().toString().replaceFirst("\\.onnx$", "");
+        return new Path[] {out.resolveSibling(name + "-encoder.onnx"), out.resolveSibling(name + "-decoder.onnx")};
+    }
+
+    /** The model with the directory's {@code config.json} and the named vocabulary file in its metadata. */
+    private static ModelProto withFiles(ModelProto m, Path dir, ModelFile files, String... vocab) throws IOException {
         ModelProto.Builder b = m.toBuilder();
-        b.addMetadataProps(entry("jrnn.config", java.nio.file.Files.readString(modelDir.resolve(ModelFile.CONFIG_FILE), StandardCharsets.UTF_8)));
-        if (files.hasFile(ModelFile.VOCAB_FILE)) {
-            b.addMetadataProps(entry("jrnn.vocab", new String(files.readFile(ModelFile.VOCAB_FILE), StandardCharsets.UTF_8)));
+        b.addMetadataProps(entry("jrnn.config", Files.readString(dir.resolve(ModelFile.CONFIG_FILE), StandardCharsets.UTF_8)));
+        for (String v : vocab) {
+            if (files.hasFile(v)) b.addMetadataProps(entry("jrnn.vocab", new String(files.readFile(v), StandardCharsets.UTF_8)));
         }
-        m = b.build();
+        return b.build();
+    }
+
+    private static List<Path> writeOne(ModelProto m, Path out) throws IOException {
         write(m, out);
-        return out + ": " + m.getGraph().getName() + ", " + m.getGraph().getNodeCount() + " nodes, "
-                + m.getGraph().getInitializerCount() + " initializers, " + m.getSerializedSize() + " bytes (opset " + OPSET + ")";
+        return List.of(out);
     }
 
     private static StringStringEntryProto entry(String k, String v) {
@@ -221,17 +333,11 @@ public final class OnnxExport {
         return g.node("Transpose", null, new String[] {e}, attrInts("perm", 1, 0, 2));
     }
 
-    /** {@code x W^T + b}: Gemm for a matrix, MatMul + Add otherwise. */
-    private static String linear(GraphBuilder g, Linear l, String x, String out, boolean matrix) {
-        NdArray w = l.weight().data();                                   // [out, in]
-        String b = l.bias() == null ? null : g.weight("output.bias", l.bias().data());
-        if (matrix) {
-            String wn = g.weight("output.weight", w);
-            String[] in = b == null ? new String[] {x, wn} : new String[] {x, wn, b};
-            return g.node("Gemm", out, in, attr("transB", 1));
-        }
-        String y = g.node("MatMul", b == null ? out : null, new String[] {x, g.weight("output.weight_t", w.t())});
-        return b == null ? y : g.node("Add", out, new String[] {y, b});
+    /** {@code x W^T + b} of a matrix {@code x} as one Gemm. */
+    private static String linear(GraphBuilder g, Linear l, String x, String out) {
+        String w = g.weight("output.weight", l.weight().data());                     // [out, in]
+        String[] in = l.bias() == null ? new String[] {x, w} : new String[] {x, w, g.weight("output.bias", l.bias().data())};
+        return g.node("Gemm", out, in, attr("transB", 1));
     }
 
     /** The top layer's final hidden state, both directions side by side: {@code [B, D·H]}. */

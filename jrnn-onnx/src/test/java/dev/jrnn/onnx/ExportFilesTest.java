@@ -15,6 +15,9 @@ import dev.jrnn.text.CharTokenizer;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.text.LanguageModelFiles;
+import dev.jrnn.text.Seq2Seq;
+import dev.jrnn.text.Seq2SeqConfig;
+import dev.jrnn.text.Seq2SeqFiles;
 import dev.jrnn.text.SpecialToken;
 import dev.jrnn.text.Vocabulary;
 import org.junit.jupiter.api.Test;
@@ -25,6 +28,7 @@ import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,8 +50,7 @@ class ExportFilesTest {
         Path dir = tmp.resolve("lm");
         LanguageModelFiles.save(dir, lm, vocab, tok, ModelFile.Provenance.unknown());
         Path out = tmp.resolve("lm.onnx");
-        String summary = OnnxExport.export(dir, out);
-        assertTrue(summary.startsWith(out + ": jrnn_language_model, "), summary);
+        assertEquals(List.of(out), OnnxExport.export(dir, out));
         ModelProto m = ModelProto.parseFrom(Files.readAllBytes(out));
         Map<String, String> meta = new HashMap<>();
         for (StringStringEntryProto e : m.getMetadataPropsList()) meta.put(e.getKey(), e.getValue());
@@ -89,13 +92,37 @@ class ExportFilesTest {
     }
 
     @Test
+    void savedSeq2SeqBecomesAnEncoderAndADecoderFile() throws Exception {
+        CharTokenizer tok = new CharTokenizer();
+        Vocabulary src = Vocabulary.builder().specials(SpecialToken.UNK).addAll(tok.tokenize("0123456789+")).build();
+        Vocabulary tgt = Vocabulary.builder().specials(SpecialToken.BOS, SpecialToken.EOS).addAll(tok.tokenize("0123456789")).build();
+        int bos = tgt.bosId(), eos = tgt.eosId();
+        Seq2Seq model = new Seq2Seq(Seq2SeqConfig.of(src.size(), tgt.size(), 4, 6, bos, eos).withCell(CellType.GRU));
+        Path dir = tmp.resolve("adder");
+        Seq2SeqFiles.save(dir, model, src, tok, tgt, tok, 5, ModelFile.Provenance.unknown());
+        Path out = tmp.resolve("adder.onnx");
+        List<Path> files = OnnxExport.export(dir, out);
+        assertEquals(List.of(tmp.resolve("adder-encoder.onnx"), tmp.resolve("adder-decoder.onnx")), files);
+        assertTrue(Files.notExists(out));
+        OnnxGraph enc = OnnxGraph.load(files.get(0)), dec = OnnxGraph.load(files.get(1));
+        assertEquals(List.of("input_ids", "lengths"), enc.inputNames());
+        assertEquals(List.of("h"), enc.outputNames());
+        assertEquals(List.of("input_ids", "h0"), dec.inputNames());
+        assertEquals(List.of("logits", "hn"), dec.outputNames());
+        Map<String, String> meta = new HashMap<>();
+        for (StringStringEntryProto e : dec.model().getMetadataPropsList()) meta.put(e.getKey(), e.getValue());
+        assertEquals(String.valueOf(bos), meta.get("jrnn.bos_id"));
+        assertEquals(Files.readString(dir.resolve(Seq2SeqFiles.TARGET_VOCAB_FILE)), meta.get("jrnn.vocab"));
+    }
+
+    @Test
     void aModelTypeWithoutAnExportIsNamed() throws Exception {
         Path dir = tmp.resolve("mystery");
         ModelFile.write(dir, ModelConfig.parse("{\"model_type\": \"mystery\"}", "test"),
                 Map.of("w", NdArray.zeros(DType.FLOAT32, 2)), Map.of());
         OnnxException e = assertThrows(OnnxException.class, () -> OnnxExport.export(dir, tmp.resolve("m.onnx")));
         assertEquals(dir.resolve("config.json") + ": model_type 'mystery' cannot be exported to ONNX (supported: "
-                + "language-model, text_classifier, sequence_regressor)", e.getMessage());
+                + "language-model, text_classifier, sequence_regressor, seq2seq)", e.getMessage());
         assertTrue(Files.notExists(tmp.resolve("m.onnx")));
     }
 

@@ -19,6 +19,8 @@ import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
+import dev.jrnn.text.Seq2Seq;
+import dev.jrnn.text.Seq2SeqConfig;
 import dev.jrnn.text.TextClassifier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -187,6 +189,66 @@ class RoundTripTest {
                     }
                 }
             }
+        }
+    }
+
+    /** The encoder's state and the teacher-forced decoder logits agree; greedy decoding through ORT gives jrnn's tokens. */
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void seq2seqEncoderAndDecoder(CellType cell) throws Exception {
+        int bos = 10, eos = 11;
+        Seq2Seq model = new Seq2Seq(Seq2SeqConfig.of(10, 12, 5, 6, bos, eos).withCell(cell).withLayers(2).withSeed(4));
+        model.eval();
+        boolean lstm = cell == CellType.LSTM;
+        ModelProto encoder = OnnxExport.seq2seqEncoder(model), decoder = OnnxExport.seq2seqDecoder(model);
+        try (OrtSession enc = env.createSession(encoder.toByteArray(), new OrtSession.SessionOptions());
+             OrtSession dec = env.createSession(decoder.toByteArray(), new OrtSession.SessionOptions())) {
+            Rng rng = new Rng(9);
+            for (int b : BATCHES) {
+                List<int[]> sources = new java.util.ArrayList<>(), targets = new java.util.ArrayList<>();
+                int t = 7, n = 4;
+                long[] ids = new long[b * t], lengths = new long[b], tf = new long[b * (n + 1)];
+                for (int i = 0; i < b; i++) {
+                    int[] src = new int[1 + rng.nextInt(t)];
+                    for (int k = 0; k < src.length; k++) ids[i * t + k] = src[k] = rng.nextInt(10);
+                    lengths[i] = src.length;
+                    sources.add(src);
+                    int[] tgt = new int[n];
+                    tf[i * (n + 1)] = bos;
+                    for (int k = 0; k < n; k++) tf[i * (n + 1) + k + 1] = tgt[k] = rng.nextInt(10);
+                    targets.add(tgt);
+                }
+                RnnState state;
+                NdArray logits;
+                try (Autograd.Scope ignored = Autograd.noGrad()) {
+                    state = model.encode(sources);
+                    logits = model.teacherForcedLogits(sources, targets).data();
+                }
+                String what = "seq2seq " + cell + " B" + b;
+                Map<String, NdArray> h = ort(enc, ids, b, t, "input_ids", Map.of(), "lengths", lengths);
+                compare(state.h().data(), h.get("h"), what + " encoder h", true);
+                if (lstm) compare(((LstmState) state).c().data(), h.get("c"), what + " encoder c", true);
+                Map<String, NdArray> start = new LinkedHashMap<>();
+                start.put("h0", h.get("h"));
+                if (lstm) start.put("c0", h.get("c"));
+                compare(logits, ort(dec, tf, b, n + 1, "input_ids", start).get("logits"), what + " decoder logits", true);
+            }
+            int[] source = {3, 1, 4, 1, 5};
+            int[] want = model.greedy(source, 8);
+            long[] src = java.util.Arrays.stream(source).asLongStream().toArray();
+            Map<String, NdArray> s = ort(enc, src, 1, src.length, "input_ids", Map.of(), "lengths", new long[] {src.length});
+            java.util.List<Integer> got = new java.util.ArrayList<>();
+            long token = bos;
+            for (int step = 0; step < 8; step++) {
+                Map<String, NdArray> st = new LinkedHashMap<>();
+                st.put("h0", s.getOrDefault("hn", s.get("h")));
+                if (lstm) st.put("c0", s.getOrDefault("cn", s.get("c")));
+                s = ort(dec, new long[] {token}, 1, 1, "input_ids", st);
+                token = s.get("logits").reshape(-1).argmax(0)[0];
+                if (token == eos) break;
+                got.add((int) token);
+            }
+            assertEquals(java.util.Arrays.toString(want), got.toString(), "greedy decoding through ONNX Runtime, " + cell);
         }
     }
 
