@@ -112,9 +112,14 @@ final class GraphBuilder {
 
     /** The model: IR version {@link OnnxExport#IR_VERSION}, default opset {@link OnnxExport#OPSET}. */
     ModelProto build(String doc) {
+        return build(doc, OnnxExport.OPSET);
+    }
+
+    /** The model importing {@code opset} of the default domain. */
+    ModelProto build(String doc, int opset) {
         ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(OnnxExport.IR_VERSION).setProducerName("jrnn")
                 .setProducerVersion(dev.jrnn.io.ModelFile.jrnnVersion()).setDocString(doc)
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OnnxExport.OPSET))
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
                 .setGraph(graph);
         metadata.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return m.build();

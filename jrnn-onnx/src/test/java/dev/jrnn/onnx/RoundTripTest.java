@@ -7,8 +7,11 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.jrnn.autograd.Autograd;
 import dev.jrnn.autograd.Tensor;
+import dev.jrnn.nn.Module;
 import dev.jrnn.nn.rnn.HiddenState;
 import dev.jrnn.nn.rnn.LstmState;
+import dev.jrnn.nn.rnn.RnnBase;
+import dev.jrnn.nn.rnn.RnnConfig;
 import dev.jrnn.nn.rnn.RnnKernels.CellType;
 import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.series.ForecastSpec;
@@ -34,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -141,6 +145,7 @@ class RoundTripTest {
                         }
                     }
                 }
+                assertImportedLayersHoldTheWeights(tc.rnn(), imported);
             }
         }
     }
@@ -251,6 +256,29 @@ class RoundTripTest {
             assertEquals(java.util.Arrays.toString(want), got.toString(), "greedy decoding through ONNX Runtime, " + cell);
         }
     }
+
+    /**
+     * Import of an export gives back jrnn layers with exactly the original parameters: one layer per ONNX node (a
+     * bidirectional node becomes a bidirectional layer), PyTorch names, bit-identical values.
+     */
+    private static void assertImportedLayersHoldTheWeights(RnnBase original, OnnxGraph imported) {
+        List<Module> layers = new java.util.ArrayList<>(imported.recurrentModules().values());
+        RnnConfig c = original.config();
+        assertEquals(c.numLayers(), layers.size());
+        for (int k = 0; k < layers.size(); k++) {
+            RnnBase layer = (RnnBase) layers.get(k);
+            assertEquals(c.mode(), layer.config().mode());
+            assertEquals(c.bidirectional(), layer.config().bidirectional());
+            for (int d = 0; d < c.numDirections(); d++) {
+                boolean rev = d == 1;
+                assertArrayEquals(original.weightIh(k, rev).data().floatData(), layer.weightIh(0, rev).data().floatData());
+                assertArrayEquals(original.weightHh(k, rev).data().floatData(), layer.weightHh(0, rev).data().floatData());
+                assertArrayEquals(original.biasIh(k, rev).data().floatData(), layer.biasIh(0, rev).data().floatData());
+                assertArrayEquals(original.biasHh(k, rev).data().floatData(), layer.biasHh(0, rev).data().floatData());
+            }
+        }
+    }
+
 
     private static void compare(NdArray want, NdArray got, String what, boolean ort) {
         double e = TestData.assertClose(want, got, TOL, what);
