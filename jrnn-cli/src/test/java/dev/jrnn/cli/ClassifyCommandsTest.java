@@ -224,6 +224,17 @@ class ClassifyCommandsTest {
         for (int i = 0; i < ids.length; i++) {
             for (int c = 0; c < want[i].length; c++) assertEquals(want[i][c], p.get(i, c), 1e-5, texts.get(i));
         }
+        Run inspect = Run.of("inspect", onnx.toString());
+        assertEquals(0, inspect.status(), inspect.toString());
+        assertTrue(inspect.out().startsWith(onnx + ": ONNX model, IR version 7, opset 14, producer 'jrnn "), inspect.out());
+        assertTrue(inspect.out().contains("  input  input_ids int64 [batch, sequence]\n  input  lengths int64 [batch]\n"), inspect.out());
+        assertTrue(inspect.out().contains("  LSTM 'LSTM_"), inspect.out());
+        Path broken = tmp.resolve("broken.onnx");
+        Files.write(broken, java.util.Arrays.copyOf(Files.readAllBytes(onnx), 500));
+        Run bad = Run.of("inspect", broken.toString());
+        assertEquals(1, bad.status());
+        assertEquals("jrnn: " + broken + ": not a valid ONNX model (500 bytes; protobuf: While parsing a protocol message, "
+                + "the input ended unexpectedly in the middle of a field); the file is truncated or not an .onnx file", bad.errorText());
     }
 
     @Test

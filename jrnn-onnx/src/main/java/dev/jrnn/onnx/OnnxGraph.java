@@ -132,8 +132,9 @@ public final class OnnxGraph {
         try {
             m = ModelProto.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
-            throw new OnnxException(name + ": not a valid ONNX model (" + bytes.length + " bytes; protobuf says: "
-                    + e.getMessage() + "); the file is truncated or not an .onnx file", e);
+            String why = String.valueOf(e.getMessage()).split("\\.\\s", 2)[0];   // protobuf's first sentence
+            throw new OnnxException(name + ": not a valid ONNX model (" + bytes.length + " bytes; protobuf: " + why
+                    + "); the file is truncated or not an .onnx file", e);
         }
         return new OnnxGraph(name, m);
     }
@@ -156,6 +157,59 @@ public final class OnnxGraph {
      * Their parameters are the node's weights in PyTorch's layout.
      */
     public Map<String, Module> recurrentModules() { return Collections.unmodifiableMap(modules); }
+
+    /**
+     * A few lines for people: producer, IR version and opset, every graph input and output with its type and shape
+     * (named axes are dynamic), the op counts, and each recurrent node's direction, hidden size and layout.
+     */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        String producer = (model.getProducerName() + " " + model.getProducerVersion()).strip();
+        b.append(file).append(": ONNX model, IR version ").append(model.getIrVersion()).append(", opset ").append(opset)
+                .append(producer.isEmpty() ? "" : ", producer '" + producer + "'").append('\n');
+        for (ValueInfoProto v : model.getGraph().getInputList()) {
+            if (!initializers.containsKey(v.getName())) b.append("  input  ").append(typeOf(v)).append('\n');
+        }
+        for (ValueInfoProto v : model.getGraph().getOutputList()) b.append("  output ").append(typeOf(v)).append('\n');
+        Map<String, Integer> ops = new LinkedHashMap<>();
+        long weights = 0;
+        for (OnnxValue v : initializers.values()) weights += v.size();
+        for (NodeProto n : model.getGraph().getNodeList()) ops.merge(n.getOpType(), 1, Integer::sum);
+        List<String> parts = new ArrayList<>();
+        ops.forEach((op, k) -> parts.add(op + " " + k));
+        b.append("  ").append(model.getGraph().getNodeCount()).append(" nodes: ").append(String.join(", ", parts)).append('\n');
+        b.append(String.format(java.util.Locale.ROOT, "  %d initializers, %,d values%n", initializers.size(), weights));
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            if (!RecurrentOps.SUPPORTED.contains(n.getOpType())) continue;
+            Node node = new Node(n, file, opset, new OnnxValue[0]);
+            try {
+                b.append("  ").append(n.getOpType()).append(" '").append(n.getName()).append("': ")
+                        .append(node.s("direction", "forward")).append(", hidden_size ").append(node.i("hidden_size", -1))
+                        .append(", layout ").append(node.i("layout", 0))
+                        .append(n.getOpType().equals("GRU") ? ", linear_before_reset " + node.i("linear_before_reset", 0) : "")
+                        .append(node.has("activations") ? ", activations " + node.strings("activations") : "").append('\n');
+            } catch (OnnxException e) {
+                b.append("  ").append(e.getMessage()).append('\n');
+            }
+        }
+        return b.toString().stripTrailing();
+    }
+
+    private static String typeOf(ValueInfoProto v) {
+        if (!v.getType().hasTensorType()) return v.getName() + " (not a tensor)";
+        var tt = v.getType().getTensorType();
+        StringBuilder s = new StringBuilder(v.getName()).append(' ').append(OnnxValue.typeName(tt.getElemType()));
+        if (tt.hasShape()) {
+            s.append(" [");
+            for (int i = 0; i < tt.getShape().getDimCount(); i++) {
+                TensorShapeProto.Dimension d = tt.getShape().getDim(i);
+                s.append(i > 0 ? ", " : "").append(d.hasDimValue() ? String.valueOf(d.getDimValue())
+                        : d.getDimParam().isEmpty() ? "?" : d.getDimParam());
+            }
+            s.append(']');
+        }
+        return s.toString();
+    }
 
     /**
      * Evaluates the graph.
