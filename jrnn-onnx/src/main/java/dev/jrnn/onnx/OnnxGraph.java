@@ -242,8 +242,8 @@ public final class OnnxGraph {
             OnnxValue[] res;
             try {
                 res = RecurrentOps.SUPPORTED.contains(p.getOpType()) ? RecurrentOps.run(n, modules) : Ops.run(n);
-            } catch (IllegalArgumentException | IllegalStateException e) {   // jrnn's own checks, with the node added
-                throw n.fail(e.getMessage());
+            } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+                throw n.fail(String.valueOf(e.getMessage()));   // jrnn's own checks (or an operand no check above caught), with the node
             }
             for (int i = 0; i < p.getOutputCount(); i++) {
                 String out = p.getOutput(i);

@@ -19,6 +19,12 @@ final class Ops {
             "Gather", "Unsqueeze", "Squeeze", "Concat", "Transpose", "Reshape", "Flatten", "Slice", "Expand", "Add", "Sub",
             "Mul", "Div", "MatMul", "Gemm", "Sigmoid", "Tanh", "Relu", "Softmax", "LogSoftmax");
 
+    /**
+     * The most elements an operator may create from a shape operand ({@code ConstantOfShape}, {@code Expand}):
+     * 2^28 (1 GiB of floats), so that a damaged shape cannot ask for gigabytes.
+     */
+    static final long MAX_CREATED = 1L << 28;
+
     private Ops() {}
 
     /** Runs one node; returns its outputs in order (the ones this op computes). */
@@ -148,7 +154,9 @@ final class Ops {
         for (int i = 0; i < l.length; i++) {
             if (l[i] < 0 || l[i] > Integer.MAX_VALUE) throw n.fail(name + " " + Arrays.toString(l) + " has a bad dimension " + l[i]);
             total *= Math.max(1, l[i]);
-            if (total > OnnxTensors.MAX_ELEMENTS) throw n.fail(name + " " + Arrays.toString(l) + " is too large for a jrnn array");
+            if (total > MAX_CREATED) {
+                throw n.fail(name + " " + Arrays.toString(l) + " asks for more than " + MAX_CREATED + " elements (damaged shape?)");
+            }
             out[i] = (int) l[i];
         }
         return out;
@@ -422,6 +430,9 @@ final class Ops {
         OnnxValue x = n.input(0, "input");
         int[] target = dims(n, n.ints(1, "shape"), "shape");
         int[] os = broadcast(n, x.shapeRef(), target);
+        long count = 1;
+        for (int d : os) count *= d;
+        if (count > MAX_CREATED) throw n.fail("output " + Arrays.toString(os) + " would have more than " + MAX_CREATED + " elements");
         return x.gather(broadcastMap(x.shapeRef(), os), os);
     }
 

@@ -83,6 +83,31 @@ class BadFilesTest {
                 assertThrows(OnnxException.class, () -> OnnxGraph.load(f)).getMessage());
     }
 
+    /**
+     * Random damage (bytes overwritten anywhere in the file): every damaged model either still loads and runs, or fails
+     * with one OnnxException line naming the file; never another exception.
+     */
+    @Test
+    void randomlyDamagedFilesNeverEscapeAsAnotherException() {
+        byte[] good = classifier(CellType.GRU).toByteArray();
+        Rng rng = new Rng(17);
+        int failed = 0, ran = 0;
+        for (int trial = 0; trial < 400; trial++) {
+            byte[] bad = good.clone();
+            int flips = 1 + rng.nextInt(4);
+            for (int k = 0; k < flips; k++) bad[rng.nextInt(bad.length)] = (byte) rng.nextInt(256);
+            String name = "damaged" + trial + ".onnx";
+            try {
+                OnnxGraph.parse(bad, name).run(feeds());
+                ran++;
+            } catch (OnnxException e) {
+                oneLine(e.getMessage(), name);
+                failed++;
+            }
+        }
+        assertTrue(failed > 0 && ran > 0, failed + " failed, " + ran + " ran");
+    }
+
     @Test
     void garbageAndMissingFiles() throws Exception {
         Path f = tmp.resolve("noise.onnx");

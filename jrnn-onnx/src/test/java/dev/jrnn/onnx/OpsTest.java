@@ -142,5 +142,8 @@ class OpsTest {
         assertValues(filled, new int[] {2, 2}, 7, 7, 7, 7);
         assertValues(run("ConstantOfShape", 9, a(), new long[] {3}), new int[] {3}, 0, 0, 0);
         assertValues(run("Constant", 13, a(GraphBuilder.attrInts("value_ints", 4, 5))), new int[] {2}, 4, 5);
+        OnnxException e = assertThrows(OnnxException.class, () -> run("ConstantOfShape", 9, a(), new long[] {1 << 20, 1 << 20}));
+        assertEquals("t.onnx: node 'ConstantOfShape_0' (ConstantOfShape, opset 9): input [1048576, 1048576] asks for more than "
+                + "268435456 elements (damaged shape?)", e.getMessage());
     }
 }
