@@ -24,6 +24,7 @@ import java.util.Map;
 final class GraphBuilder {
     private final GraphProto.Builder graph = GraphProto.newBuilder();
     private final Map<String, String> metadata = new LinkedHashMap<>();
+    private final Map<String, Integer> perOp = new LinkedHashMap<>();
     private int counter;
 
     GraphBuilder(String name) {
@@ -73,7 +74,8 @@ final class GraphBuilder {
     String[] nodeN(String op, String[] outs, String[] inputs, AttributeProto... attrs) {
         String[] names = outs.clone();
         for (int i = 0; i < names.length; i++) if (names[i] == null) names[i] = fresh(op);
-        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(op + "_" + (counter++));
+        int k = perOp.merge(op, 1, Integer::sum) - 1;   // nodes are named by op: LSTM_0, LSTM_1, ...
+        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(op + "_" + k);
         for (String in : inputs) n.addInput(in);
         for (String o : names) n.addOutput(o);
         for (AttributeProto a : attrs) n.addAttribute(a);
