@@ -58,6 +58,10 @@ import static dev.jrnn.onnx.GraphBuilder.attrStrings;
  *       <td>{@code logits} [batch, C], {@code probabilities} [batch, C]</td></tr>
  *   <tr><td>sequence regressor</td><td>{@code x} float [batch, sequence, F] in the data's units, {@code lengths}
  *       int64 [batch]</td><td>{@code y} [batch, K] in the data's units (step-major, as {@code jrnn predict})</td></tr>
+ *   <tr><td>seq2seq encoder</td><td>{@code input_ids} int64 [batch, sequence], {@code lengths} int64 [batch]</td>
+ *       <td>{@code h} (and {@code c}) [L, batch, H]</td></tr>
+ *   <tr><td>seq2seq decoder</td><td>as the language model, starting from the encoder's state and {@code <bos>}</td>
+ *       <td>as the language model</td></tr>
  * </table>
  */
 public final class OnnxExport {
@@ -192,7 +196,7 @@ public final class OnnxExport {
         String lens = g.node("Cast", null, new String[] {"lengths"}, attr("to", OnnxValue.INT32));
         String x = embed(g, model.embedding().weight().data());
         Stack s = recurrent(g, model.rnn(), x, lens, null, null);
-        String logits = linear(g, model.output(), finalState(g, s, c), "logits");
+        String logits = linear(g, model.output(), finalState(g, s), "logits");
         g.node("Softmax", "probabilities", new String[] {logits}, attr("axis", -1));
         g.output("logits", OnnxValue.FLOAT, "batch", classes);
         g.output("probabilities", OnnxValue.FLOAT, "batch", classes);
@@ -230,7 +234,7 @@ public final class OnnxExport {
         String lens = g.node("Cast", null, new String[] {"lengths"}, attr("to", OnnxValue.INT32));
         String xt = g.node("Transpose", null, new String[] {x}, attrInts("perm", 1, 0, 2));          // [T, B, F]
         Stack s = recurrent(g, model.rnn(), xt, lens, null, null);
-        String z = linear(g, model.output(), finalState(g, s, c), spec == null ? "y" : null);
+        String z = linear(g, model.output(), finalState(g, s), spec == null ? "y" : null);
         if (spec != null) {
             float[] mean = new float[k], std = new float[k];
             for (int j = 0; j < k; j++) {
@@ -341,7 +345,7 @@ public final class OnnxExport {
     }
 
     /** The top layer's final hidden state, both directions side by side: {@code [B, D·H]}. */
-    private static String finalState(GraphBuilder g, Stack s, RnnConfig c) {
+    private static String finalState(GraphBuilder g, Stack s) {
         String top = s.hn.get(s.hn.size() - 1);                                               // [D, B, H]
         String bdh = g.node("Transpose", null, new String[] {top}, attrInts("perm", 1, 0, 2));  // [B, D, H]
         return g.node("Reshape", null, new String[] {bdh, g.longs("shape_batch_flat", 0, -1)});
