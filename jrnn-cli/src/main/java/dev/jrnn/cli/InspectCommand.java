@@ -2,6 +2,7 @@ package dev.jrnn.cli;
 
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.Safetensors;
+import dev.jrnn.onnx.OnnxGraph;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressor;
 import dev.jrnn.series.SequenceRegressorFiles;
@@ -31,18 +32,24 @@ import java.util.concurrent.Callable;
                 + "every parameter's shape and count, vocabularies, tokenizers, columns and normalisation, "
                 + "and provenance (jrnn version, date, training data, epochs, final metrics). The whole model is "
                 + "validated first.",
-                "A .safetensors file (a checkpoint, a weights file) is listed tensor by tensor with its metadata."},
+                "A .safetensors file (a checkpoint, a weights file) is listed tensor by tensor with its metadata.",
+                "An .onnx file is read and checked as jrnn's ONNX import does (every op supported, every tensor's size), "
+                        + "then summarised: opset, inputs and outputs, op counts, recurrent nodes."},
         footer = {"", "Examples:", "  jrnn inspect runs/shakespeare/model", "  jrnn inspect runs/shakespeare/checkpoint.safetensors",
-                "  jrnn inspect runs/weather"})
+                "  jrnn inspect runs/weather", "  jrnn inspect model.onnx"})
 final class InspectCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "PATH", description = "A model directory (or a training --out directory), or a .safetensors file.")
+    @Parameters(index = "0", paramLabel = "PATH", description = "A model directory (or a training --out directory), a .safetensors file, or an .onnx file.")
     Path path;
 
     @Override
     public Integer call() throws IOException {
+        if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".onnx")) {
+            System.out.println(OnnxGraph.load(path).describe());
+            return 0;
+        }
         if (Files.isRegularFile(path)) {
             safetensors(path);
             return 0;

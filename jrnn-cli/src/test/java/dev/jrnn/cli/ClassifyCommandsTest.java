@@ -198,4 +198,52 @@ class ClassifyCommandsTest {
         e = ErrorsTest.fails(2, "train", "classify", "--data", trainFile.toString(), "--out", "w", "--dropout", "1.5");
         assertTrue(e.contains("--dropout must be in [0, 1)"), e);
     }
+
+    @Test
+    void exportWritesAnOnnxGraphThatGivesPredictsProbabilities() throws IOException {
+        Path onnx = tmp.resolve("classifier.onnx");
+        Run r = Run.of("export", runDir.toString(), "--format", "onnx", onnx.toString());
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().startsWith("wrote " + onnx + ": jrnn_text_classifier, "), r.out());
+        assertTrue(r.out().contains("LSTM 1") && r.out().contains("Gather 1") && r.out().contains("Gemm 1"), r.out());
+        assertTrue(r.out().contains("inputs: input_ids, lengths; outputs: logits, probabilities"), r.out());
+        dev.jrnn.text.TextClassifierFiles.Loaded m = dev.jrnn.text.TextClassifierFiles.load(runDir.resolve("model"));
+        List<String> texts = List.of("the film was good", "really awful plot and acting", "fine");
+        double[][] want = m.predictProbabilities(texts);
+        int t = 0;
+        int[][] ids = new int[texts.size()][];
+        for (int i = 0; i < ids.length; i++) t = Math.max(t, (ids[i] = m.encode(texts.get(i))).length);
+        long[] flat = new long[ids.length * t], lengths = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            lengths[i] = ids[i].length;
+            for (int k = 0; k < ids[i].length; k++) flat[i * t + k] = ids[i][k];
+        }
+        dev.jrnn.onnx.OnnxGraph g = dev.jrnn.onnx.OnnxGraph.load(onnx);
+        dev.jrnn.tensor.NdArray p = g.run(java.util.Map.of("input_ids", dev.jrnn.onnx.OnnxValue.ofLongs(flat, ids.length, t),
+                "lengths", dev.jrnn.onnx.OnnxValue.ofLongs(lengths, ids.length))).get("probabilities").array();
+        for (int i = 0; i < ids.length; i++) {
+            for (int c = 0; c < want[i].length; c++) assertEquals(want[i][c], p.get(i, c), 1e-5, texts.get(i));
+        }
+        Run inspect = Run.of("inspect", onnx.toString());
+        assertEquals(0, inspect.status(), inspect.toString());
+        assertTrue(inspect.out().startsWith(onnx + ": ONNX model, IR version 7, opset 14, producer 'jrnn "), inspect.out());
+        assertTrue(inspect.out().contains("  input  input_ids int64 [batch, sequence]\n  input  lengths int64 [batch]\n"), inspect.out());
+        assertTrue(inspect.out().contains("  LSTM 'LSTM_"), inspect.out());
+        Path broken = tmp.resolve("broken.onnx");
+        Files.write(broken, java.util.Arrays.copyOf(Files.readAllBytes(onnx), 500));
+        Run bad = Run.of("inspect", broken.toString());
+        assertEquals(1, bad.status());
+        assertEquals("jrnn: " + broken + ": not a valid ONNX model (500 bytes; protobuf: While parsing a protocol message, "
+                + "the input ended unexpectedly in the middle of a field); the file is truncated or not an .onnx file", bad.errorText());
+    }
+
+    @Test
+    void exportErrorsAreOneLine() {
+        Run bad = Run.of("export", runDir.toString(), "--format", "keras", tmp.resolve("x.keras").toString());
+        assertEquals(2, bad.status());
+        assertTrue(bad.errorText().startsWith("jrnn: Invalid value for option '--format'"), bad.errorText());
+        Run missing = Run.of("export", tmp.resolve("nothing").toString(), tmp.resolve("x.onnx").toString());
+        assertEquals(1, missing.status());
+        assertEquals("jrnn: " + tmp.resolve("nothing") + ": no such model directory", missing.errorText());
+    }
 }
