@@ -15,8 +15,12 @@ import java.util.Arrays;
  * {@link KernelMath}'s float64 ones, the library functions.
  */
 final class PackedDouble {
-    /** Below this many rows a step's recurrent product runs as one packed matrix–vector product per row. */
-    static final int SMALL_BATCH = 4;
+    /**
+     * Below this many rows a step's recurrent product runs as one packed matrix–vector product per row, from there
+     * on as one {@link Blas#dgemm} (measured in docs/blas.md); {@code -Djrnn.infer.smallBatch=N} overrides it, for
+     * benchmarks.
+     */
+    static final int SMALL_BATCH = Integer.getInteger("jrnn.infer.smallBatch", 4);
 
     final CellType type;
     final int input, hidden, gh;

@@ -33,8 +33,12 @@ import java.util.Arrays;
  * state is updated in place: every product that reads {@code h} has run before the pass writes it.
  */
 final class PackedFloat {
-    /** Below this many rows a step's recurrent product runs as one packed matrix–vector product per row. */
-    static final int SMALL_BATCH = 4;
+    /**
+     * Below this many rows a step's recurrent product runs as one packed matrix–vector product per row, from there
+     * on as one {@link Blas#sgemm} (measured in docs/blas.md); {@code -Djrnn.infer.smallBatch=N} overrides it, for
+     * benchmarks.
+     */
+    static final int SMALL_BATCH = Integer.getInteger("jrnn.infer.smallBatch", 4);
 
     final CellType type;
     final int input, hidden, gh;
