@@ -86,7 +86,11 @@ public final class RnnStream {
         return outD;
     }
 
+    /** Validates one step's input; builds a message only when there is an error (a step allocates nothing). */
     private void check(int length, DType dtype) {
+        if (length == input && dtype == model.dtype()) {
+            return;
+        }
         String op = model.layerName() + " stream.step";
         if (length < 0) {
             throw new IllegalArgumentException(op + ": x is null");

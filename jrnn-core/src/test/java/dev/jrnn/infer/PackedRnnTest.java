@@ -263,6 +263,37 @@ class PackedRnnTest {
         assertEquals(2, s.steps());
     }
 
+    // ================================================================== allocation
+
+    /**
+     * A warm stream step allocates nothing (the issue's "~0 bytes per step"): the calling thread's allocated-bytes
+     * counter over 5,000 steps, after 5,000 to warm up. (The first version built an error-message prefix on every
+     * step: 80 bytes.)
+     */
+    @Test
+    void aWarmStreamStepAllocatesNothing() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean,
+                "needs HotSpot's per-thread allocation counter");
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+        org.junit.jupiter.api.Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        for (CellType type : CellType.values()) {
+            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+                RnnStream s = PackedRnn.of(layer(type, dtype, 2, false, 81)).openStream();
+                float[] xf = new float[I];
+                double[] xd = new double[I];
+                long tid = Thread.currentThread().getId(), before = 0;
+                for (int i = 0; i < 10_000; i++) {
+                    if (i == 5_000) before = bean.getThreadAllocatedBytes(tid);
+                    if (dtype == DType.FLOAT32) s.step(xf);
+                    else s.step(xd);
+                }
+                long bytes = bean.getThreadAllocatedBytes(tid) - before;
+                assertTrue(bytes < 5_000, type + " " + dtype + ": " + bytes + " bytes over 5,000 steps");
+            }
+        }
+    }
+
     // ================================================================== the float64 twin
 
     @Test
