@@ -20,7 +20,7 @@ final class PackedDouble {
      * on as one {@link Blas#dgemm} (measured in docs/blas.md); {@code -Djrnn.infer.smallBatch=N} overrides it, for
      * benchmarks.
      */
-    static final int SMALL_BATCH = Integer.getInteger("jrnn.infer.smallBatch", 4);
+    static final int SMALL_BATCH = Integer.getInteger("jrnn.infer.smallBatch", 8);
 
     final CellType type;
     final int input, hidden, gh;

@@ -38,7 +38,7 @@ final class PackedFloat {
      * on as one {@link Blas#sgemm} (measured in docs/blas.md); {@code -Djrnn.infer.smallBatch=N} overrides it, for
      * benchmarks.
      */
-    static final int SMALL_BATCH = Integer.getInteger("jrnn.infer.smallBatch", 4);
+    static final int SMALL_BATCH = Integer.getInteger("jrnn.infer.smallBatch", 8);
 
     final CellType type;
     final int input, hidden, gh;

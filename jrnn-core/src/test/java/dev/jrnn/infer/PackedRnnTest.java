@@ -44,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PackedRnnTest {
     static final int I = 5, H = 7;
-    static final int[] LENGTHS = {4, 6, 1, 6, 3};   // B = 5 >= SMALL_BATCH at first, then fewer rows: both paths
+    /** B = 9 >= SMALL_BATCH (8) rows at first (one sgemm per step), then fewer (packed products per row): both paths. */
+    static final int[] LENGTHS = {4, 6, 1, 6, 3, 2, 5, 6, 1};
 
     static RnnBase layer(CellType type, DType dtype, int layers, boolean bidirectional, long seed) {
         RnnBase.Builder<? extends RnnBase> b = switch (type) {
@@ -184,7 +185,7 @@ class PackedRnnTest {
         int requests = 24;
         List<List<NdArray>> inputs = new ArrayList<>();
         for (int r = 0; r < requests; r++) {
-            inputs.add(sequences(dtype, new int[] {1 + r % 7, 3 + r % 5, 2 + r % 3, 8, 1 + r % 4}, 100 + r));
+            inputs.add(sequences(dtype, new int[] {1 + r % 7, 3 + r % 5, 2 + r % 3, 8, 1 + r % 4, 2, 3, 4, 5}, 100 + r));
         }
         List<double[]> alone = new ArrayList<>();
         for (int r = 0; r < requests; r++) alone.add(request(model, bidi, inputs.get(r), dtype));
