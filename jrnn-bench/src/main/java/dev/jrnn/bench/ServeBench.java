@@ -30,6 +30,7 @@ public final class ServeBench {
 
     static final int I = 128, H = 256, T = 100, INPUTS = 16;
 
+    /** Runs the benchmark for each client count (see the class comment for the arguments) and prints the table. */
     public static void main(String[] args) throws Exception {
         int[] clients = {1, 2};
         double seconds = 10, warmup = 3;

@@ -206,6 +206,27 @@ class PackedRnnTest {
         }
     }
 
+    /**
+     * Batches large enough for {@code Blas} to cut every product into blocks for its helper threads (64 rows of
+     * [256 × 1024] per step): requests running at once still give the bits of a request alone.
+     */
+    @Test
+    void concurrentLargeBatchesGiveTheSameBitsAsOneThread() throws Exception {
+        PackedRnn model = PackedRnn.of(Lstm.builder(32, 256).rng(new Rng(43)).build());
+        List<NdArray> seqs = new ArrayList<>();
+        Rng rng = new Rng(44);
+        for (int b = 0; b < 64; b++) seqs.add(NdArray.randn(rng, DType.FLOAT32, 0, 1, 2 + b % 5, 32));
+        float[] alone = model.run(seqs).hN().floatData();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<float[]>> futures = new ArrayList<>();
+            for (int r = 0; r < 6; r++) futures.add(pool.submit(() -> model.run(seqs).hN().floatData()));
+            for (Future<float[]> f : futures) assertArrayEquals(alone, f.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     static Stream<Arguments> threadCases() {
         return Stream.of(Arguments.of(CellType.LSTM, DType.FLOAT32), Arguments.of(CellType.GRU, DType.FLOAT32),
                 Arguments.of(CellType.GRU_RESET_BEFORE, DType.FLOAT64), Arguments.of(CellType.RNN_TANH, DType.FLOAT64));
