@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Builds jrnn-bench with the peers (Maven profile "peers": Deeplearning4j 1.0.0-M2.1 + nd4j-native, DJL 0.35.1 +
-# PyTorch 2.7.1 CPU) and runs RnnBench: jrnn and both peers on W1-W6, each engine on each workload in a JVM of its
+# PyTorch 2.7.1 CPU, ONNX Runtime 1.23.2 on the inference workloads W4) and runs RnnBench: jrnn and both peers on W1-W6, each engine on each workload in a JVM of its
 # own (RnnBench starts them one after the other per workload, with this script's java options, classpath and
 # environment, so the settings below apply to every one of them; --shared-process runs all engines in one JVM),
 # then OpenBLAS's sgemm ceiling at W2's shapes. Prints one table of jrnn/peer ratios; --markdown FILE also writes
 # it as Markdown.
 #
-#   jrnn-bench/run-peers.sh [RnnBench args, e.g. --workloads W1,W2 --reps 7]
+#   jrnn-bench/run-peers.sh [RnnBench args, e.g. --workloads W1,W2 --reps 7 --engines jrnn,jrnn-fused,pytorch,dl4j,ort]
 #
 # Environment: TARGET (build folder name, default target; e.g. TARGET=target-h10), THREADS (default 2: OpenBLAS,
-# OpenMP (DL4J, libtorch) and libtorch's intra-op pool), SKIP_BUILD=1 to reuse the last build, JAVA_OPTS.
+# OpenMP (DL4J, libtorch), libtorch's and ONNX Runtime's intra-op pools), SKIP_BUILD=1 to reuse the last build, JAVA_OPTS.
 # Nothing is downloaded at run time: DJL runs with -Dai.djl.offline=true and unpacks libtorch from the
 # pytorch-native-cpu jar into $TARGET/peer-cache (as JavaCPP does with ND4J's and OpenBLAS's natives).
 set -euo pipefail

@@ -26,10 +26,11 @@ class LayeringTest {
     /**
      * Bottom to top; a layer may hold several sibling packages. {@code io} sits above nn and optim because it saves
      * models and optimizer state; {@code text} and {@code series} both sit on {@code train} and are independent of
-     * each other (a sibling is neither above nor below).
+     * each other (a sibling is neither above nor below); {@code infer} serves the models of both, so it sits on top.
      */
     static final List<List<String>> LAYERS = List.of(List.of("tensor"), List.of("autograd"), List.of("nn"),
-            List.of("optim"), List.of("io"), List.of("train"), List.of("text", "series"));
+            List.of("optim"), List.of("io"), List.of("train"), List.of("text", "series"),
+            List.of("infer"));
 
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\s*\\.\\s*jrnn\\s*\\.\\s*([a-z_][a-z0-9_]*)");
@@ -53,7 +54,7 @@ class LayeringTest {
         }
     }
 
-    /** {@code tensor < autograd < ... < text | series}. */
+    /** {@code tensor < autograd < ... < text | series < infer}. */
     static String order() {
         List<String> out = new ArrayList<>();
         for (List<String> layer : LAYERS) out.add(String.join(" | ", layer));
@@ -191,7 +192,7 @@ class LayeringTest {
         assertEquals(1, v.size(), String.join("\n", v));
         v = check("train/D.java", "package dev.jrnn.train;\nimport dev.jrnn.series.TimeSeries;\n");
         assertTrue(v.get(0).contains("(train) uses dev.jrnn.series (layer above)"), v.get(0));
-        assertEquals("tensor < autograd < nn < optim < io < train < text | series", order());
+        assertEquals("tensor < autograd < nn < optim < io < train < text | series < infer", order());
     }
 
     @Test

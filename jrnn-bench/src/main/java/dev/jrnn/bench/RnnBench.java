@@ -31,7 +31,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp jrnn-bench/target/benchmarks.jar dev.jrnn.bench.RnnBench [--workloads W1,W2,...|all] [--reps 7]
- *      [--warmup 2] [--engines jrnn,dl4j,pytorch] [--isolate|--shared-process] [--max-seconds 60]
+ *      [--warmup 2] [--engines jrnn,jrnn-fused,dl4j,pytorch,ort] [--isolate|--shared-process] [--max-seconds 60]
  *      [--min-sample-ms 200] [--gemm|--no-gemm] [--seed 42] [--markdown FILE]
  * </pre>
  * {@code --child FILE} (used by isolate mode) runs the workloads without header, table or sgemm and writes the
@@ -43,6 +43,7 @@ public final class RnnBench {
     private static final String[][] PEERS = {
         {"dl4j", "dev.jrnn.bench.peers.Dl4jEngine"},
         {"pytorch", "dev.jrnn.bench.peers.DjlEngine"},
+        {"ort", "dev.jrnn.bench.peers.OrtEngine"},
     };
 
     /** One engine's figures on one workload; {@code note} says why there are none (null when there are). */
@@ -94,7 +95,7 @@ public final class RnnBench {
                 case "--child" -> child = args[++i];
                 default -> {
                     System.err.println("usage: RnnBench [--workloads W1,W2,W3,W4b1,W4b64,W5,W6|all] [--reps R] "
-                            + "[--warmup S] [--engines jrnn,dl4j,pytorch] [--isolate|--shared-process] "
+                            + "[--warmup S] [--engines jrnn,jrnn-fused,dl4j,pytorch,ort] [--isolate|--shared-process] "
                             + "[--max-seconds S] [--min-sample-ms MS] [--gemm|--no-gemm] [--seed N] [--markdown FILE]");
                     System.exit(2);
                 }
@@ -167,6 +168,7 @@ public final class RnnBench {
         List<String> wanted = names == null ? null : Arrays.asList(names.toLowerCase(Locale.ROOT).split(","));
         List<String> out = new ArrayList<>();
         if (wanted == null || wanted.contains("jrnn")) out.add("jrnn");
+        if (wanted != null && wanted.contains("jrnn-fused")) out.add("jrnn-fused");   // inference before the serving API
         for (String[] p : PEERS) {
             boolean present = RnnBench.class.getClassLoader().getResource(p[1].replace('.', '/') + ".class") != null;
             if (wanted != null && wanted.contains(p[0]) && !present) {
@@ -182,8 +184,8 @@ public final class RnnBench {
     private static List<Engine> engines(List<String> names) throws Exception {
         List<Engine> out = new ArrayList<>();
         for (String n : names) {
-            if (n.equals("jrnn")) {
-                out.add(new JrnnEngine());
+            if (n.equals("jrnn") || n.equals("jrnn-fused")) {
+                out.add(new JrnnEngine(n.equals("jrnn")));
             }
             for (String[] p : PEERS) {
                 if (p[0].equals(n)) out.add((Engine) Class.forName(p[1]).getDeclaredConstructor().newInstance());

@@ -14,14 +14,17 @@ import dev.jrnn.tensor.MathF;
  *
  * <p>The double versions are the accurate ones ({@code Math.tanh}, {@link MathF#sigmoid(double)}), the
  * same functions the readable ops use, so the float64 kernels agree with them to rounding.
+ *
+ * <p>Public so that the inference kernels ({@code dev.jrnn.infer}) compute exactly the same activations as the
+ * fused training kernels.
  */
-final class KernelMath {
+public final class KernelMath {
     private KernelMath() {}
 
     private static final float CLAMP = 7.90531110763549805f;
 
     /** {@code tanh x} in float32, rational approximation (see the class comment). */
-    static float tanh(float a) {
+    public static float tanh(float a) {
         float x = Math.max(-CLAMP, Math.min(CLAMP, a));
         float x2 = x * x;
         float p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;   // odd numerator, x^13 .. x
@@ -38,57 +41,57 @@ final class KernelMath {
     }
 
     /** {@code σ(x) = 1 / (1 + e^-x)} in float32, as {@code ½ + ½ tanh(x/2)}. */
-    static float sigmoid(float x) {
+    public static float sigmoid(float x) {
         return 0.5f + 0.5f * tanh(0.5f * x);
     }
 
     /** {@code tanh x} in float64 (the library function). */
-    static double tanh(double x) {
+    public static double tanh(double x) {
         return Math.tanh(x);
     }
 
     /** {@code σ(x)} in float64, stable for large |x|. */
-    static double sigmoid(double x) {
+    public static double sigmoid(double x) {
         return MathF.sigmoid(x);
     }
 
     /** {@code a[from .. from+n) = tanh(a[..])}, in place. */
-    static void tanh(float[] a, int from, int n) {
+    public static void tanh(float[] a, int from, int n) {
         for (int j = from, end = from + n; j < end; j++) {
             a[j] = tanh(a[j]);
         }
     }
 
     /** {@code a[from .. from+n) = σ(a[..])}, in place. */
-    static void sigmoid(float[] a, int from, int n) {
+    public static void sigmoid(float[] a, int from, int n) {
         for (int j = from, end = from + n; j < end; j++) {
             a[j] = sigmoid(a[j]);
         }
     }
 
     /** {@code a[from .. from+n) = max(a[..], 0)}, in place. */
-    static void relu(float[] a, int from, int n) {
+    public static void relu(float[] a, int from, int n) {
         for (int j = from, end = from + n; j < end; j++) {
             a[j] = Math.max(a[j], 0f);
         }
     }
 
     /** {@code a[from .. from+n) = tanh(a[..])}, in place. */
-    static void tanh(double[] a, int from, int n) {
+    public static void tanh(double[] a, int from, int n) {
         for (int j = from, end = from + n; j < end; j++) {
             a[j] = tanh(a[j]);
         }
     }
 
     /** {@code a[from .. from+n) = σ(a[..])}, in place. */
-    static void sigmoid(double[] a, int from, int n) {
+    public static void sigmoid(double[] a, int from, int n) {
         for (int j = from, end = from + n; j < end; j++) {
             a[j] = sigmoid(a[j]);
         }
     }
 
     /** {@code a[from .. from+n) = max(a[..], 0)}, in place. */
-    static void relu(double[] a, int from, int n) {
+    public static void relu(double[] a, int from, int n) {
         for (int j = from, end = from + n; j < end; j++) {
             a[j] = Math.max(a[j], 0.0);
         }

@@ -1,0 +1,290 @@
+package dev.jrnn.infer;
+
+import dev.jrnn.nn.rnn.KernelMath;
+import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.tensor.Blas;
+
+import java.util.Arrays;
+
+/**
+ * One layer-direction of a {@link PackedRnn} in float32: its weights, packed once, and the inference loops
+ * over them (no autograd, nothing saved for a backward pass).
+ *
+ * <p>{@link PackedDouble} is the same code over {@code double[]}: its body (from the class declaration on) is
+ * this body with the word {@code float} replaced by {@code double}, {@code sgemm} by {@code dgemm} and the class
+ * name swapped, and {@code PackedRnnTest} checks that it stays so. Edit this file, then regenerate the other's
+ * body the same way.
+ *
+ * <h2>Packed layout</h2>
+ * The step's products are matrix–vector products {@code y = W v} with {@code W} {@code [G·H, K]} (PyTorch's
+ * layout). They are stored transposed and cut into rows, {@code wt[k]} = column {@code k} of {@code W}, a
+ * {@code float[G·H]} of its own, so that the product is a sum of scaled rows, {@code y += wt[k] · v[k]} for each
+ * {@code k}: a loop over {@code j} that reads {@code wt[k][j]} and writes {@code y[j]}, both indexed from 0, which
+ * C2 vectorises (JDK 17's superword pass gives up on a flat array read at {@code k·G·H + j} next to {@code y[j]}:
+ * measured 117 µs against 16 µs for the [1024×256] product here). Four rows at a time halve the loads and stores
+ * of {@code y} (11.6 µs). {@code y} ({@code G·H} floats) stays in L1 and the weights stream from L2.
+ *
+ * <p>The PyTorch-layout copies are kept as well: a product over many rows (a long sequence's input projection, a
+ * batch of {@link #SMALL_BATCH} or more rows) goes to {@link Blas#sgemm}, which is faster there.
+ *
+ * <h2>Gate passes</h2>
+ * The same operations in the same order as the fused training kernels ({@code FusedRnnFloat}), on
+ * {@link KernelMath}'s activations, so results differ from theirs only by the order of the products' sums. The
+ * state is updated in place: every product that reads {@code h} has run before the pass writes it.
+ */
+final class PackedFloat {
+    /**
+     * Below this many rows a step's recurrent product runs as one packed matrix–vector product per row, from there
+     * on as one {@link Blas#sgemm} (measured in docs/blas.md); {@code -Djrnn.infer.smallBatch=N} overrides it, for
+     * benchmarks.
+     */
+    static final int SMALL_BATCH = Integer.getInteger("jrnn.infer.smallBatch", 8);
+
+    final CellType type;
+    final int input, hidden, gh;
+    private final float[][] wx;     // [I][G·H]   wx[k][j] = W_ih[j][k]
+    private final float[][] wh;     // [H][G·H]   wh[k][j] = W_hh[j][k]
+    private final float[] wih;      // [G·H, I]   PyTorch layout, for Blas
+    private final float[] whh;      // [G·H, H]
+    private final float[] bias;     // [G·H]      b_ih + b_hh (GRU: without b_hn)
+    private final float[] bhn;      // [H]        GRU: b_hn, added inside r ⊙ (W_hn h + b_hn); else null
+
+    /** Copies and packs one layer-direction's weights; a null bias is no bias. */
+    PackedFloat(CellType type, int input, int hidden, float[] wih, float[] whh, float[] bih, float[] bhh) {
+        this.type = type;
+        this.input = input;
+        this.hidden = hidden;
+        this.gh = type.gates() * hidden;
+        this.wih = wih.clone();
+        this.whh = whh.clone();
+        this.wx = transposedRows(wih, gh, input);
+        this.wh = transposedRows(whh, gh, hidden);
+        this.bias = new float[gh];
+        if (bih != null) {
+            for (int j = 0; j < gh; j++) bias[j] += bih[j];
+        }
+        float[] n = null;
+        if (bhh != null) {
+            int folded = type == CellType.GRU ? 2 * hidden : gh;   // r multiplies (W_hn h + b_hn): keep b_hn apart
+            for (int j = 0; j < folded; j++) bias[j] += bhh[j];
+            if (type == CellType.GRU) {
+                n = Arrays.copyOfRange(bhh, 2 * hidden, 3 * hidden);
+            }
+        }
+        this.bhn = n;
+    }
+
+    /** {@code out[k][j] = w[j·cols + k]}: the columns of a row-major {@code [rows, cols]} matrix as rows. */
+    private static float[][] transposedRows(float[] w, int rows, int cols) {
+        float[][] out = new float[cols][rows];
+        for (int j = 0; j < rows; j++) {
+            for (int k = 0; k < cols; k++) {
+                out[k][j] = w[j * cols + k];
+            }
+        }
+        return out;
+    }
+
+    // ================================================================== the packed product
+
+    /**
+     * {@code y[c0..c1) += Σ_k w[k][c0..c1) · v[vOff + k]} over {@code k < n}: columns {@code c0..c1} of the
+     * product of a packed matrix with a vector, accumulated into {@code y}.
+     */
+    static void gemv(float[][] w, float[] v, int vOff, int n, float[] y, int c0, int c1) {
+        int k = 0;
+        for (; k + 3 < n; k += 4) {
+            float v0 = v[vOff + k], v1 = v[vOff + k + 1], v2 = v[vOff + k + 2], v3 = v[vOff + k + 3];
+            float[] w0 = w[k], w1 = w[k + 1], w2 = w[k + 2], w3 = w[k + 3];
+            for (int j = c0; j < c1; j++) {
+                y[j] += w0[j] * v0 + w1[j] * v1 + w2[j] * v2 + w3[j] * v3;
+            }
+        }
+        for (; k < n; k++) {
+            float vk = v[vOff + k];
+            float[] wk = w[k];
+            for (int j = c0; j < c1; j++) {
+                y[j] += wk[j] * vk;
+            }
+        }
+    }
+
+    // ================================================================== one stream step
+
+    /** Per-stream scratch of one layer: the gates, GRU's {@code W_hh h}, and one row. */
+    float[][] scratch() {
+        return new float[][] {new float[gh], new float[gh], new float[hidden]};
+    }
+
+    /**
+     * One step of one sequence: reads {@code x[xOff .. xOff+I)}, updates {@code h} (and for LSTM {@code c}),
+     * both {@code [H]}, in place. Allocates nothing.
+     */
+    void step(float[] x, int xOff, float[] h, float[] c, float[][] scratch) {
+        final int H = hidden, GH = gh;
+        final float[] y = scratch[0], hh = scratch[1], tmp = scratch[2];
+        System.arraycopy(bias, 0, y, 0, GH);
+        gemv(wx, x, xOff, input, y, 0, GH);                   // y = b + W_ih x
+        switch (type) {
+            case RNN_TANH, RNN_RELU -> {
+                gemv(wh, h, 0, H, y, 0, GH);
+                rnnRow(y, 0, h, 0, type == CellType.RNN_RELU);
+            }
+            case LSTM -> {
+                gemv(wh, h, 0, H, y, 0, GH);
+                lstmRow(y, 0, h, 0, c, 0, tmp);
+            }
+            case GRU -> {
+                Arrays.fill(hh, 0f);
+                gemv(wh, h, 0, H, hh, 0, GH);                 // W_hh h, kept apart: r multiplies its n block
+                gruRow(y, 0, hh, 0, h, 0, tmp);
+            }
+            case GRU_RESET_BEFORE -> {
+                gemv(wh, h, 0, H, y, 0, 2 * H);               // r, z read W_h{r,z} h
+                gruGatesRow(y, 0, h, 0, tmp);                 // tmp = r ⊙ h
+                gemv(wh, tmp, 0, H, y, 2 * H, 3 * H);         // n reads W_hn (r ⊙ h)
+                gruStateRow(y, 0, h, 0);
+            }
+            default -> throw new AssertionError(type);
+        }
+    }
+
+    // ================================================================== a batch
+
+    /**
+     * One direction over a packed batch. Sequences are sorted by length, longest first, so the {@code n[s]}
+     * sequences still running at step {@code s} are rows {@code 0 .. n[s]-1}; their inputs are rows
+     * {@code start[s] .. start[s]+n[s]-1} of {@code xs} ({@code [rows, I]}, in this direction's step order), and
+     * their outputs go to the same rows of {@code ys} ({@code [rows, H]}). {@code h} and {@code c}
+     * ({@code [B, H]}, sorted order) enter as the initial state and leave as each sequence's final state.
+     */
+    void run(float[] xs, int[] n, int[] start, int rows, float[] ys, float[] h, float[] c) {
+        final int H = hidden, GH = gh, B = n[0];
+        float[] gates = new float[rows * GH];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(bias, 0, gates, r * GH, GH);
+        }
+        Blas.sgemm(false, true, rows, GH, input, 1, xs, 0, input, wih, 0, input, 1, gates, 0, GH);   // += X W_ihᵀ
+        float[] hh = type == CellType.GRU ? new float[B * GH] : null;
+        float[] y = new float[GH], tmp = new float[H], rh = new float[B * H];
+        for (int s = 0; s < n.length; s++) {
+            final int m = n[s], g0 = start[s] * GH;
+            switch (type) {
+                case RNN_TANH, RNN_RELU, LSTM -> recurrent(gates, g0, h, m, 0, GH, y);
+                case GRU -> {
+                    Arrays.fill(hh, 0, m * GH, 0f);
+                    recurrent(hh, 0, h, m, 0, GH, y);
+                }
+                case GRU_RESET_BEFORE -> {
+                    recurrent(gates, g0, h, m, 0, 2 * H, y);
+                    for (int r = 0; r < m; r++) {
+                        gruGatesRow(gates, g0 + r * GH, h, r * H, tmp);
+                        System.arraycopy(tmp, 0, rh, r * H, H);
+                    }
+                    recurrent(gates, g0, rh, m, 2 * H, 3 * H, y);
+                }
+                default -> throw new AssertionError(type);
+            }
+            for (int r = 0; r < m; r++) {
+                int g = g0 + r * GH;
+                switch (type) {
+                    case RNN_TANH, RNN_RELU -> rnnRow(gates, g, h, r * H, type == CellType.RNN_RELU);
+                    case LSTM -> lstmRow(gates, g, h, r * H, c, r * H, tmp);
+                    case GRU -> gruRow(gates, g, hh, r * GH, h, r * H, tmp);
+                    case GRU_RESET_BEFORE -> gruStateRow(gates, g, h, r * H);
+                    default -> throw new AssertionError(type);
+                }
+            }
+            System.arraycopy(h, 0, ys, start[s] * H, m * H);
+        }
+    }
+
+    /**
+     * Columns {@code c0..c1} of {@code W_hh v} for rows {@code 0..m-1} of {@code v} ({@code [m, H]}), added to
+     * rows of {@code g} ({@code [·, G·H]} from offset {@code g0}): one packed product per row below
+     * {@link #SMALL_BATCH} rows, one {@link Blas#sgemm} from there on.
+     */
+    private void recurrent(float[] g, int g0, float[] v, int m, int c0, int c1, float[] y) {
+        final int H = hidden, GH = gh;
+        if (m < SMALL_BATCH) {
+            for (int r = 0; r < m; r++) {
+                int row = g0 + r * GH;
+                System.arraycopy(g, row + c0, y, c0, c1 - c0);     // the kernel indexes y from 0 (see gemv)
+                gemv(wh, v, r * H, H, y, c0, c1);
+                System.arraycopy(y, c0, g, row + c0, c1 - c0);
+            }
+        } else {
+            Blas.sgemm(false, true, m, c1 - c0, H, 1, v, 0, H, whh, c0 * H, H, 1, g, g0 + c0, GH);
+        }
+    }
+
+    // ================================================================== gate passes of one row
+    // Split into short loops that each write one array, as in FusedRnnFloat, so C2 vectorises them.
+
+    /** h' = act(pre), pre in {@code g[go ..]}. */
+    private void rnnRow(float[] g, int go, float[] h, int ho, boolean relu) {
+        if (relu) {
+            KernelMath.relu(g, go, hidden);
+        } else {
+            KernelMath.tanh(g, go, hidden);
+        }
+        System.arraycopy(g, go, h, ho, hidden);
+    }
+
+    /** i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). */
+    private void lstmRow(float[] g, int go, float[] h, int ho, float[] c, int co, float[] tmp) {
+        final int H = hidden;
+        KernelMath.sigmoid(g, go, 2 * H);           // i, f
+        KernelMath.tanh(g, go + 2 * H, H);          // g
+        KernelMath.sigmoid(g, go + 3 * H, H);       // o
+        for (int j = 0; j < H; j++) {
+            tmp[j] = g[go + H + j] * c[co + j] + g[go + j] * g[go + 2 * H + j];   // c' = f c + i g
+        }
+        System.arraycopy(tmp, 0, c, co, H);
+        KernelMath.tanh(tmp, 0, H);
+        for (int j = 0; j < H; j++) {
+            h[ho + j] = g[go + 3 * H + j] * tmp[j];   // h' = o tanh(c')
+        }
+    }
+
+    /** r, z = σ(x_· + hh_·), n = tanh(x_n + r ⊙ (hh_n + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h. */
+    private void gruRow(float[] g, int go, float[] hh, int hho, float[] h, int ho, float[] tmp) {
+        final int H = hidden;
+        for (int j = 0; j < 2 * H; j++) {
+            g[go + j] += hh[hho + j];
+        }
+        KernelMath.sigmoid(g, go, 2 * H);           // r, z
+        if (bhn != null) {
+            for (int j = 0; j < H; j++) {
+                hh[hho + 2 * H + j] += bhn[j];
+            }
+        }
+        for (int j = 0; j < H; j++) {
+            tmp[j] = g[go + 2 * H + j] + g[go + j] * hh[hho + 2 * H + j];
+        }
+        KernelMath.tanh(tmp, 0, H);                 // n
+        for (int j = 0; j < H; j++) {
+            tmp[j] += g[go + H + j] * (h[ho + j] - tmp[j]);   // (1 − z) n + z h
+        }
+        System.arraycopy(tmp, 0, h, ho, H);
+    }
+
+    /** GRU_RESET_BEFORE, first half: r, z = σ(·) in place, {@code rh = r ⊙ h}. */
+    private void gruGatesRow(float[] g, int go, float[] h, int ho, float[] rh) {
+        final int H = hidden;
+        KernelMath.sigmoid(g, go, 2 * H);
+        for (int j = 0; j < H; j++) {
+            rh[j] = g[go + j] * h[ho + j];
+        }
+    }
+
+    /** GRU_RESET_BEFORE, second half: n = tanh(·) (its product already added), h' = (1 − z) ⊙ n + z ⊙ h. */
+    private void gruStateRow(float[] g, int go, float[] h, int ho) {
+        final int H = hidden;
+        KernelMath.tanh(g, go + 2 * H, H);
+        for (int j = 0; j < H; j++) {
+            float n = g[go + 2 * H + j];
+            h[ho + j] = n + g[go + H + j] * (h[ho + j] - n);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package dev.jrnn.infer;
+
+import dev.jrnn.nn.Parameter;
+import dev.jrnn.nn.rnn.RnnBase;
+import dev.jrnn.nn.rnn.RnnConfig;
+import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.tensor.DType;
+import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Shapes;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.IntStream;
+
+/**
+ * A stock recurrent layer ({@code SimpleRnn}, {@code Lstm}, {@code Gru}: every cell type, stacked,
+ * bidirectional, float32 or float64) frozen for inference: its weights copied and packed once, shared by any
+ * number of threads.
+ *
+ * <h2>Thread safety</h2>
+ * A {@code PackedRnn} is immutable: {@link #of} copies the layer's weights (training the layer afterwards does
+ * not change this model) and nothing writes them again, so one instance may be used by any number of threads at
+ * once without locking. Everything that changes per request lives elsewhere: {@link #run} allocates its own
+ * working memory on each call, and each {@link RnnStream} ({@link #openStream()}) owns one sequence's state and
+ * scratch. A stream is not thread-safe: use it from one thread at a time (hand it over through anything that
+ * orders memory, such as an executor or a concurrent queue). The results do not depend on how many threads run
+ * at once: a request gives the same bits alone or beside others.
+ *
+ * <h2>Two ways in</h2>
+ * <ul>
+ * <li>{@link #openStream()}: one sequence, one step at a time ({@code s.step(x)}), for unidirectional layers.
+ *     Each step is one packed matrix–vector product per weight matrix and one fused gate pass; a step allocates
+ *     nothing.</li>
+ * <li>{@link #run(List)}: a batch of sequences of different lengths, each {@code [T_b, I]}. Sequences are
+ *     sorted by length (as PyTorch's packed sequences), so each step works on the rows still running and no row
+ *     is computed past its end; every direction's input projection is one GEMM over all steps.</li>
+ * </ul>
+ * Both compute what {@code RnnBase.forward} computes in evaluation mode (no dropout), with zero initial state,
+ * to rounding: the products add their terms in another order than the fused training kernels.
+ *
+ * <pre>{@code
+ * PackedRnn model = PackedRnn.of(lstm);              // once, when the model is loaded
+ * RnnStream s = model.openStream();                  // per request or per conversation
+ * for (float[] x : inputs) {
+ *     float[] h = s.step(x);                         // [H], the top layer's new hidden state
+ * }
+ * }</pre>
+ * (the same lines run in {@code PackedRnnTest.docExample}).
+ */
+public final class PackedRnn {
+    private final RnnConfig config;
+    private final DType dtype;
+    private final PackedFloat[] floats;     // [L·D], float32 models; else null
+    private final PackedDouble[] doubles;   // [L·D], float64 models; else null
+
+    private PackedRnn(RnnConfig config, DType dtype, PackedFloat[] floats, PackedDouble[] doubles) {
+        this.config = config;
+        this.dtype = dtype;
+        this.floats = floats;
+        this.doubles = doubles;
+    }
+
+    /** Copies and packs the weights of {@code rnn} (any stock layer, its current values). */
+    public static PackedRnn of(RnnBase rnn) {
+        Objects.requireNonNull(rnn, "rnn");
+        RnnConfig c = rnn.config();
+        DType dtype = rnn.weightHh(0, false).data().dtype();
+        int dirs = c.numDirections(), n = c.numLayers() * dirs;
+        PackedFloat[] f = dtype == DType.FLOAT32 ? new PackedFloat[n] : null;
+        PackedDouble[] d = dtype == DType.FLOAT64 ? new PackedDouble[n] : null;
+        for (int k = 0; k < c.numLayers(); k++) {
+            for (int dir = 0; dir < dirs; dir++) {
+                boolean rev = dir == 1;
+                NdArray wih = rnn.weightIh(k, rev).data(), whh = rnn.weightHh(k, rev).data();
+                NdArray bih = data(rnn.biasIh(k, rev)), bhh = data(rnn.biasHh(k, rev));
+                int in = c.layerInputSize(k), h = c.hiddenSize();
+                if (f != null) {
+                    f[k * dirs + dir] = new PackedFloat(c.mode(), in, h, wih.floatData(), whh.floatData(),
+                            bih == null ? null : bih.floatData(), bhh == null ? null : bhh.floatData());
+                } else {
+                    d[k * dirs + dir] = new PackedDouble(c.mode(), in, h, wih.doubleData(), whh.doubleData(),
+                            bih == null ? null : bih.doubleData(), bhh == null ? null : bhh.doubleData());
+                }
+            }
+        }
+        return new PackedRnn(c, dtype, f, d);
+    }
+
+    private static NdArray data(Parameter p) {
+        return p == null ? null : p.data();
+    }
+
+    /** The layer's configuration (its {@code batchFirst} and {@code dropout} play no part here). */
+    public RnnConfig config() { return config; }
+
+    /** float32 or float64, the layer's parameter dtype. */
+    public DType dtype() { return dtype; }
+
+    /**
+     * A new stream over this model: one sequence, stepped one input at a time, starting from the zero state.
+     *
+     * @throws IllegalStateException for a bidirectional layer (its reverse direction needs the whole sequence)
+     */
+    public RnnStream openStream() {
+        if (config.bidirectional()) {
+            throw new IllegalStateException(layerName() + ": a bidirectional layer cannot be streamed (its reverse "
+                    + "direction reads the sequence from its end); use run(List.of(sequence)) instead");
+        }
+        return new RnnStream(this);
+    }
+
+    String layerName() {
+        return "PackedRnn(" + config.mode() + ")";
+    }
+
+    /** Layer {@code k}'s forward direction (streams use unidirectional models only). */
+    PackedFloat floatLayer(int k) { return floats[k]; }
+
+    PackedDouble doubleLayer(int k) { return doubles[k]; }
+
+    /**
+     * The result of {@link #run}, in the order of the input sequences.
+     *
+     * @param outputs one {@code [T_b, D·H]} per sequence: the top layer's hidden state at every step, forward
+     *                direction first
+     * @param hN      {@code [L·D, B, H]}: every layer-direction's state after the sequence's last step (the
+     *                reverse direction's after {@code t = 0}), as PyTorch's {@code h_n}
+     * @param cN      {@code [L·D, B, H]} for LSTM, else null
+     */
+    public record Output(List<NdArray> outputs, NdArray hN, NdArray cN) {}
+
+    /**
+     * Runs a batch of sequences of any lengths, from the zero state. Thread-safe: the call allocates its own
+     * working memory.
+     *
+     * @param sequences {@code B ≥ 1} arrays {@code [T_b, I]} ({@code T_b ≥ 1}) of this model's dtype
+     */
+    public Output run(List<NdArray> sequences) {
+        Objects.requireNonNull(sequences, "sequences");
+        String op = layerName() + ".run";
+        final int B = sequences.size(), I = config.inputSize(), H = config.hiddenSize();
+        if (B == 0) {
+            throw new IllegalArgumentException(op + ": no sequences (expected at least one [time, " + I + "] array)");
+        }
+        int[] len = new int[B];
+        for (int b = 0; b < B; b++) {
+            NdArray x = sequences.get(b);
+            if (x == null) {
+                throw new IllegalArgumentException(op + ": sequence " + b + " is null");
+            }
+            if (x.rank() != 2 || x.dim(0) < 1 || x.dim(1) != I) {
+                throw Shapes.mismatch(op, "sequences[" + b + "]", x.shape(), "[time >= 1, inputSize=" + I
+                        + "] (one sequence; a padded batch [batch, time, features] must be split into its sequences)");
+            }
+            if (x.dtype() != dtype) {
+                throw new IllegalArgumentException(op + ": sequence " + b + " is " + x.dtype() + " but the model is " + dtype);
+            }
+            len[b] = x.dim(0);
+        }
+        // Longest first: then the sequences still running at step s are a prefix of the rows.
+        int[] order = IntStream.range(0, B).boxed().sorted(Comparator.comparingInt((Integer b) -> -len[b]))
+                .mapToInt(Integer::intValue).toArray();
+        int[] sortedLen = new int[B];
+        for (int r = 0; r < B; r++) sortedLen[r] = len[order[r]];
+        final int T = sortedLen[0];
+        int[] n = new int[T], start = new int[T + 1];
+        for (int s = 0; s < T; s++) {
+            int m = 0;
+            while (m < B && sortedLen[m] > s) m++;
+            n[s] = m;
+            start[s + 1] = start[s] + m;
+        }
+        final int rows = start[T], dirs = config.numDirections(), L = config.numLayers(), DH = dirs * H;
+
+        // Layer 0's input, packed by time: row start[t] + r is sorted sequence r at time t.
+        Object in = alloc(rows * I);
+        for (int r = 0; r < B; r++) {
+            Object x = raw(sequences.get(order[r]));
+            for (int t = 0; t < sortedLen[r]; t++) {
+                System.arraycopy(x, t * I, in, (start[t] + r) * I, I);
+            }
+        }
+        NdArray hN = NdArray.zeros(dtype, L * dirs, B, H);
+        NdArray cN = config.mode() == CellType.LSTM ? NdArray.zeros(dtype, L * dirs, B, H) : null;
+        int inW = I;
+        for (int k = 0; k < L; k++) {
+            Object out = alloc(rows * DH);
+            for (int d = 0; d < dirs; d++) {
+                boolean rev = d == 1;
+                Object xs = in;
+                if (rev) {   // step s of sequence r reads time len_r - 1 - s
+                    xs = alloc(rows * inW);
+                    for (int s = 0; s < T; s++) {
+                        for (int r = 0; r < n[s]; r++) {
+                            System.arraycopy(in, (start[sortedLen[r] - 1 - s] + r) * inW, xs, (start[s] + r) * inW, inW);
+                        }
+                    }
+                }
+                Object ys = alloc(rows * H), h = alloc(B * H), c = cN == null ? null : alloc(B * H);
+                int li = k * dirs + d;
+                if (floats != null) {
+                    floats[li].run((float[]) xs, n, start, rows, (float[]) ys, (float[]) h, (float[]) c);
+                } else {
+                    doubles[li].run((double[]) xs, n, start, rows, (double[]) ys, (double[]) h, (double[]) c);
+                }
+                for (int s = 0; s < T; s++) {
+                    for (int r = 0; r < n[s]; r++) {
+                        int t = rev ? sortedLen[r] - 1 - s : s;
+                        System.arraycopy(ys, (start[s] + r) * H, out, (start[t] + r) * DH + d * H, H);
+                    }
+                }
+                for (int r = 0; r < B; r++) {
+                    int at = (li * B + order[r]) * H;
+                    System.arraycopy(h, r * H, raw(hN), at, H);
+                    if (c != null) {
+                        System.arraycopy(c, r * H, raw(cN), at, H);
+                    }
+                }
+            }
+            in = out;
+            inW = DH;
+        }
+        List<NdArray> outputs = new ArrayList<>(Arrays.asList(new NdArray[B]));
+        for (int r = 0; r < B; r++) {
+            NdArray o = NdArray.zeros(dtype, sortedLen[r], DH);
+            for (int t = 0; t < sortedLen[r]; t++) {
+                System.arraycopy(in, (start[t] + r) * DH, raw(o), t * DH, DH);
+            }
+            outputs.set(order[r], o);
+        }
+        return new Output(List.copyOf(outputs), hN, cN);
+    }
+
+    private Object alloc(int n) {
+        return dtype == DType.FLOAT32 ? new float[n] : new double[n];
+    }
+
+    private static Object raw(NdArray a) {
+        return a.dtype() == DType.FLOAT32 ? a.floatData() : a.doubleData();
+    }
+
+    @Override
+    public String toString() {
+        return "PackedRnn(" + config.mode() + ", " + config.inputSize() + ", " + config.hiddenSize() + ", numLayers="
+                + config.numLayers() + ", bidirectional=" + config.bidirectional() + ", " + dtype + ")";
+    }
+}

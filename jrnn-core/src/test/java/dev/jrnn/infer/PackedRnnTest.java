@@ -1,0 +1,357 @@
+package dev.jrnn.infer;
+
+import dev.jrnn.autograd.Autograd;
+import dev.jrnn.autograd.Tensor;
+import dev.jrnn.nn.Activation;
+import dev.jrnn.nn.rnn.Gru;
+import dev.jrnn.nn.rnn.GruVariant;
+import dev.jrnn.nn.rnn.Lstm;
+import dev.jrnn.nn.rnn.RnnBase;
+import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.RnnOutput;
+import dev.jrnn.nn.rnn.SimpleRnn;
+import dev.jrnn.tensor.DType;
+import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Rng;
+import dev.jrnn.tensor.ShapeMismatchException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link PackedRnn} and {@link RnnStream} against the stock layers' fused and readable paths, against each other,
+ * and under concurrent use (bitwise against one thread).
+ */
+class PackedRnnTest {
+    static final int I = 5, H = 7;
+    /** B = 9 >= SMALL_BATCH (8) rows at first (one sgemm per step), then fewer (packed products per row): both paths. */
+    static final int[] LENGTHS = {4, 6, 1, 6, 3, 2, 5, 6, 1};
+
+    static RnnBase layer(CellType type, DType dtype, int layers, boolean bidirectional, long seed) {
+        RnnBase.Builder<? extends RnnBase> b = switch (type) {
+            case LSTM -> Lstm.builder(I, H);
+            case GRU -> Gru.builder(I, H);
+            case GRU_RESET_BEFORE -> Gru.builder(I, H).variant(GruVariant.RESET_BEFORE);
+            case RNN_TANH -> SimpleRnn.builder(I, H);
+            case RNN_RELU -> SimpleRnn.builder(I, H).nonlinearity(Activation.Kind.RELU);
+        };
+        return b.numLayers(layers).bidirectional(bidirectional).dtype(dtype).rng(new Rng(seed)).build();
+    }
+
+    static List<NdArray> sequences(DType dtype, int[] lengths, long seed) {
+        Rng rng = new Rng(seed);
+        List<NdArray> out = new ArrayList<>();
+        for (int len : lengths) out.add(NdArray.randn(rng, dtype, 0, 1, len, I));
+        return out;
+    }
+
+    /** The sequences as one zero-padded batch {@code [B, T, I]}. */
+    static NdArray padded(List<NdArray> seqs, int[] lengths) {
+        int t = Arrays.stream(lengths).max().orElseThrow();
+        NdArray x = NdArray.zeros(seqs.get(0).dtype(), seqs.size(), t, I);
+        for (int b = 0; b < seqs.size(); b++) {
+            for (int i = 0; i < lengths[b] * I; i++) x.setFlat(b * t * I + i, seqs.get(b).getFlat(i));
+        }
+        return x;
+    }
+
+    static double tol(DType dtype) {
+        return dtype == DType.FLOAT32 ? 2e-5 : 1e-12;
+    }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (CellType type : CellType.values()) {
+            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+                out.add(Arguments.of(type, dtype, 1, false));
+                out.add(Arguments.of(type, dtype, 2, true));
+                out.add(Arguments.of(type, dtype, 3, false));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} layers={2} bidirectional={3}")
+    @MethodSource("cases")
+    void runMatchesTheFusedAndReadablePaths(CellType type, DType dtype, int layers, boolean bidirectional) {
+        RnnBase rnn = layer(type, dtype, layers, bidirectional, 11);
+        List<NdArray> seqs = sequences(dtype, LENGTHS, 12);
+        PackedRnn.Output got = PackedRnn.of(rnn).run(seqs);
+        for (RnnBase.Path path : RnnBase.Path.values()) {
+            rnn.path(path);
+            RnnOutput want;
+            try (Autograd.Scope ignored = Autograd.noGrad()) {
+                want = rnn.forwardFrom(Tensor.constant(padded(seqs, LENGTHS)), null, LENGTHS);
+            }
+            int dh = H * (bidirectional ? 2 : 1), t = want.output().dim(1);
+            double worst = 0;
+            for (int b = 0; b < LENGTHS.length; b++) {
+                NdArray o = got.outputs().get(b);
+                assertArrayEquals(new int[] {LENGTHS[b], dh}, o.shape(), "output " + b);
+                for (int i = 0; i < LENGTHS[b] * dh; i++) {
+                    worst = Math.max(worst, Math.abs(o.getFlat(i) - want.output().data().getFlat(b * t * dh + i)));
+                }
+            }
+            assertTrue(worst <= tol(dtype), path + " outputs differ by " + worst);
+            assertTrue(want.hN().data().maxAbsDiff(got.hN()) <= tol(dtype), path + " hN");
+            if (type == CellType.LSTM) {
+                assertTrue(want.cN().data().maxAbsDiff(got.cN()) <= tol(dtype), path + " cN");
+            } else {
+                assertNull(got.cN());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1} layers={2}")
+    @MethodSource("cases")
+    void streamMatchesRunStepByStep(CellType type, DType dtype, int layers, boolean bidirectional) {
+        if (bidirectional) return;   // streams are unidirectional (tested below)
+        RnnBase rnn = layer(type, dtype, layers, false, 21);
+        PackedRnn model = PackedRnn.of(rnn);
+        NdArray seq = sequences(dtype, new int[] {9}, 22).get(0);
+        PackedRnn.Output want = model.run(List.of(seq));
+        RnnStream s = model.openStream();
+        for (int t = 0; t < 9; t++) {
+            double[] h = stepRow(s, seq, t, dtype);
+            for (int j = 0; j < H; j++) {
+                assertEquals(want.outputs().get(0).getFlat(t * H + j), h[j], tol(dtype), "step " + t + " unit " + j);
+            }
+        }
+        assertEquals(9, s.steps());
+        assertTrue(want.hN().reshape(layers, H).maxAbsDiff(s.hidden()) <= tol(dtype), "hN");
+        if (type == CellType.LSTM) {
+            assertTrue(want.cN().reshape(layers, H).maxAbsDiff(s.cell()) <= tol(dtype), "cN");
+        }
+        s.reset();
+        assertEquals(0, s.steps());
+        assertEquals(0.0, s.hidden().abs().sum().item());
+    }
+
+    /** One step with row {@code t} of {@code seq}, the result widened to double. */
+    private static double[] stepRow(RnnStream s, NdArray seq, int t, DType dtype) {
+        double[] out = new double[H];
+        if (dtype == DType.FLOAT32) {
+            float[] h = s.step(Arrays.copyOfRange(seq.floatData(), t * I, (t + 1) * I));
+            for (int j = 0; j < H; j++) out[j] = h[j];
+        } else {
+            double[] h = s.step(Arrays.copyOfRange(seq.doubleData(), t * I, (t + 1) * I));
+            System.arraycopy(h, 0, out, 0, H);
+        }
+        return out;
+    }
+
+    @Test
+    void modelIsASnapshotOfTheWeights() {
+        RnnBase rnn = layer(CellType.LSTM, DType.FLOAT32, 1, false, 31);
+        PackedRnn model = PackedRnn.of(rnn);
+        List<NdArray> seqs = sequences(DType.FLOAT32, new int[] {5}, 32);
+        NdArray before = model.run(seqs).hN();
+        Arrays.fill(rnn.weightHh(0, false).data().floatData(), 0.5f);   // "training" continues
+        assertEquals(0.0, before.maxAbsDiff(model.run(seqs).hN()));
+        assertTrue(before.maxAbsDiff(PackedRnn.of(rnn).run(seqs).hN()) > 1e-3, "a new model sees the new weights");
+    }
+
+    // ================================================================== threads
+
+    /**
+     * Many threads share one model; each runs streams and batches. Every result must equal, bit for bit, what one
+     * thread alone computed.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("threadCases")
+    void concurrentRequestsGiveTheSameBitsAsOneThread(CellType type, DType dtype) throws Exception {
+        PackedRnn model = PackedRnn.of(layer(type, dtype, 2, false, 41));
+        PackedRnn bidi = PackedRnn.of(layer(type, dtype, 2, true, 42));
+        int requests = 24;
+        List<List<NdArray>> inputs = new ArrayList<>();
+        for (int r = 0; r < requests; r++) {
+            inputs.add(sequences(dtype, new int[] {1 + r % 7, 3 + r % 5, 2 + r % 3, 8, 1 + r % 4, 2, 3, 4, 5}, 100 + r));
+        }
+        List<double[]> alone = new ArrayList<>();
+        for (int r = 0; r < requests; r++) alone.add(request(model, bidi, inputs.get(r), dtype));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 3; round++) {
+                List<Future<double[]>> futures = new ArrayList<>();
+                for (int r = 0; r < requests; r++) {
+                    List<NdArray> in = inputs.get(r);
+                    futures.add(pool.submit((Callable<double[]>) () -> request(model, bidi, in, dtype)));
+                }
+                for (int r = 0; r < requests; r++) {
+                    assertArrayEquals(alone.get(r), futures.get(r).get(), "request " + r + " round " + round);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Batches large enough for {@code Blas} to cut every product into blocks for its helper threads (64 rows of
+     * [256 × 1024] per step): requests running at once still give the bits of a request alone.
+     */
+    @Test
+    void concurrentLargeBatchesGiveTheSameBitsAsOneThread() throws Exception {
+        PackedRnn model = PackedRnn.of(Lstm.builder(32, 256).rng(new Rng(43)).build());
+        List<NdArray> seqs = new ArrayList<>();
+        Rng rng = new Rng(44);
+        for (int b = 0; b < 64; b++) seqs.add(NdArray.randn(rng, DType.FLOAT32, 0, 1, 2 + b % 5, 32));
+        float[] alone = model.run(seqs).hN().floatData();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<float[]>> futures = new ArrayList<>();
+            for (int r = 0; r < 6; r++) futures.add(pool.submit(() -> model.run(seqs).hN().floatData()));
+            for (Future<float[]> f : futures) assertArrayEquals(alone, f.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static Stream<Arguments> threadCases() {
+        return Stream.of(Arguments.of(CellType.LSTM, DType.FLOAT32), Arguments.of(CellType.GRU, DType.FLOAT32),
+                Arguments.of(CellType.GRU_RESET_BEFORE, DType.FLOAT64), Arguments.of(CellType.RNN_TANH, DType.FLOAT64));
+    }
+
+    /** One request: every sequence streamed step by step, then all of them as one batch through both models. */
+    private static double[] request(PackedRnn model, PackedRnn bidi, List<NdArray> seqs, DType dtype) {
+        List<Double> out = new ArrayList<>();
+        for (NdArray seq : seqs) {
+            RnnStream s = model.openStream();
+            for (int t = 0; t < seq.dim(0); t++) {
+                for (double v : stepRow(s, seq, t, dtype)) out.add(v);
+            }
+        }
+        for (PackedRnn m : List.of(model, bidi)) {
+            PackedRnn.Output o = m.run(seqs);
+            for (NdArray a : o.outputs()) for (double v : a.toDoubleArray()) out.add(v);
+            for (double v : o.hN().toDoubleArray()) out.add(v);
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    // ================================================================== errors
+
+    @Test
+    void errorsNameTheModelAndTheShapes() {
+        PackedRnn model = PackedRnn.of(layer(CellType.GRU, DType.FLOAT32, 1, false, 51));
+        RnnStream s = model.openStream();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.step(new float[I + 1]));
+        assertTrue(e.getMessage().contains("PackedRnn(GRU) stream.step: x has shape [6], expected [5]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> s.step(new double[I]));
+        assertTrue(e.getMessage().contains("x is float64 but the model is float32"), e.getMessage());
+        ShapeMismatchException m = assertThrows(ShapeMismatchException.class,
+                () -> model.run(List.of(NdArray.zeros(DType.FLOAT32, 3, I), NdArray.zeros(DType.FLOAT32, 3, I + 2))));
+        assertTrue(m.getMessage().contains("PackedRnn(GRU).run") && m.getMessage().contains("sequences[1]")
+                && m.getMessage().contains("[3, 7]") && m.getMessage().contains("inputSize=5"), m.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> model.run(List.of()));
+        assertTrue(e.getMessage().contains("no sequences"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> model.run(List.of(NdArray.zeros(DType.FLOAT64, 2, I))));
+        assertTrue(e.getMessage().contains("sequence 0 is float64 but the model is float32"), e.getMessage());
+        IllegalStateException b = assertThrows(IllegalStateException.class,
+                () -> PackedRnn.of(layer(CellType.LSTM, DType.FLOAT32, 1, true, 52)).openStream());
+        assertTrue(b.getMessage().contains("bidirectional layer cannot be streamed"), b.getMessage());
+    }
+
+    @Test
+    void docExample() {
+        RnnBase lstm = layer(CellType.LSTM, DType.FLOAT32, 1, false, 61);
+        List<float[]> inputs = List.of(new float[I], new float[] {1, 2, 3, 4, 5});
+        PackedRnn model = PackedRnn.of(lstm);              // once, when the model is loaded
+        RnnStream s = model.openStream();                  // per request or per conversation
+        for (float[] x : inputs) {
+            float[] h = s.step(x);                         // [H], the top layer's new hidden state
+            assertEquals(H, h.length);
+        }
+        assertEquals(2, s.steps());
+    }
+
+    // ================================================================== allocation
+
+    /**
+     * A warm stream step allocates nothing (the issue's "~0 bytes per step"): the calling thread's allocated-bytes
+     * counter over 5,000 steps, after 5,000 to warm up. (The first version built an error-message prefix on every
+     * step: 80 bytes.)
+     */
+    @Test
+    void aWarmStreamStepAllocatesNothing() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean,
+                "needs HotSpot's per-thread allocation counter");
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+        org.junit.jupiter.api.Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        for (CellType type : CellType.values()) {
+            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+                RnnStream s = PackedRnn.of(layer(type, dtype, 2, false, 81)).openStream();
+                float[] xf = new float[I];
+                double[] xd = new double[I];
+                long tid = Thread.currentThread().getId(), before = 0;
+                for (int i = 0; i < 10_000; i++) {
+                    if (i == 5_000) before = bean.getThreadAllocatedBytes(tid);
+                    if (dtype == DType.FLOAT32) s.step(xf);
+                    else s.step(xd);
+                }
+                long bytes = bean.getThreadAllocatedBytes(tid) - before;
+                assertTrue(bytes < 5_000, type + " " + dtype + ": " + bytes + " bytes over 5,000 steps");
+            }
+        }
+    }
+
+    // ================================================================== the float64 twin
+
+    @Test
+    void doubleKernelIsTheFloatKernelRetyped() throws IOException {
+        Path dir = Path.of(System.getProperty("basedir", "."), "src", "main", "java", "dev", "jrnn", "infer");
+        String f = body(Files.readString(dir.resolve("PackedFloat.java"), StandardCharsets.UTF_8), "PackedFloat");
+        String d = body(Files.readString(dir.resolve("PackedDouble.java"), StandardCharsets.UTF_8), "PackedDouble");
+        String expected = f.replaceAll("\\bfloat\\b", "double").replace("sgemm", "dgemm").replace("PackedFloat", "PackedDouble");
+        assertEquals(expected, d, "PackedDouble's body is no longer PackedFloat's with float -> double; regenerate it "
+                + "(see PackedFloat's class comment)");
+    }
+
+    private static String body(String source, String name) {
+        int at = source.indexOf("final class " + name);
+        assertTrue(at >= 0, "no class " + name);
+        return source.substring(at);
+    }
+
+    /** The packed product against a plain triple loop, every remainder of the four-row unrolling. */
+    @Test
+    void gemvMatchesTheDefinition() {
+        Rng rng = new Rng(71);
+        for (int n : new int[] {1, 3, 4, 5, 8, 11}) {
+            int cols = 13;
+            float[][] w = new float[n][cols];
+            float[] v = new float[n + 2];
+            for (float[] row : w) for (int j = 0; j < cols; j++) row[j] = (float) rng.nextGaussian();
+            for (int k = 0; k < v.length; k++) v[k] = (float) rng.nextGaussian();
+            float[] y = new float[cols];
+            Arrays.fill(y, 1f);
+            PackedFloat.gemv(w, v, 2, n, y, 3, 10);
+            for (int j = 0; j < cols; j++) {
+                double want = 1;
+                if (j >= 3 && j < 10) for (int k = 0; k < n; k++) want += (double) w[k][j] * v[2 + k];
+                assertEquals(want, y[j], 1e-5, "n=" + n + " column " + j);
+            }
+        }
+    }
+}
