@@ -5,6 +5,7 @@ import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressorFiles;
 import dev.jrnn.series.TimeSeries;
 import dev.jrnn.text.BeamSearchConfig;
+import dev.jrnn.text.Seq2Seq;
 import dev.jrnn.text.Seq2SeqFiles;
 import dev.jrnn.text.TextClassifierFiles;
 import picocli.CommandLine;
@@ -89,6 +90,8 @@ final class PredictCommand implements Callable<Integer> {
         Cli.require(spec, prefix >= 0, "--prefix must be >= 0, got " + prefix);
         Cli.require(spec, beam >= 1, "--beam must be >= 1, got " + beam);
         Cli.require(spec, maxLength == null || maxLength >= 1, "--max-length must be >= 1, got " + maxLength);
+        Cli.require(spec, maxLength == null || maxLength <= Seq2Seq.MAX_LENGTH, "--max-length must be at most "
+                + Seq2Seq.MAX_LENGTH + ", got " + maxLength);
         Cli.require(spec, lengthPenalty >= 0 && Double.isFinite(lengthPenalty), "--length-penalty must be >= 0, got " + lengthPenalty);
         Path dir = Cli.modelDir(model);
         String type = ModelFile.open(dir).modelType();
@@ -169,6 +172,16 @@ final class PredictCommand implements Callable<Integer> {
 
     private void translate(Seq2SeqFiles.Loaded m) throws IOException {
         List<String> lines = inputLines();
+        for (int i = 0; i < lines.size(); i++) {                           // before the encoder allocates for them
+            String line = lines.get(i);
+            int head = 16 * (Seq2Seq.MAX_LENGTH + 1);                     // a head this long is enough to tell, mostly:
+            boolean tooLong = m.encode(line.length() > head ? line.substring(0, head) : line).length > Seq2Seq.MAX_LENGTH
+                    || (line.length() > head && m.encode(line).length > Seq2Seq.MAX_LENGTH);   // tokens are never built for 10 MB
+            if (tooLong) {
+                throw new Cli.Failure(Cli.fmt("%s:%d: more than %,d tokens, the most a seq2seq model reads; split the line",
+                        input == null || input.equals("-") ? "standard input" : "--input " + input, i + 1, Seq2Seq.MAX_LENGTH));
+            }
+        }
         PrintStream o = System.out;
         int limit = maxLength != null ? maxLength : m.maxLength();
         if (beam == 1 && !scores) {

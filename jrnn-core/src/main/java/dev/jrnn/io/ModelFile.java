@@ -434,7 +434,8 @@ public final class ModelFile {
 
     /**
      * Checks that the weights file holds exactly the expected names with the expected shapes, and only loadable
-     * float types, from the header alone.
+     * float types, from the header alone; then that the model and its weights fit this JVM's heap
+     * ({@link Limits#heapProblem}), so that a model too large is refused before anything is allocated.
      *
      * @param expected names (PyTorch order) to shapes, as the config implies them
      * @throws ModelFileException listing every missing name, unexpected name and shape mismatch in one message:
@@ -469,6 +470,12 @@ public final class ModelFile {
         if (!problems.isEmpty()) {
             throw new ModelFileException(file(WEIGHTS_FILE) + ": does not match " + CONFIG_FILE + ": "
                     + String.join("; ", problems));
+        }
+        long bytes = 0;                                  // the model built, and the tensors read into it: two copies
+        for (Safetensors.TensorInfo t : weights.tensors()) bytes += 2 * t.elementCount() * (t.dtype().loadsAs() == DType.FLOAT64 ? 8 : 4);
+        String heap = Limits.heapProblem(bytes);
+        if (heap != null) {
+            throw new ModelFileException(file(WEIGHTS_FILE) + ": loading this model " + heap);
         }
     }
 

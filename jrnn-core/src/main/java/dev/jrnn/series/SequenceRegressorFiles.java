@@ -153,9 +153,9 @@ public final class SequenceRegressorFiles {
      */
     public static SequenceRegressor.Config modelFrom(ModelConfig m) throws ModelFileException {
         RnnKernels.CellType cell = m.getEnum("cell", RnnKernels.CellType.class);
-        int in = m.getInt("input_size"), h = m.getInt("hidden_size"), l = m.getInt("num_layers");
+        int in = m.getSize("input_size"), h = m.getSize("hidden_size"), l = m.getLayers("num_layers");
         boolean bi = m.getBoolean("bidirectional");
-        int out = m.getInt("output_size");
+        int out = m.getSize("output_size");
         double dropout = m.getDouble("dropout");
         DType dtype = m.getEnum("dtype", DType.class);
         long seed = m.getLong("seed");
