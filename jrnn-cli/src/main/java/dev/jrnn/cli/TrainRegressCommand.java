@@ -138,7 +138,7 @@ final class TrainRegressCommand implements Callable<Integer> {
         int rows = series.rows();
         int cut = rows - (int) Math.round(rows * validFraction);       // rows [cut, rows) are held out
         List<String> targets = target != null ? columns(series, target, "--target") : List.of(defaultTarget(series, cut));
-        List<String> ins = inputs != null ? columns(series, inputs, "--inputs") : defaultInputs(series);
+        List<String> ins = inputs != null ? columns(series, inputs, "--inputs") : series.numericNames();
         ForecastSpec fs = new ForecastSpec(ins, targets, window, horizon);
 
         int trainWindows = Math.max(0, cut - horizon - window + 1);
@@ -184,6 +184,7 @@ final class TrainRegressCommand implements Callable<Integer> {
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
+        if (inputs == null) warnExcludedInputs(series);
         o.println(Cli.fmt("data: %s: %,d rows x %d columns%s; inputs %s, targets %s; window %d, horizon %d: %,d windows for"
                         + " training (rows 1-%d), %s", data, rows, series.names().size(), series.hasHeader() ? " (with a header)" : "",
                 String.join(",", ins), String.join(",", targets), window, horizon, trainSet.size(), cut,
@@ -257,15 +258,15 @@ final class TrainRegressCommand implements Callable<Integer> {
     }
 
     /**
-     * Without {@code --inputs}: every column that holds only numbers, the targets included. Each column left out gets
-     * a warning line that says why (its first cell that is not a number), so a bad cell never drops a column silently.
+     * Without {@code --inputs} the inputs are every column that holds only numbers, the targets included. Each column
+     * left out gets a warning line that says why (its first cell that is not a number), so a bad cell never drops a
+     * column silently; printed once the run goes ahead, so that an error stays the only line.
      */
-    private static List<String> defaultInputs(TimeSeries s) {
+    private static void warnExcludedInputs(TimeSeries s) {
         for (Map.Entry<String, String> e : s.nonNumeric().entrySet()) {
             System.err.println(Printable.of("jrnn: warning: " + s.source() + ": column '" + e.getKey() + "' is not an input ("
                     + e.getValue() + "); name the inputs with --inputs to choose them yourself"));
         }
-        return s.numericNames();                                          // the targets hold only numbers: they are here
     }
 
     /** MSE and MAE in the data's units, from standardised outputs and targets {@code [B, K]}. */
