@@ -252,7 +252,8 @@ final class TrainRegressCommand implements Callable<Integer> {
         }
         if (cut >= 2 && s.isConstant(c, 0, cut)) {
             throw new Cli.Failure(Cli.fmt("%s: column '%s' holds %s on every one of the %d training rows, so there is nothing"
-                    + " to learn%s", s.source(), last, Cli.fmt("%.6g", s.value(0, c)), cut, hint));
+                    + " to learn%s", s.source(), last, java.math.BigDecimal.valueOf(s.value(0, c)).stripTrailingZeros()
+                    .toPlainString(), cut, hint));
         }
         return last;
     }

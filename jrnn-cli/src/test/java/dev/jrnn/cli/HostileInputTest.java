@@ -118,7 +118,7 @@ class HostileInputTest {
         StringBuilder b = new StringBuilder("x,flag\n");
         for (int t = 0; t < 40; t++) b.append(t % 5).append(",1\n");
         Path csv = Files.writeString(tmp.resolve("const.csv"), b.toString());
-        assertEquals("jrnn: --data " + csv + ": column 'flag' holds 1.00000 on every one of the 32 training rows, so there is"
+        assertEquals("jrnn: --data " + csv + ": column 'flag' holds 1 on every one of the 32 training rows, so there is"
                 + " nothing to learn; it is the default target (the last column): fix it, or name the target with --target",
                 ErrorsTest.fails(1, regress(csv)));
     }

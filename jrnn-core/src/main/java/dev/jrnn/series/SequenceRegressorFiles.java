@@ -104,9 +104,10 @@ public final class SequenceRegressorFiles {
         String bad = fitProblem(c, spec, standardizer);
         if (bad != null) throw new IllegalArgumentException("SequenceRegressorFiles.save: " + bad);
         ModelConfig.Builder norm = ModelConfig.builder();
+        double[] mean = standardizer.mean(), std = standardizer.std();    // copies: once, not once per column
         for (String col : spec.columns()) {
-            int i = standardizer.columns().indexOf(col);
-            norm.put(col, ModelConfig.builder().put("mean", standardizer.mean()[i]).put("std", standardizer.std()[i]).build());
+            int i = standardizer.indexOf(col);
+            norm.put(col, ModelConfig.builder().put("mean", mean[i]).put("std", std[i]).build());
         }
         ModelConfig config = ModelConfig.builder()
                 .put("model_type", MODEL_TYPE)
@@ -132,7 +133,7 @@ public final class SequenceRegressorFiles {
                     + spec.targets().size() + " target column(s) is " + spec.outputSize();
         }
         for (String col : spec.columns()) {
-            if (!z.columns().contains(col)) return "no normalisation statistics for column '" + col + "'";
+            if (z.indexOf(col) < 0) return "no normalisation statistics for column '" + col + "'";
         }
         return null;
     }
