@@ -290,6 +290,21 @@ public final class ModelFile {
         }
     }
 
+    /** The lower-case hex SHA-256 of a file, read in blocks (a weights file may be larger than the heap). */
+    private static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
     /** The lower-case hex SHA-256 of {@code bytes}. */
     public static String sha256(byte[] bytes) {
         try {
@@ -394,7 +409,7 @@ public final class ModelFile {
                     + (actual < size ? " (truncated)" : " (changed after saving?)"));
         }
         if (sha == null) return;
-        String actualSha = sha256(Files.readAllBytes(p));
+        String actualSha = sha256(p);
         if (!actualSha.equalsIgnoreCase(sha)) {
             throw new ModelFileException(p + ": SHA-256 " + actualSha.substring(0, 12) + "... differs from the "
                     + sha.substring(0, Math.min(12, sha.length())) + "... that " + CONFIG_FILE
