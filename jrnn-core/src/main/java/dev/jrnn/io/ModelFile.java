@@ -458,6 +458,11 @@ public final class ModelFile {
      *                            expected [65, 256] (hidden_size 256)}
      */
     public void checkWeights(Map<String, int[]> expected) throws ModelFileException {
+        checkWeights(expected, Runtime.getRuntime().maxMemory());
+    }
+
+    /** {@link #checkWeights(Map)} against a heap of {@code maxMemory} bytes (tests pass a small one). */
+    void checkWeights(Map<String, int[]> expected, long maxMemory) throws ModelFileException {
         Map<String, int[]> actual = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Safetensors.TensorInfo t : weights.tensors()) {
@@ -488,7 +493,7 @@ public final class ModelFile {
         }
         long bytes = 0;                                  // the model built, and the tensors read into it: two copies
         for (Safetensors.TensorInfo t : weights.tensors()) bytes += 2 * t.elementCount() * (t.dtype().loadsAs() == DType.FLOAT64 ? 8 : 4);
-        String heap = Limits.heapProblem(bytes);
+        String heap = Limits.heapProblem(bytes, maxMemory);
         if (heap != null) {
             throw new ModelFileException(file(WEIGHTS_FILE) + ": loading this model " + heap);
         }

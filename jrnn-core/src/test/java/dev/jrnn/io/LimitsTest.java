@@ -1,12 +1,19 @@
 package dev.jrnn.io;
 
+import dev.jrnn.tensor.DType;
+import dev.jrnn.tensor.NdArray;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Sizes from files are computed in long arithmetic and compared with the limits and the heap before allocating. */
 class LimitsTest {
@@ -37,6 +44,21 @@ class LimitsTest {
                 + " (2,147,483,639); use smaller sizes", p);
         shapes.put("rnn.weight_hh_l0", new int[] {4, 3});
         assertNull(Limits.modelProblem("small", shapes, 4, 4));
+    }
+
+    @Test
+    void aSavedModelLargerThanTheHeapIsRefusedBeforeItIsBuilt(@TempDir Path tmp) throws IOException {
+        Map<String, NdArray> w = new LinkedHashMap<>();
+        w.put("layer.weight", NdArray.zeros(DType.FLOAT32, 1000, 3));
+        Path dir = tmp.resolve("m");
+        ModelFile.write(dir, ModelConfig.builder().put("model_type", "test-model").build(), w, Map.of());
+        ModelFile f = ModelFile.open(dir);
+        Map<String, int[]> expected = Map.of("layer.weight", new int[] {1000, 3});
+        f.checkWeights(expected, 1L << 20);                                          // 23.4 KB in 1 MB: fine
+        ModelFileException e = assertThrows(ModelFileException.class, () -> f.checkWeights(expected, 16 << 10));
+        assertEquals(dir.resolve("weights.safetensors") + ": loading this model needs about 23.4 KB of memory, but this JVM"
+                + " may use at most 16.0 KB; use smaller sizes, or give Java more memory (JRNN_JAVA_OPTS=-Xmx1g for the jrnn"
+                + " command, -Xmx1g for java)", e.getMessage());
     }
 
     @Test
