@@ -1,6 +1,7 @@
 package dev.jrnn.cli;
 
 import dev.jrnn.io.ModelFile;
+import dev.jrnn.io.Printable;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressorFiles;
 import dev.jrnn.series.TimeSeries;
@@ -142,7 +143,8 @@ final class PredictCommand implements Callable<Integer> {
     private void classify(TextClassifierFiles.Loaded m) throws IOException {
         List<String> lines = inputLines();
         PrintStream o = System.out;
-        List<String> classes = m.classes();
+        List<String> classes = new ArrayList<>();                         // names from the model file: controls escaped
+        for (String c : m.classes()) classes.add(Printable.of(c));
         if (probabilities) o.println("label\t" + String.join("\t", classes) + "\ttext");
         for (int start = 0; start < lines.size(); start += 256) {
             List<String> chunk = lines.subList(start, Math.min(lines.size(), start + 256));
@@ -202,9 +204,9 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    /** An output on one line: line breaks and tabs in it shown escaped. */
+    /** An output on one line: line breaks and tabs in it shown escaped, and any other control character. */
     private static String oneLine(String s) {
-        return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r");
+        return Printable.of(s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r"));
     }
 
     // ------------------------------------------------------------------ regressor
@@ -220,7 +222,7 @@ final class PredictCommand implements Callable<Integer> {
         PrintStream o = System.out;
         if (!allWindows) {
             double[] y = m.forecast(s);
-            o.println("step," + String.join(",", fs.targets()));
+            o.println(Printable.of("step," + String.join(",", fs.targets())));     // column names come from the file
             for (int h = 0; h < fs.horizon(); h++) {
                 StringBuilder b = new StringBuilder("+" + (h + 1));
                 for (int j = 0; j < fs.targets().size(); j++) b.append(',').append(Cli.fmt("%.6g", y[h * fs.targets().size() + j]));
@@ -231,7 +233,7 @@ final class PredictCommand implements Callable<Integer> {
         StringBuilder head = new StringBuilder("row");
         for (int k = 0; k < fs.outputSize(); k++) head.append(',').append(fs.outputName(k));
         for (int k = 0; k < fs.outputSize(); k++) head.append(",actual ").append(fs.outputName(k));
-        o.println(head);
+        o.println(Printable.of(head.toString()));
         for (int start = fs.window(); start <= s.rows(); start += 1024) {
             int end = Math.min(s.rows(), start + 1023);
             int[] ends = new int[end - start + 1];

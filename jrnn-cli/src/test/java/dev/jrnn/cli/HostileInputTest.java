@@ -6,6 +6,8 @@ import dev.jrnn.text.Seq2Seq;
 import dev.jrnn.text.Seq2SeqConfig;
 import dev.jrnn.text.Seq2SeqFiles;
 import dev.jrnn.text.SpecialToken;
+import dev.jrnn.text.TextClassifier;
+import dev.jrnn.text.TextClassifierFiles;
 import dev.jrnn.text.Vocabulary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +64,20 @@ class HostileInputTest {
         assertFalse(r.out().contains("\u001b") || r.out().contains("\u0007"), r.out());
         assertTrue(r.out().contains("    note: \\e[2J\\e]0;owned\\x07"), r.out());
         assertTrue(r.out().contains("    ev\\e[31mil  F32  [1]"), r.out());
+    }
+
+    @Test
+    void predictShowsClassNamesFromTheModelEscaped() throws IOException {
+        CharTokenizer t = new CharTokenizer();
+        Vocabulary v = Vocabulary.builder().specials(SpecialToken.PAD, SpecialToken.UNK).addAll(t.tokenize("abc")).build();
+        Path dir = tmp.resolve("clf");
+        TextClassifierFiles.save(dir, new TextClassifier(TextClassifier.Config.of(v.size(), 3, 4, 2).withPadId(v.padId())),
+                List.of("ok\u001b[8m", "bad\u0007"), 0, v, t, ModelFile.Provenance.unknown());
+        Run r = Run.of("predict", dir.toString(), "--input", Files.writeString(tmp.resolve("in.txt"), "abc\n").toString(),
+                "--probabilities");
+        assertEquals(0, r.status(), r.toString());
+        assertFalse(r.out().contains("\u001b") || r.out().contains("\u0007"), r.out());
+        assertTrue(r.out().startsWith("label\tok\\e[8m\tbad\\x07\ttext\n"), r.out());
     }
 
     @Test
