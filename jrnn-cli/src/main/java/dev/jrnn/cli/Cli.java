@@ -1,5 +1,7 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.io.Gzip;
+import dev.jrnn.io.Limits;
 import dev.jrnn.io.ModelFile;
 import picocli.CommandLine;
 
@@ -12,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
+import java.util.Map;
 
 /** Small helpers shared by the subcommands: argument checks, reading text files, finding a saved model. */
 final class Cli {
@@ -37,6 +39,27 @@ final class Cli {
         if (!ok) throw badValue(spec, message);
     }
 
+    /**
+     * Refuses sizes above {@link Limits}: {@code --hidden}, {@code --embedding} at most {@link Limits#MAX_SIZE},
+     * {@code --layers} at most {@link Limits#MAX_LAYERS} (a null embedding is the default, not checked).
+     */
+    static void sizes(CommandLine.Model.CommandSpec spec, int layers, int hidden, Integer embedding) {
+        require(spec, layers <= Limits.MAX_LAYERS, "--layers must be at most " + Limits.MAX_LAYERS + ", got " + layers);
+        require(spec, hidden <= Limits.MAX_SIZE, "--hidden must be at most " + Limits.MAX_SIZE + ", got " + hidden);
+        require(spec, embedding == null || embedding <= Limits.MAX_SIZE, "--embedding must be at most " + Limits.MAX_SIZE
+                + ", got " + embedding);
+    }
+
+    /**
+     * Refuses, before it is built, a model to train whose parameters with their gradients and the optimizer's two
+     * moments (four float32 copies) do not fit the heap: one line with the parameter count, the memory it needs, the
+     * heap's limit and the advice ({@code JRNN_JAVA_OPTS=-Xmx...}), instead of an OutOfMemoryError.
+     */
+    static void requireFits(String what, Map<String, int[]> shapes) {
+        String problem = Limits.modelProblem(what, shapes, 4, 4);
+        if (problem != null) throw new Failure(problem);
+    }
+
     /** An existing regular file, or a {@link Failure} naming it. */
     static Path existingFile(Path p, String what) {
         if (!Files.exists(p)) throw new Failure(what + " " + p + ": no such file");
@@ -51,13 +74,7 @@ final class Cli {
      */
     static String readText(Path p, String what) throws IOException {
         existingFile(p, what);
-        byte[] bytes = Files.readAllBytes(p);
-        if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(p))) {
-                bytes = in.readAllBytes();
-            }
-        }
-        return decode(bytes, what + " " + p);
+        return decode(Gzip.readAll(p, what + " " + p), what + " " + p);
     }
 
     /** A classpath resource as text (the demo's corpus). */

@@ -1,5 +1,6 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.io.Printable;
 import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.Neighbour;
 import dev.jrnn.text.PretrainedEmbeddings;
@@ -104,10 +105,10 @@ final class EmbedCommand implements Callable<Integer> {
         System.out.println();
         System.out.println(title + ":");
         int width = 4;
-        for (Neighbour n : answers) width = Math.max(width, n.word().length());
+        for (Neighbour n : answers) width = Math.max(width, Printable.of(n.word()).length());
         int rank = 1;
-        for (Neighbour n : answers) {
-            System.out.println(Cli.fmt("  %2d  %-" + width + "s  %.4f", rank++, n.word(), n.similarity()));
+        for (Neighbour n : answers) {                                     // words come from the file: escape controls
+            System.out.println(Cli.fmt("  %2d  %-" + width + "s  %.4f", rank++, Printable.of(n.word()), n.similarity()));
         }
     }
 }

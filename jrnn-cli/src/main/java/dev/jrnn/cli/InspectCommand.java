@@ -1,6 +1,7 @@
 package dev.jrnn.cli;
 
 import dev.jrnn.io.ModelFile;
+import dev.jrnn.io.Printable;
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.onnx.OnnxGraph;
 import dev.jrnn.series.ForecastSpec;
@@ -65,9 +66,9 @@ final class InspectCommand implements Callable<Integer> {
         } else if (SequenceRegressorFiles.MODEL_TYPE.equals(file.modelType())) {
             regressor(SequenceRegressorFiles.load(dir));
         } else {
-            System.out.println(dir + ": " + file.modelType() + " (format version " + ModelFile.VERSION
+            print(dir + ": " + file.modelType() + " (format version " + ModelFile.VERSION
                     + "; jrnn has no loader for this type, shown as stored)");
-            System.out.println(file.config().toJson());
+            print(file.config().toJson());
             weights(file.weightsHeader());
         }
         return 0;
@@ -75,28 +76,28 @@ final class InspectCommand implements Callable<Integer> {
 
     private static void classifier(TextClassifierFiles.Loaded m) {
         TextClassifier.Config c = m.model().config();
-        System.out.println(m.dir() + ": text classifier (jrnn model format version " + ModelFile.VERSION + ")");
-        System.out.println(Cli.fmt("  %s%s, %d layer%s of %d, embedding %d, vocabulary %,d, dropout %s, %s, seed %d",
+        print(m.dir() + ": text classifier (jrnn model format version " + ModelFile.VERSION + ")");
+        print(Cli.fmt("  %s%s, %d layer%s of %d, embedding %d, vocabulary %,d, dropout %s, %s, seed %d",
                 c.bidirectional() ? "bidirectional " : "", c.cell(), c.numLayers(), c.numLayers() == 1 ? "" : "s",
                 c.hiddenSize(), c.embeddingDim(), c.vocabSize(), c.dropout(), c.dtype(), c.seed()));
-        System.out.println("  classes: " + String.join(", ", m.classes()));
-        System.out.println("  input: " + (m.maxLen() == 0 ? "every token" : "the last " + m.maxLen() + " tokens"));
-        System.out.println("  tokenizer: " + m.tokenizer());
+        print("  classes: " + String.join(", ", m.classes()));
+        print("  input: " + (m.maxLen() == 0 ? "every token" : "the last " + m.maxLen() + " tokens"));
+        print("  tokenizer: " + m.tokenizer());
         Vocabulary v = m.vocabulary();
         List<String> first = new ArrayList<>();
         for (String w : v.words().subList(0, Math.min(12, v.words().size()))) first.add(show(w));
-        System.out.println(Cli.fmt("  vocabulary: %,d tokens (specials %s); most frequent: %s", v.size(), v.specials(),
+        print(Cli.fmt("  vocabulary: %,d tokens (specials %s); most frequent: %s", v.size(), v.specials(),
                 String.join(" ", first)));
         parametersAndProvenance(m.model().stateDict(), m.provenance());
     }
 
     private static void seq2seq(Seq2SeqFiles.Loaded m) {
         Seq2SeqConfig c = m.model().config();
-        System.out.println(m.dir() + ": seq2seq encoder-decoder (jrnn model format version " + ModelFile.VERSION + ")");
-        System.out.println(Cli.fmt("  %s encoder and decoder, %d layer%s of %d, embedding %d, dropout %s, %s, seed %d",
+        print(m.dir() + ": seq2seq encoder-decoder (jrnn model format version " + ModelFile.VERSION + ")");
+        print(Cli.fmt("  %s encoder and decoder, %d layer%s of %d, embedding %d, dropout %s, %s, seed %d",
                 c.cell(), c.numLayers(), c.numLayers() == 1 ? "" : "s", c.hiddenSize(), c.embeddingDim(), c.dropout(),
                 c.dtype(), c.seed()));
-        System.out.println("  decoding: at most " + m.maxLength() + " target tokens; <bos> " + id(m.targetVocabulary(), c.bosId())
+        print("  decoding: at most " + m.maxLength() + " target tokens; <bos> " + id(m.targetVocabulary(), c.bosId())
                 + ", <eos> " + id(m.targetVocabulary(), c.eosId()));
         vocabulary("source", m.sourceVocabulary(), m.sourceTokenizer().toString());
         vocabulary("target", m.targetVocabulary(), m.targetTokenizer().toString());
@@ -106,70 +107,70 @@ final class InspectCommand implements Callable<Integer> {
     private static void vocabulary(String side, Vocabulary v, String tokenizer) {
         List<String> first = new ArrayList<>();
         for (String w : v.words().subList(0, Math.min(12, v.words().size()))) first.add(show(w));
-        System.out.println(Cli.fmt("  %s: %s; %,d tokens (specials %s); most frequent: %s", side, tokenizer, v.size(),
+        print(Cli.fmt("  %s: %s; %,d tokens (specials %s); most frequent: %s", side, tokenizer, v.size(),
                 v.specials(), String.join(" ", first)));
     }
 
     private static void regressor(SequenceRegressorFiles.Loaded m) {
         SequenceRegressor.Config c = m.model().config();
         ForecastSpec fs = m.spec();
-        System.out.println(m.dir() + ": sequence regressor (jrnn model format version " + ModelFile.VERSION + ")");
-        System.out.println(Cli.fmt("  %s%s, %d layer%s of %d, %d input%s, %d output%s, dropout %s, %s, seed %d",
+        print(m.dir() + ": sequence regressor (jrnn model format version " + ModelFile.VERSION + ")");
+        print(Cli.fmt("  %s%s, %d layer%s of %d, %d input%s, %d output%s, dropout %s, %s, seed %d",
                 c.bidirectional() ? "bidirectional " : "", c.cell(), c.numLayers(), c.numLayers() == 1 ? "" : "s",
                 c.hiddenSize(), c.inputSize(), c.inputSize() == 1 ? "" : "s", c.outputSize(), c.outputSize() == 1 ? "" : "s",
                 c.dropout(), c.dtype(), c.seed()));
-        System.out.println(Cli.fmt("  reads windows of %d rows of %s; predicts the next %d row%s of %s", fs.window(),
+        print(Cli.fmt("  reads windows of %d rows of %s; predicts the next %d row%s of %s", fs.window(),
                 String.join(", ", fs.inputs()), fs.horizon(), fs.horizon() == 1 ? "" : "s", String.join(", ", fs.targets())));
-        System.out.println("  normalisation (training rows):");
-        m.standardizer().asMap().forEach((col, ms) -> System.out.println(Cli.fmt("    %-12s mean %.6g, std %.6g", col, ms[0], ms[1])));
+        print("  normalisation (training rows):");
+        m.standardizer().asMap().forEach((col, ms) -> print(Cli.fmt("    %-12s mean %.6g, std %.6g", col, ms[0], ms[1])));
         parametersAndProvenance(m.model().stateDict(), m.provenance());
     }
 
     private static void languageModel(LanguageModelFiles.Loaded m) throws IOException {
         LanguageModelConfig c = m.model().config();
-        System.out.println(m.dir() + ": language model (jrnn model format version " + ModelFile.VERSION + ")");
-        System.out.println(Cli.fmt("  %s, %d layer%s of %d, embedding %d, vocabulary %,d, dropout %s, %s, seed %d",
+        print(m.dir() + ": language model (jrnn model format version " + ModelFile.VERSION + ")");
+        print(Cli.fmt("  %s, %d layer%s of %d, embedding %d, vocabulary %,d, dropout %s, %s, seed %d",
                 c.cell(), c.numLayers(), c.numLayers() == 1 ? "" : "s", c.hiddenSize(), c.embeddingDim(), c.vocabSize(),
                 c.dropout(), c.dtype(), c.seed()));
         Vocabulary v = m.vocabulary();
         if (v != null) {
-            System.out.println("  tokenizer: " + m.tokenizer());
+            print("  tokenizer: " + m.tokenizer());
             List<String> first = new ArrayList<>();
             for (String w : v.words().subList(0, Math.min(12, v.words().size()))) first.add(show(w));
-            System.out.println(Cli.fmt("  vocabulary: %,d tokens (specials %s); most frequent: %s", v.size(), v.specials(),
+            print(Cli.fmt("  vocabulary: %,d tokens (specials %s); most frequent: %s", v.size(), v.specials(),
                     String.join(" ", first)));
-            System.out.println(Cli.fmt("  special ids: start %s, <eos> %s, <unk> %s", id(v, c.startId()), id(v, c.eosId()),
+            print(Cli.fmt("  special ids: start %s, <eos> %s, <unk> %s", id(v, c.startId()), id(v, c.eosId()),
                     id(v, c.unkId())));
         } else {
-            System.out.println("  no vocabulary: the model reads and writes token ids");
+            print("  no vocabulary: the model reads and writes token ids");
         }
         parametersAndProvenance(m.model().stateDict(), m.provenance());
     }
 
     private static void parametersAndProvenance(Map<String, NdArray> state, ModelFile.Provenance p) {
-        System.out.println("  parameters:");
+        print("  parameters:");
         long total = 0;
-        int width = 0;
+        int width = "total".length();                                     // never 0: "%-0s" is not a format
         for (String n : state.keySet()) width = Math.max(width, n.length());
         for (Map.Entry<String, NdArray> e : state.entrySet()) {
             NdArray a = e.getValue();
             total += a.size();
-            System.out.println(Cli.fmt("    %-" + width + "s  %-12s %,12d", e.getKey(), shape(a.shape()), a.size()));
+            print(Cli.fmt("    %-" + width + "s  %-12s %,12d", e.getKey(), shape(a.shape()), a.size()));
         }
-        System.out.println(Cli.fmt("    %-" + width + "s  %-12s %,12d", "total", "", total));
+        print(Cli.fmt("    %-" + width + "s  %-12s %,12d", "total", "", total));
         if (p != null) {
-            System.out.println("  provenance:");
-            System.out.println("    written by jrnn " + p.jrnnVersion() + " on " + p.created());
+            print("  provenance:");
+            print("    written by jrnn " + p.jrnnVersion() + " on " + p.created());
             if (p.trainingData() != null) {
-                System.out.println(Cli.fmt("    trained on %s: %d epoch%s, %,d steps, %s", p.trainingData(), p.epochs(),
+                print(Cli.fmt("    trained on %s: %d epoch%s, %,d steps, %s", p.trainingData(), p.epochs(),
                         p.epochs() == 1 ? "" : "s", p.steps(), Double.isNaN(p.seconds()) ? "time unknown" : Cli.clock(p.seconds())));
             }
             if (!p.finalMetrics().isEmpty()) {
                 List<String> ms = new ArrayList<>();
                 p.finalMetrics().forEach((k, val) -> ms.add(k + " " + Cli.fmt("%.4f", val)));
-                System.out.println("    final metrics: " + String.join(", ", ms));
+                print("    final metrics: " + String.join(", ", ms));
             }
-            if (p.command() != null) System.out.println("    command: " + p.command());
+            if (p.command() != null) print("    command: " + p.command());
         }
     }
 
@@ -183,27 +184,35 @@ final class InspectCommand implements Callable<Integer> {
 
     private static void safetensors(Path p) throws IOException {
         Safetensors.Header h = Safetensors.readHeader(p);
-        System.out.println(Cli.fmt("%s: safetensors, %,d tensors, %,d bytes", p, h.tensors().size(), Files.size(p)));
+        print(Cli.fmt("%s: safetensors, %,d tensors, %,d bytes", p, h.tensors().size(), Files.size(p)));
         if (!h.metadata().isEmpty()) {
-            System.out.println("  metadata:");
+            print("  metadata:");
             h.metadata().forEach((k, v) -> {
                 String one = v.replace("\n", "\\n");
-                System.out.println("    " + k + ": " + (one.length() > 100 ? one.substring(0, 100) + "... (" + v.length() + " chars)" : one));
+                print("    " + k + ": " + (one.length() > 100 ? one.substring(0, 100) + "... (" + v.length() + " chars)" : one));
             });
         }
         weights(h);
     }
 
     private static void weights(Safetensors.Header h) {
-        System.out.println("  tensors:");
-        int width = 0;
+        print("  tensors:");
+        int width = "total".length();                                     // never 0: "%-0s" is not a format
         for (Safetensors.TensorInfo t : h.tensors()) width = Math.max(width, t.name().length());
         long total = 0;
         for (Safetensors.TensorInfo t : h.tensors()) {
             total += t.elementCount();
-            System.out.println(Cli.fmt("    %-" + width + "s  %-4s %-14s %,12d", t.name(), t.dtype(), t.shape(), t.elementCount()));
+            print(Cli.fmt("    %-" + width + "s  %-4s %-14s %,12d", t.name(), t.dtype(), t.shape(), t.elementCount()));
         }
-        System.out.println(Cli.fmt("    %-" + width + "s  %-4s %-14s %,12d", "total", "", "", total));
+        print(Cli.fmt("    %-" + width + "s  %-4s %-14s %,12d", "total", "", "", total));
+    }
+
+    /**
+     * Prints one line of the summary. Names, metadata, tokens and provenance come from the file, so control
+     * characters are escaped ({@link Printable}): an ANSI sequence in a tensor name is shown, never obeyed.
+     */
+    private static void print(String lines) {
+        for (String line : lines.split("\n", -1)) System.out.println(Printable.of(line));
     }
 
     private static String shape(int[] s) {

@@ -1,6 +1,8 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.io.Limits;
 import dev.jrnn.io.ModelFile;
+import dev.jrnn.io.Printable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -65,19 +67,40 @@ public final class Main implements Runnable {
             commandLine.getErr().println("jrnn: " + describe(ex));
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands only Exceptions to the handler above; an Error leaves execute(). By now the stack that held
+            // the large arrays is gone, so printing one line is safe.
+            cl.getErr().println("jrnn: " + outOfMemory(e));
+            cl.getErr().flush();
+            return 1;
+        }
     }
 
-    /** One line for an exception: its message, with the few JDK exceptions whose message is only a path explained. */
+    /** The one line for an {@link OutOfMemoryError}: what ran out, the heap's limit, and what to change. */
+    static String outOfMemory(OutOfMemoryError e) {
+        String what = e.getMessage() == null || e.getMessage().isBlank() ? "" : " (" + oneLine(e.getMessage()) + ")";
+        return "out of memory" + what + "; this JVM may use at most " + Limits.bytes(Runtime.getRuntime().maxMemory())
+                + ": use smaller sizes (--hidden, --layers, --batch, --embedding, shorter inputs) or "
+                + Limits.moreMemory(0);
+    }
+
+    /**
+     * One line for an exception: its message, with the few JDK exceptions whose message is only a path explained.
+     * Control characters a message quotes from a file are escaped ({@link Printable}), so they cannot drive the
+     * terminal.
+     */
     static String describe(Exception ex) {
-        if (ex instanceof NoSuchFileException) return ex.getMessage() + ": no such file";
-        if (ex instanceof AccessDeniedException) return ex.getMessage() + ": permission denied";
+        if (ex instanceof NoSuchFileException) return Printable.of(ex.getMessage() + ": no such file");
+        if (ex instanceof AccessDeniedException) return Printable.of(ex.getMessage() + ": permission denied");
         String m = ex.getMessage();
-        return m == null || m.isBlank() ? ex.toString() : oneLine(m);
+        return m == null || m.isBlank() ? Printable.of(ex.toString()) : oneLine(m);
     }
 
+    /** A message on one line (line breaks and the blanks around them become one space), control characters escaped. */
     private static String oneLine(String s) {
-        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", " ");
+        return s == null ? "" : Printable.of(s.strip().replaceAll("\\s*\\R\\s*", " "));
     }
 
     @Override

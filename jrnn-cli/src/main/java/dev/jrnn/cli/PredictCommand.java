@@ -1,10 +1,12 @@
 package dev.jrnn.cli;
 
 import dev.jrnn.io.ModelFile;
+import dev.jrnn.io.Printable;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressorFiles;
 import dev.jrnn.series.TimeSeries;
 import dev.jrnn.text.BeamSearchConfig;
+import dev.jrnn.text.Seq2Seq;
 import dev.jrnn.text.Seq2SeqFiles;
 import dev.jrnn.text.TextClassifierFiles;
 import picocli.CommandLine;
@@ -89,6 +91,8 @@ final class PredictCommand implements Callable<Integer> {
         Cli.require(spec, prefix >= 0, "--prefix must be >= 0, got " + prefix);
         Cli.require(spec, beam >= 1, "--beam must be >= 1, got " + beam);
         Cli.require(spec, maxLength == null || maxLength >= 1, "--max-length must be >= 1, got " + maxLength);
+        Cli.require(spec, maxLength == null || maxLength <= Seq2Seq.MAX_LENGTH, "--max-length must be at most "
+                + Seq2Seq.MAX_LENGTH + ", got " + maxLength);
         Cli.require(spec, lengthPenalty >= 0 && Double.isFinite(lengthPenalty), "--length-penalty must be >= 0, got " + lengthPenalty);
         Path dir = Cli.modelDir(model);
         String type = ModelFile.open(dir).modelType();
@@ -139,7 +143,8 @@ final class PredictCommand implements Callable<Integer> {
     private void classify(TextClassifierFiles.Loaded m) throws IOException {
         List<String> lines = inputLines();
         PrintStream o = System.out;
-        List<String> classes = m.classes();
+        List<String> classes = new ArrayList<>();                         // names from the model file: controls escaped
+        for (String c : m.classes()) classes.add(Printable.of(c));
         if (probabilities) o.println("label\t" + String.join("\t", classes) + "\ttext");
         for (int start = 0; start < lines.size(); start += 256) {
             List<String> chunk = lines.subList(start, Math.min(lines.size(), start + 256));
@@ -169,6 +174,16 @@ final class PredictCommand implements Callable<Integer> {
 
     private void translate(Seq2SeqFiles.Loaded m) throws IOException {
         List<String> lines = inputLines();
+        for (int i = 0; i < lines.size(); i++) {                           // before the encoder allocates for them
+            String line = lines.get(i);
+            int head = 16 * (Seq2Seq.MAX_LENGTH + 1);                     // a head this long is enough to tell, mostly:
+            boolean tooLong = m.encode(line.length() > head ? line.substring(0, head) : line).length > Seq2Seq.MAX_LENGTH
+                    || (line.length() > head && m.encode(line).length > Seq2Seq.MAX_LENGTH);   // tokens are never built for 10 MB
+            if (tooLong) {
+                throw new Cli.Failure(Cli.fmt("%s:%d: more than %,d tokens, the most a seq2seq model reads; split the line",
+                        input == null || input.equals("-") ? "standard input" : "--input " + input, i + 1, Seq2Seq.MAX_LENGTH));
+            }
+        }
         PrintStream o = System.out;
         int limit = maxLength != null ? maxLength : m.maxLength();
         if (beam == 1 && !scores) {
@@ -189,9 +204,9 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    /** An output on one line: line breaks and tabs in it shown escaped. */
+    /** An output on one line: line breaks and tabs in it shown escaped, and any other control character. */
     private static String oneLine(String s) {
-        return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r");
+        return Printable.of(s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r"));
     }
 
     // ------------------------------------------------------------------ regressor
@@ -207,7 +222,7 @@ final class PredictCommand implements Callable<Integer> {
         PrintStream o = System.out;
         if (!allWindows) {
             double[] y = m.forecast(s);
-            o.println("step," + String.join(",", fs.targets()));
+            o.println(Printable.of("step," + String.join(",", fs.targets())));     // column names come from the file
             for (int h = 0; h < fs.horizon(); h++) {
                 StringBuilder b = new StringBuilder("+" + (h + 1));
                 for (int j = 0; j < fs.targets().size(); j++) b.append(',').append(Cli.fmt("%.6g", y[h * fs.targets().size() + j]));
@@ -218,7 +233,7 @@ final class PredictCommand implements Callable<Integer> {
         StringBuilder head = new StringBuilder("row");
         for (int k = 0; k < fs.outputSize(); k++) head.append(',').append(fs.outputName(k));
         for (int k = 0; k < fs.outputSize(); k++) head.append(",actual ").append(fs.outputName(k));
-        o.println(head);
+        o.println(Printable.of(head.toString()));
         for (int start = fs.window(); start <= s.rows(); start += 1024) {
             int end = Math.min(s.rows(), start + 1023);
             int[] ends = new int[end - start + 1];

@@ -154,9 +154,12 @@ final class TrainClassifyCommand implements Callable<Integer> {
             validSet = SequenceDataset.ofTokens(validIds, validLabels).withPad(vocab.padId());
         }
 
-        TextClassifier model = new TextClassifier(TextClassifier.Config.of(vocab.size(), embedding, hidden, classes.size())
+        TextClassifier.Config modelConfig = TextClassifier.Config.of(vocab.size(), embedding, hidden, classes.size())
                 .withCell(cell.type).withLayers(layers).withBidirectional(bidirectional).withDropout(dropout)
-                .withSeed(seed).withPadId(vocab.padId()));
+                .withSeed(seed).withPadId(vocab.padId());
+        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, --embedding %d)", hidden, layers, embedding),
+                TextClassifierFiles.expectedShapes(modelConfig));
+        TextClassifier model = new TextClassifier(modelConfig);
         Adam adam = new Adam(model.parameters(), Adam.Config.adam(lr));
         Map<String, String> checks = new LinkedHashMap<>();
         checks.put("data_sha256", train.sha256());
@@ -219,6 +222,7 @@ final class TrainClassifyCommand implements Callable<Integer> {
         Cli.require(spec, vocabSize >= 3, "--vocab-size must be >= 3 (<pad>, <unk> and a token), got " + vocabSize);
         Cli.require(spec, maxLen >= 0, "--max-len must be >= 0 (0 = all), got " + maxLen);
         Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
+        Cli.sizes(spec, layers, hidden, embedding);
         Cli.require(spec, embedding >= 1, "--embedding must be >= 1, got " + embedding);
         Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
         Cli.require(spec, lr > 0 && Double.isFinite(lr), "--lr must be > 0, got " + lr);

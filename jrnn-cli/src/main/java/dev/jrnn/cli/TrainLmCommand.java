@@ -191,6 +191,8 @@ final class TrainLmCommand implements Callable<Integer> {
         LanguageModelConfig config = LanguageModelConfig.of(d.vocabulary().size(), e, hidden).withCell(cell.type)
                 .withLayers(layers).withDropout(dropout).withSeed(seed)
                 .withSpecials(d.startId(), d.eosId(), d.vocabulary().unkId());
+        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, --embedding %d, %,d tokens)", hidden, layers, e,
+                d.vocabulary().size()), LanguageModelFiles.expectedShapes(config));
         LanguageModel lm = new LanguageModel(config);
         if (initUniform != null) {
             Rng rng = new Rng(seed ^ 0x5DEECE66DL);
@@ -254,6 +256,7 @@ final class TrainLmCommand implements Callable<Integer> {
         Cli.require(spec, minFreq >= 1, "--min-freq must be >= 1, got " + minFreq);
         Cli.require(spec, maxVocab == 0 || maxVocab >= 2, "--max-vocab must be 0 (no limit) or >= 2, got " + maxVocab);
         Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
+        Cli.sizes(spec, layers, hidden, embedding);
         Cli.require(spec, embedding == null || embedding >= 1, "--embedding must be >= 1, got " + embedding);
         Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
         Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);

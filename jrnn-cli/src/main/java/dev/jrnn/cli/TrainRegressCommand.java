@@ -3,6 +3,7 @@ package dev.jrnn.cli;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
+import dev.jrnn.io.Printable;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.series.ForecastSpec;
@@ -25,8 +26,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -66,7 +69,7 @@ final class TrainRegressCommand implements Callable<Integer> {
     TimeSeries.Header header;
 
     @Option(names = "--target", paramLabel = "COLS",
-            description = "Column(s) to predict, by name or 1-based number, comma-separated (default: the last numeric column).")
+            description = "Column(s) to predict, by name or 1-based number, comma-separated (default: the last column, which must then hold only numbers and vary).")
     String target;
 
     @Option(names = "--inputs", paramLabel = "COLS",
@@ -137,12 +140,12 @@ final class TrainRegressCommand implements Callable<Integer> {
     private int train(RunOutput dir, PrintStream o) throws IOException {
         String text = Cli.readText(data, "--data");
         TimeSeries series = TimeSeries.parse(text, "--data " + data, header);
-        List<String> targets = columns(series, target, "--target");
-        List<String> ins = columns(series, inputs, "--inputs");
-        ForecastSpec fs = new ForecastSpec(ins, targets, window, horizon);
-
         int rows = series.rows();
         int cut = rows - (int) Math.round(rows * validFraction);       // rows [cut, rows) are held out
+        List<String> targets = target != null ? columns(series, target, "--target") : List.of(defaultTarget(series, cut));
+        List<String> ins = inputs != null ? columns(series, inputs, "--inputs") : series.numericNames();
+        ForecastSpec fs = new ForecastSpec(ins, targets, window, horizon);
+
         int trainWindows = Math.max(0, cut - horizon - window + 1);
         if (trainWindows < 1) {
             throw new Cli.Failure(Cli.fmt("--data %s: %d rows, %d of them for training: too few for a window of %d rows and a"
@@ -159,11 +162,15 @@ final class TrainRegressCommand implements Callable<Integer> {
         SequenceDataset validSet = validating ? fs.dataset(series, z, firstValidEnd, lastValidEnd) : null;
 
         double rate = lr != null ? lr : optim.sgd() ? 0.01 : 0.001;
-        SequenceRegressor model = new SequenceRegressor(new SequenceRegressor.Config(cell.type, ins.size(), hidden, layers,
-                bidirectional, fs.outputSize(), dropout, DType.FLOAT32, seed));
+        SequenceRegressor.Config modelConfig = new SequenceRegressor.Config(cell.type, ins.size(), hidden, layers,
+                bidirectional, fs.outputSize(), dropout, DType.FLOAT32, seed);
+        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, %d inputs)", hidden, layers, ins.size()),
+                SequenceRegressorFiles.expectedShapes(modelConfig));
+        SequenceRegressor model = new SequenceRegressor(modelConfig);
         Optimizer opt = optim.build(model.parameters(), rate);
         double[] unit = new double[fs.outputSize()];                     // each output's std: standardised -> data units
-        for (int k = 0; k < unit.length; k++) unit[k] = z.std()[z.columns().indexOf(targets.get(k % targets.size()))];
+        double[] std = z.std();
+        for (int k = 0; k < unit.length; k++) unit[k] = std[z.indexOf(targets.get(k % targets.size()))];
         ModelStep step = (b, training) -> {
             Tensor y = model.forward(b.featureTensor(), null);            // [B, K] standardised
             StepOutput r = StepOutput.of(Losses.mse(y, b.targetTensor()), b.size());
@@ -182,6 +189,7 @@ final class TrainRegressCommand implements Callable<Integer> {
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
+        if (inputs == null) warnExcludedInputs(series);
         o.println(Cli.fmt("data: %s: %,d rows x %d columns%s; inputs %s, targets %s; window %d, horizon %d: %,d windows for"
                         + " training (rows 1-%d), %s", data, rows, series.names().size(), series.hasHeader() ? " (with a header)" : "",
                 String.join(",", ins), String.join(",", targets), window, horizon, trainSet.size(), cut,
@@ -219,25 +227,52 @@ final class TrainRegressCommand implements Callable<Integer> {
         return r.interrupted() ? RunOutput.INTERRUPTED_STATUS : 0;
     }
 
-    /** The columns a flag names (by name or number), as the table's names; without the flag its default. */
+    /** The columns a flag names (by name or number), as the table's names. */
     private List<String> columns(TimeSeries s, String flag, String what) throws IOException {
         List<String> out = new ArrayList<>();
-        if (flag == null) {
-            List<String> numeric = s.numericNames();
-            if (numeric.isEmpty()) {
-                throw new Cli.Failure(s.source() + ": no column holds only numbers (columns: " + String.join(", ", s.names())
-                        + ")");
-            }
-            return what.equals("--target") ? List.of(numeric.get(numeric.size() - 1)) : numeric;
-        }
+        Set<String> seen = new HashSet<>();
         for (String name : flag.split(",", -1)) {
             String n = name.strip();
             Cli.require(spec, !n.isEmpty(), what + " has an empty column name: '" + flag + "'");
             String resolved = s.names().get(s.column(n));
-            Cli.require(spec, !out.contains(resolved), what + " names column '" + resolved + "' twice");
+            Cli.require(spec, seen.add(resolved), what + " names column '" + resolved + "' twice");
             out.add(resolved);
         }
         return out;
+    }
+
+    /**
+     * Without {@code --target}: the last column, always (never another one in its place, which would change what is
+     * learnt without a word). It must hold only numbers and vary over the training rows {@code [0, cut)}; otherwise the
+     * message says which cell or why, and how to name another target.
+     */
+    private static String defaultTarget(TimeSeries s, int cut) throws IOException {
+        String last = s.names().get(s.names().size() - 1);
+        String hint = "; it is the default target (the last column): fix it, or name the target with --target";
+        int c;
+        try {
+            c = s.column(last);
+        } catch (IOException e) {
+            throw new Cli.Failure(e.getMessage() + hint);
+        }
+        if (cut >= 2 && s.isConstant(c, 0, cut)) {
+            throw new Cli.Failure(Cli.fmt("%s: column '%s' holds %s on every one of the %d training rows, so there is nothing"
+                    + " to learn%s", s.source(), last, java.math.BigDecimal.valueOf(s.value(0, c)).stripTrailingZeros()
+                    .toPlainString(), cut, hint));
+        }
+        return last;
+    }
+
+    /**
+     * Without {@code --inputs} the inputs are every column that holds only numbers, the targets included. Each column
+     * left out gets a warning line that says why (its first cell that is not a number), so a bad cell never drops a
+     * column silently; printed once the run goes ahead, so that an error stays the only line.
+     */
+    private static void warnExcludedInputs(TimeSeries s) {
+        for (Map.Entry<String, String> e : s.nonNumeric().entrySet()) {
+            System.err.println(Printable.of("jrnn: warning: " + s.source() + ": column '" + e.getKey() + "' is not an input ("
+                    + e.getValue() + "); name the inputs with --inputs to choose them yourself"));
+        }
     }
 
     /** MSE and MAE in the data's units, from standardised outputs and targets {@code [B, K]}. */
@@ -274,6 +309,7 @@ final class TrainRegressCommand implements Callable<Integer> {
         Cli.require(spec, window >= 1 && horizon >= 1, "--window and --horizon must be >= 1, got " + window + " and " + horizon);
         Cli.require(spec, validFraction >= 0 && validFraction <= 0.5, "--valid-fraction must be in [0, 0.5], got " + validFraction);
         Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
+        Cli.sizes(spec, layers, hidden, null);
         Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
         Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
         optim.validate(spec);

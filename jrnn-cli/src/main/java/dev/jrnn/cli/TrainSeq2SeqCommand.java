@@ -178,8 +178,11 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
 
         int e = embedding != null ? embedding : level == LmData.Level.CHAR ? 32 : 64;
         double rate = lr != null ? lr : optim.sgd() ? 0.5 : 0.002;
-        Seq2Seq model = new Seq2Seq(new Seq2SeqConfig(cell.type, sourceVocab.size(), targetVocab.size(), e, hidden, layers,
-                dropout, dev.jrnn.tensor.DType.FLOAT32, seed, targetVocab.bosId(), targetVocab.eosId()));
+        Seq2SeqConfig modelConfig = new Seq2SeqConfig(cell.type, sourceVocab.size(), targetVocab.size(), e, hidden, layers,
+                dropout, dev.jrnn.tensor.DType.FLOAT32, seed, targetVocab.bosId(), targetVocab.eosId());
+        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, --embedding %d)", hidden, layers, e),
+                Seq2SeqFiles.expectedShapes(modelConfig));
+        Seq2Seq model = new Seq2Seq(modelConfig);
         Optimizer opt = optim.build(model.parameters(), rate);
         ModelStep step = (b, training) -> {
             List<int[]> src = new ArrayList<>(b.size()), tgt = new ArrayList<>(b.size());
@@ -248,8 +251,15 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
             if (s.length == 0) {
                 throw new Cli.Failure(d.source() + ":" + d.lines().get(i) + ": the source has no tokens (the encoder needs one)");
             }
+            int[] t = tv.encode(d.targets().get(i), tok);
+            if (Math.max(s.length, t.length) > Seq2Seq.MAX_LENGTH) {
+                throw new Cli.Failure(Cli.fmt("%s:%d: the %s has %,d tokens, more than the %,d a seq2seq pair may have"
+                                + " (memory grows with the longest pair in a batch); split or drop the pair", d.source(),
+                        d.lines().get(i), s.length >= t.length ? "source" : "target", Math.max(s.length, t.length),
+                        Seq2Seq.MAX_LENGTH));
+            }
             sources.add(s);
-            targets.add(tv.encode(d.targets().get(i), tok));
+            targets.add(t);
         }
     }
 
@@ -281,6 +291,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         Cli.require(spec, minFreq >= 1, "--min-freq must be >= 1, got " + minFreq);
         Cli.require(spec, maxVocab == 0 || maxVocab >= 4, "--max-vocab must be 0 (no limit) or >= 4, got " + maxVocab);
         Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
+        Cli.sizes(spec, layers, hidden, embedding);
         Cli.require(spec, embedding == null || embedding >= 1, "--embedding must be >= 1, got " + embedding);
         Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
         Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
@@ -289,6 +300,8 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
         Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
         Cli.require(spec, maxLength == null || maxLength >= 1, "--max-length must be >= 1, got " + maxLength);
+        Cli.require(spec, maxLength == null || maxLength <= Seq2Seq.MAX_LENGTH, "--max-length must be at most "
+                + Seq2Seq.MAX_LENGTH + ", got " + maxLength);
         Cli.require(spec, examples >= 0, "--examples must be >= 0, got " + examples);
         Cli.require(spec, run.checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
     }

@@ -166,6 +166,28 @@ public final class ModelConfig {
         return (int) v;
     }
 
+    /**
+     * An integer field within {@code [min, max]}: a size read from a file, checked before anything is allocated with
+     * it ({@link Limits}). The message names the file, the field, the value and the limit:
+     * {@code config.json: field 'model.hidden_size' is 2147483647, above the limit of 16777216}.
+     */
+    public int getInt(String key, int min, int max) throws ModelFileException {
+        long v = getLong(key);
+        if (v > max) throw fieldError(key, "is " + v + ", above the limit of " + max);
+        if (v < min) throw fieldError(key, "is " + v + ", must be at least " + min);
+        return (int) v;
+    }
+
+    /** A size of a model (vocabulary, embedding, hidden units, classes, inputs): 1 to {@link Limits#MAX_SIZE}. */
+    public int getSize(String key) throws ModelFileException {
+        return getInt(key, 1, Limits.MAX_SIZE);
+    }
+
+    /** A number of stacked layers: 1 to {@link Limits#MAX_LAYERS}. */
+    public int getLayers(String key) throws ModelFileException {
+        return getInt(key, 1, Limits.MAX_LAYERS);
+    }
+
     /** An integer field, or {@code fallback} when it is absent. */
     public long getLong(String key, long fallback) throws ModelFileException {
         return has(key) ? getLong(key) : fallback;

@@ -290,6 +290,21 @@ public final class ModelFile {
         }
     }
 
+    /** The lower-case hex SHA-256 of a file, read in blocks (a weights file may be larger than the heap). */
+    private static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
     /** The lower-case hex SHA-256 of {@code bytes}. */
     public static String sha256(byte[] bytes) {
         try {
@@ -394,7 +409,7 @@ public final class ModelFile {
                     + (actual < size ? " (truncated)" : " (changed after saving?)"));
         }
         if (sha == null) return;
-        String actualSha = sha256(Files.readAllBytes(p));
+        String actualSha = sha256(p);
         if (!actualSha.equalsIgnoreCase(sha)) {
             throw new ModelFileException(p + ": SHA-256 " + actualSha.substring(0, 12) + "... differs from the "
                     + sha.substring(0, Math.min(12, sha.length())) + "... that " + CONFIG_FILE
@@ -434,7 +449,8 @@ public final class ModelFile {
 
     /**
      * Checks that the weights file holds exactly the expected names with the expected shapes, and only loadable
-     * float types, from the header alone.
+     * float types, from the header alone; then that the model and its weights fit this JVM's heap
+     * ({@link Limits#heapProblem}), so that a model too large is refused before anything is allocated.
      *
      * @param expected names (PyTorch order) to shapes, as the config implies them
      * @throws ModelFileException listing every missing name, unexpected name and shape mismatch in one message:
@@ -442,6 +458,11 @@ public final class ModelFile {
      *                            expected [65, 256] (hidden_size 256)}
      */
     public void checkWeights(Map<String, int[]> expected) throws ModelFileException {
+        checkWeights(expected, Runtime.getRuntime().maxMemory());
+    }
+
+    /** {@link #checkWeights(Map)} against a heap of {@code maxMemory} bytes (tests pass a small one). */
+    void checkWeights(Map<String, int[]> expected, long maxMemory) throws ModelFileException {
         Map<String, int[]> actual = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Safetensors.TensorInfo t : weights.tensors()) {
@@ -469,6 +490,12 @@ public final class ModelFile {
         if (!problems.isEmpty()) {
             throw new ModelFileException(file(WEIGHTS_FILE) + ": does not match " + CONFIG_FILE + ": "
                     + String.join("; ", problems));
+        }
+        long bytes = 0;                                  // the model built, and the tensors read into it: two copies
+        for (Safetensors.TensorInfo t : weights.tensors()) bytes += 2 * t.elementCount() * (t.dtype().loadsAs() == DType.FLOAT64 ? 8 : 4);
+        String heap = Limits.heapProblem(bytes, maxMemory);
+        if (heap != null) {
+            throw new ModelFileException(file(WEIGHTS_FILE) + ": loading this model " + heap);
         }
     }
 

@@ -104,9 +104,10 @@ public final class SequenceRegressorFiles {
         String bad = fitProblem(c, spec, standardizer);
         if (bad != null) throw new IllegalArgumentException("SequenceRegressorFiles.save: " + bad);
         ModelConfig.Builder norm = ModelConfig.builder();
+        double[] mean = standardizer.mean(), std = standardizer.std();    // copies: once, not once per column
         for (String col : spec.columns()) {
-            int i = standardizer.columns().indexOf(col);
-            norm.put(col, ModelConfig.builder().put("mean", standardizer.mean()[i]).put("std", standardizer.std()[i]).build());
+            int i = standardizer.indexOf(col);
+            norm.put(col, ModelConfig.builder().put("mean", mean[i]).put("std", std[i]).build());
         }
         ModelConfig config = ModelConfig.builder()
                 .put("model_type", MODEL_TYPE)
@@ -132,7 +133,7 @@ public final class SequenceRegressorFiles {
                     + spec.targets().size() + " target column(s) is " + spec.outputSize();
         }
         for (String col : spec.columns()) {
-            if (!z.columns().contains(col)) return "no normalisation statistics for column '" + col + "'";
+            if (z.indexOf(col) < 0) return "no normalisation statistics for column '" + col + "'";
         }
         return null;
     }
@@ -153,9 +154,9 @@ public final class SequenceRegressorFiles {
      */
     public static SequenceRegressor.Config modelFrom(ModelConfig m) throws ModelFileException {
         RnnKernels.CellType cell = m.getEnum("cell", RnnKernels.CellType.class);
-        int in = m.getInt("input_size"), h = m.getInt("hidden_size"), l = m.getInt("num_layers");
+        int in = m.getSize("input_size"), h = m.getSize("hidden_size"), l = m.getLayers("num_layers");
         boolean bi = m.getBoolean("bidirectional");
-        int out = m.getInt("output_size");
+        int out = m.getSize("output_size");
         double dropout = m.getDouble("dropout");
         DType dtype = m.getEnum("dtype", DType.class);
         long seed = m.getLong("seed");

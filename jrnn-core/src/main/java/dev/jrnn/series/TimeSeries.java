@@ -1,21 +1,21 @@
 package dev.jrnn.series;
 
+import dev.jrnn.io.Gzip;
+
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.zip.GZIPInputStream;
 
 /**
  * A table of observations in time order, read from a CSV file: one row per time step, one column per variable.
@@ -93,12 +93,7 @@ public final class TimeSeries {
 
     /** Reads a CSV file (UTF-8, or gzipped when its first bytes say so); see the class comment. */
     public static TimeSeries read(Path file, Header header) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
-                bytes = in.readAllBytes();
-            }
-        }
+        byte[] bytes = Gzip.readAll(file, file.toString());
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -286,6 +281,28 @@ public final class TimeSeries {
         List<String> out = new ArrayList<>();
         for (int c = 0; c < names.size(); c++) if (firstProblem[c] == null) out.add(names.get(c));
         return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * The columns that hold something other than finite numbers, in order, each with its first such cell:
+     * {@code date -> "line 2: 'day000' is not a finite number"}. These are the columns {@link #numericNames()} leaves
+     * out; a caller that uses every numeric column says which these are, and why.
+     */
+    public Map<String, String> nonNumeric() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int c = 0; c < names.size(); c++) if (firstProblem[c] != null) out.put(names.get(c), firstProblem[c]);
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Whether column {@code c} holds one value on every row of {@code [fromRow, toRow)} (then a model has nothing to
+     * learn from it as a target).
+     */
+    public boolean isConstant(int c, int fromRow, int toRow) {
+        for (int r = fromRow + 1; r < toRow; r++) {
+            if (Double.compare(values[r][c], values[fromRow][c]) != 0) return false;
+        }
+        return true;
     }
 
     /**

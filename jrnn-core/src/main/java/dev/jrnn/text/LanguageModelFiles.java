@@ -142,7 +142,8 @@ public final class LanguageModelFiles {
      */
     public static LanguageModelConfig modelFrom(ModelConfig m) throws ModelFileException {
         RnnKernels.CellType cell = m.getEnum("cell", RnnKernels.CellType.class);
-        int v = m.getInt("vocab_size"), e = m.getInt("embedding_dim"), h = m.getInt("hidden_size"), l = m.getInt("num_layers");
+        int v = m.getSize("vocab_size"), e = m.getSize("embedding_dim"), h = m.getSize("hidden_size");
+        int l = m.getLayers("num_layers");
         double dropout = m.getDouble("dropout");
         DType dtype = m.getEnum("dtype", DType.class);
         long seed = m.getLong("seed");

@@ -1,5 +1,7 @@
 package dev.jrnn.text;
 
+import dev.jrnn.io.Gzip;
+import dev.jrnn.io.Limits;
 import dev.jrnn.nn.Embedding;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
@@ -28,7 +30,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Word vectors trained elsewhere (GloVe, word2vec), read from their usual files, to initialise an
@@ -241,7 +242,7 @@ public final class PretrainedEmbeddings {
      */
     public static PretrainedEmbeddings load(Path file, Format format, LoadOptions options) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), format, options);
+            return read(in, file.toString(), format, options, Files.size(file));
         }
     }
 
@@ -251,12 +252,19 @@ public final class PretrainedEmbeddings {
      * @throws FileFormatException naming the source, line (or entry) and word, for malformed data
      */
     public static PretrainedEmbeddings read(InputStream in, String source, Format format, LoadOptions options) throws IOException {
+        return read(in, source, format, options, -1);
+    }
+
+    /** {@link #read(InputStream, String, Format, LoadOptions)} of a stream of {@code length} bytes, or -1 when unknown. */
+    private static PretrainedEmbeddings read(InputStream in, String source, Format format, LoadOptions options, long length)
+            throws IOException {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(options, "options");
-        InputStream raw = maybeGunzip(new BufferedInputStream(in, 1 << 16));
+        BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16);
+        InputStream raw = Gzip.maybeGunzip(buffered, source);
         Loader loader = new Loader(source, format, options);
         if (format == Format.WORD2VEC_BINARY) {
-            loader.readBinary(raw);
+            loader.readBinary(raw, raw == buffered ? length : -1);     // a gzipped file's content length is unknown
         } else {
             loader.readText(new Utf8Lines(raw, source));
         }
@@ -270,7 +278,7 @@ public final class PretrainedEmbeddings {
      * one-dimensional word that is a number ({@code "2 3"}) would be taken for word2vec: name the format then.
      */
     public static Format detectFormat(Path file) throws IOException {
-        try (InputStream in = maybeGunzip(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+        try (InputStream in = Gzip.open(file, file.toString())) {
             byte[] head = in.readNBytes(1024);
             int nl = indexOf(head, (byte) '\n', head.length);
             String first = new String(head, 0, nl < 0 ? head.length : nl, StandardCharsets.ISO_8859_1).strip();
@@ -289,13 +297,6 @@ public final class PretrainedEmbeddings {
             CoderResult r = dec.decode(ByteBuffer.wrap(sample), CharBuffer.allocate(sample.length + 1), false);
             return r.isError() ? Format.WORD2VEC_BINARY : Format.WORD2VEC_TEXT;
         }
-    }
-
-    private static InputStream maybeGunzip(BufferedInputStream in) throws IOException {
-        in.mark(2);
-        int b0 = in.read(), b1 = in.read();
-        in.reset();
-        return b0 == 0x1f && b1 == 0x8b ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in;
     }
 
     private static int indexOf(byte[] a, byte b, int n) {
@@ -428,7 +429,11 @@ public final class PretrainedEmbeddings {
             try {
                 if (f.length == 2) {
                     long c = Long.parseLong(f[0]);
-                    int d = Integer.parseInt(f[1]);
+                    long d = Long.parseLong(f[1]);
+                    if (c >= 0 && d > Limits.MAX_SIZE) {
+                        throw new FileFormatException(source, lineNo, "the header's DIM is " + d + ", above the limit of "
+                                + Limits.MAX_SIZE + " values per vector; the file is damaged or not word2vec");
+                    }
                     if (c >= 0 && d > 0) {
                         return new long[] {c, d};
                     }
@@ -486,7 +491,8 @@ public final class PretrainedEmbeddings {
             return v;
         }
 
-        void readBinary(InputStream raw) throws IOException {
+        /** Reads word2vec binary entries; {@code length} is the stream's size in bytes (-1 when unknown). */
+        void readBinary(InputStream raw, long length) throws IOException {
             CountingStream in = new CountingStream(raw);
             byte[] headerBytes = new byte[256];
             int h = 0;
@@ -508,6 +514,15 @@ public final class PretrainedEmbeddings {
             long[] cd = parseHeader(header, 1);
             long count = cd[0];
             setDim((int) cd[1], "as the header says", 1, null);
+            // Before allocating DIM's worth: the first entry (a word, a space, DIM floats) must fit in what follows. The
+            // vectors kept grow only as entries are read, so memory never exceeds what the file really holds; a file
+            // cut later is reported at the entry where it ends.
+            long entryBytes = 4L * dim + 2;
+            if (count > 0 && length >= 0 && entryBytes > length - in.count()) {
+                throw new FileFormatException(source, 1, "the header announces " + count + " word" + (count == 1 ? "" : "s")
+                        + " of " + dim + " values (at least " + entryBytes + " bytes each), but only " + (length - in.count())
+                        + " bytes follow it; the file is truncated or the header is wrong");
+            }
             byte[] vec = new byte[4 * dim];
             float[] row = new float[dim];
             ByteBuffer bb = ByteBuffer.wrap(vec).order(ByteOrder.LITTLE_ENDIAN);

@@ -47,6 +47,13 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Seq2Seq extends Module {
+    /**
+     * The longest source or target, in tokens, that the command line and saved models accept (10,000): memory for
+     * training grows with batch × length × hidden size, and without attention nothing much of a longer source
+     * reaches the decoder anyway. Longer text is refused with its file and line before anything is allocated.
+     */
+    public static final int MAX_LENGTH = 10_000;
+
     private final Seq2SeqConfig config;
     private final Embedding sourceEmbedding;
     private final RnnBase encoder;

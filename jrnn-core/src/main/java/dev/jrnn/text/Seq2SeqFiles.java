@@ -200,8 +200,8 @@ public final class Seq2SeqFiles {
      */
     public static Seq2SeqConfig modelFrom(ModelConfig m) throws ModelFileException {
         RnnKernels.CellType cell = m.getEnum("cell", RnnKernels.CellType.class);
-        int vs = m.getInt("source_vocab_size"), vt = m.getInt("target_vocab_size");
-        int e = m.getInt("embedding_dim"), h = m.getInt("hidden_size"), l = m.getInt("num_layers");
+        int vs = m.getSize("source_vocab_size"), vt = m.getSize("target_vocab_size");
+        int e = m.getSize("embedding_dim"), h = m.getSize("hidden_size"), l = m.getLayers("num_layers");
         double dropout = m.getDouble("dropout");
         DType dtype = m.getEnum("dtype", DType.class);
         long seed = m.getLong("seed");
@@ -245,8 +245,10 @@ public final class Seq2SeqFiles {
         Seq2SeqConfig mc = modelFrom(config.getObject("model"));
         ModelConfig decoding = config.getObject("decoding");
         long maxLength = decoding.getLong("max_length");
-        if (maxLength < 1 || maxLength > Integer.MAX_VALUE) {
-            throw decoding.fieldError("max_length", "must be >= 1, found " + maxLength);
+        if (maxLength < 1) throw decoding.fieldError("max_length", "must be >= 1, found " + maxLength);
+        if (maxLength > Seq2Seq.MAX_LENGTH) {
+            throw decoding.fieldError("max_length", "is " + maxLength + ", above the limit of " + Seq2Seq.MAX_LENGTH
+                    + " tokens (Seq2Seq.MAX_LENGTH)");
         }
         ModelFile.Provenance provenance = file.provenance();
 

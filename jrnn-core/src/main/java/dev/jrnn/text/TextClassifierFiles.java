@@ -151,9 +151,10 @@ public final class TextClassifierFiles {
      */
     public static TextClassifier.Config modelFrom(ModelConfig m) throws ModelFileException {
         RnnKernels.CellType cell = m.getEnum("cell", RnnKernels.CellType.class);
-        int v = m.getInt("vocab_size"), e = m.getInt("embedding_dim"), h = m.getInt("hidden_size"), l = m.getInt("num_layers");
+        int v = m.getSize("vocab_size"), e = m.getSize("embedding_dim"), h = m.getSize("hidden_size");
+        int l = m.getLayers("num_layers");
         boolean bi = m.getBoolean("bidirectional");
-        int c = m.getInt("num_classes");
+        int c = m.getSize("num_classes");
         double dropout = m.getDouble("dropout");
         DType dtype = m.getEnum("dtype", DType.class);
         long seed = m.getLong("seed");

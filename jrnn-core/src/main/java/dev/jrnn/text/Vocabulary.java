@@ -1,6 +1,7 @@
 package dev.jrnn.text;
 
 import dev.jrnn.io.AtomicFiles;
+import dev.jrnn.io.Printable;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -544,7 +545,7 @@ public final class Vocabulary {
     }
 
     static String quote(String s) {
-        return "'" + escape(s) + "'";
+        return "'" + Printable.of(escape(s)) + "'";                     // a message must not carry terminal controls
     }
 
     private static String abbreviate(String s) {
