@@ -76,7 +76,7 @@ class TrainingSafetyTest {
             case "seq2seq" -> List.of("train", "seq2seq", "--data", pairs.toString(), "--out", out.toString(), "--hidden", "8",
                     "--embedding", "4", "--batch", "8", "--progress", "quiet");
             case "regress" -> List.of("train", "regress", "--data", csv.toString(), "--out", out.toString(), "--target", "temp",
-                    "--window", "8", "--hidden", "8", "--batch", "16", "--progress", "quiet");
+                    "--inputs", "temp,humidity", "--window", "8", "--hidden", "8", "--batch", "16", "--progress", "quiet");
             default -> throw new IllegalArgumentException(task);
         });
         a.addAll(List.of(more));
