@@ -48,7 +48,7 @@ public final class SparkExample {
 
     /** The options (see {@link #usage()}). */
     private static final class Options {
-        String master = "local[2]";
+        String master = "local[2]";                   // unless spark-submit gives one
         Path data = Path.of("../shared/data/imdb");
         Path model;
         Path out = Path.of("runs/spark-imdb");
@@ -63,6 +63,7 @@ public final class SparkExample {
     private static String usage() {
         return "usage: SparkExample [--master local[2]] [--data DIR] [--model DIR | --out DIR] [--mode sync|local|single]\n"
                 + "  [--k 10] [--batch 64] [--steps 60 | --epochs E] [--train-examples 4000] [--partitions P] [--lr 0.005]\n"
+                + "  [--max-len 200 (tokens read per review)]\n"
                 + "  [--predict spark|single|none] [--limit N (test reviews; 0 = all 25000)] [--eval-examples 2000]";
     }
 
@@ -74,8 +75,9 @@ public final class SparkExample {
             System.err.println("SparkExample: " + test + " not found; pass --data DIR holding IMDB's train.tsv.gz and test.tsv.gz");
             System.exit(2);
         }
-        SparkSession spark = SparkSession.builder().master(o.master).appName("jrnn-spark example")
-                .config("spark.ui.enabled", "false").getOrCreate();
+        SparkSession.Builder builder = SparkSession.builder().appName("jrnn-spark example").config("spark.ui.enabled", "false");
+        if (System.getProperty("spark.master") == null) builder.master(o.master);     // spark-submit's --master wins
+        SparkSession spark = builder.getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         try {
             Path modelDir = o.model != null ? o.model : trainClassifier(spark, o, train, test);
@@ -106,6 +108,7 @@ public final class SparkExample {
                 case "--eval-examples": o.evalExamples = Integer.parseInt(v); break;
                 case "--partitions": o.partitions = Integer.parseInt(v); break;
                 case "--limit": o.limit = Integer.parseInt(v); break;
+                case "--max-len": o.maxLen = Integer.parseInt(v); break;
                 case "--lr": o.lr = Double.parseDouble(v); break;
                 default: fail("unknown option " + a);
             }
@@ -166,7 +169,7 @@ public final class SparkExample {
         int partitions = o.partitions > 0 ? o.partitions : spark.sparkContext().defaultParallelism();
         System.out.printf("training: %d reviews (max %d tokens, vocabulary %d), LSTM %d, batch %d, %d steps (%.2f epochs), mode %s%s%n",
                 examples.size(), o.maxLen, vocab.size(), o.hidden, o.batch, steps, steps / (double) (examples.size() / o.batch),
-                o.mode, o.mode.equals("single") ? "" : " on " + o.master + ", " + partitions + " partitions"
+                o.mode, o.mode.equals("single") ? "" : " on " + spark.sparkContext().master() + ", " + partitions + " partitions"
                         + (o.mode.equals("local") ? ", k = " + o.k : ""));
         TextClassifier model;
         long rounds;
@@ -269,7 +272,7 @@ public final class SparkExample {
                 counts.put(String.valueOf(r.get(0)), r.getLong(1));
             }
             right = counts.getOrDefault("true", 0L);
-            where = "Spark " + o.master + ", " + partitions + " partitions, model broadcast " + ShippedModel.read(modelDir).bytes()
+            where = "Spark " + spark.sparkContext().master() + ", " + partitions + " partitions, model broadcast " + ShippedModel.read(modelDir).bytes()
                     + " bytes; empty inputs: " + predictor.emptyInputs();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -12,6 +12,9 @@ import dev.jrnn.text.CharTokenizer;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.text.LanguageModelFiles;
+import dev.jrnn.text.Seq2Seq;
+import dev.jrnn.text.Seq2SeqConfig;
+import dev.jrnn.text.Seq2SeqFiles;
 import dev.jrnn.text.SpecialToken;
 import dev.jrnn.text.TextClassifier;
 import dev.jrnn.text.TextClassifierFiles;
@@ -193,6 +196,22 @@ class JrnnPredictorTest {
             assertEquals(ids.length, s.getInt(1));
             assertEquals(Math.exp(-s.getDouble(0) / ids.length), s.getDouble(2), 1e-12);
         }
+    }
+
+    @Test
+    void seq2seqOutputsEqualGreedyDecoding() throws IOException {
+        CharTokenizer t = new CharTokenizer();
+        List<String> lines = List.of("12+3", "", "7+45", "9+9", "100+1");
+        Vocabulary src = Vocabulary.builder().specials(SpecialToken.UNK).addTexts(lines, t).build();
+        Vocabulary tgt = Vocabulary.builder().specials(SpecialToken.UNK, SpecialToken.EOS, SpecialToken.BOS)
+                .addTexts(List.of("0123456789"), t).build();
+        Path dir = tmp.resolve("seq2seq");
+        Seq2SeqFiles.save(dir, new Seq2Seq(Seq2SeqConfig.of(src.size(), tgt.size(), 5, 7, tgt.bosId(), tgt.eosId())),
+                src, t, tgt, t, 6, ModelFile.Provenance.unknown());
+        List<String> want = Seq2SeqFiles.load(dir).greedy(List.of("12+3", "7+45", "9+9", "100+1"));
+        List<Row> got = JrnnPredictor.load(spark, dir).transform(frame(lines, 2), "text", "sum", 256).orderBy("id").collectAsList();
+        assertTrue(got.get(1).isNullAt(2));
+        assertEquals(want, List.of(got.get(0).getString(2), got.get(2).getString(2), got.get(3).getString(2), got.get(4).getString(2)));
     }
 
     @Test
