@@ -280,4 +280,33 @@ class DistributedTrainerTest {
                 c.withCheckpoints(tmp.resolve("none").toUri().toString(), 1));
         assertFalse(fresh.resume(), "no checkpoint there: a fresh start");
     }
+
+    @Test
+    void anEpochsBatchesReadEveryExampleOnceAndTheNextEpochReshuffles() {
+        boolean[] seen = new boolean[50];
+        for (int s = 0; s < 5; s++) {
+            for (int i : DistributedTrainer.batchIndices(SEED, s, 50, 10)) {
+                assertFalse(seen[i], "example " + i + " twice in one epoch");
+                seen[i] = true;
+            }
+        }
+        for (boolean b : seen) assertTrue(b);
+        assertFalse(Arrays.equals(DistributedTrainer.batchIndices(SEED, 0, 50, 10), DistributedTrainer.batchIndices(SEED, 5, 50, 10)));
+        assertEquals("jrnn: 5 training examples are fewer than one global batch of 10",
+                assertThrows(IllegalArgumentException.class, () -> DistributedTrainer.batchIndices(SEED, 0, 5, 10)).getMessage());
+    }
+
+    @Test
+    void badSettingsAreRefusedWithTheirValues() {
+        assertEquals("DistributedTrainer.Config: synchronous mode takes one step per round, got localSteps 3",
+                assertThrows(IllegalArgumentException.class, () -> new DistributedTrainer.Config(
+                        DistributedTrainer.Mode.SYNCHRONOUS, 16, 3, 1, 0, null, 1, 2)).getMessage());
+        assertEquals("DistributedTrainer.Config: clipNorm must be >= 0 (0 = off), got -1.0",
+                assertThrows(IllegalArgumentException.class, () -> DistributedTrainer.Config.synchronous(16, 1).withClipNorm(-1))
+                        .getMessage());
+        DistributedTrainer<TextClassifier> d = new DistributedTrainer<>(spark, new TextClassifierTask(CLASSIFIER), ADAM,
+                DistributedTrainer.Config.localSgd(16, 2, SEED));
+        assertEquals("jrnn: local SGD splits the global batch of 16 over 3 partitions; make it a multiple of 3",
+                assertThrows(IllegalArgumentException.class, () -> d.fit(jsc.parallelize(reviews, 3), 4)).getMessage());
+    }
 }
