@@ -67,9 +67,17 @@ public final class SparkExample {
                 + "  [--predict spark|single|none] [--limit N (test reviews; 0 = all 25000)] [--eval-examples 2000]";
     }
 
-    /** Runs the example; see the class comment. */
-    public static void main(String[] args) throws IOException {
-        Options o = parse(args);
+    /** Runs the example; see the class comment. A failure prints one line and exits with status 1. */
+    public static void main(String[] args) {
+        try {
+            run(parse(args));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("SparkExample: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            System.exit(1);
+        }
+    }
+
+    private static void run(Options o) throws IOException {
         Path train = o.data.resolve("train.tsv.gz"), test = o.data.resolve("test.tsv.gz");
         if (!Files.isRegularFile(test)) {
             System.err.println("SparkExample: " + test + " not found; pass --data DIR holding IMDB's train.tsv.gz and test.tsv.gz");
@@ -197,6 +205,8 @@ public final class SparkExample {
         double acc = accuracy(model, vocab, tok, o, sample(read(test, 0), o.evalExamples, 2));
         System.out.printf("trained in %.1f s (%.1f ms per step), %d communication rounds; test accuracy %.4f on %d reviews%n",
                 seconds, 1000 * seconds / steps, rounds, acc, o.evalExamples);
+        Path parent = o.out.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
         TextClassifierFiles.save(o.out, model, List.of("0", "1"), o.maxLen, vocab, tok,
                 ModelFile.Provenance.now("imdb train.tsv.gz (" + examples.size() + " reviews)", -1, steps, seconds,
                         Map.of("test_accuracy", acc), "SparkExample --mode " + o.mode));
