@@ -22,11 +22,11 @@ import java.nio.file.Path;
  * {@value JrnnPredictor#DEFAULT_BATCH_SIZE}). It delegates to {@link JrnnPredictor}, created on the first
  * {@link #transform} and kept (one broadcast per transformer).
  *
- * {@snippet :
+ * <pre>{@code
  * JrnnModelTransformer sentiment = new JrnnModelTransformer()
  *         .setModelPath("runs/imdb").setInputCol("review").setOutputCol("sentiment");
  * Dataset<Row> out = sentiment.transform(reviews);
- * }
+ * }</pre>
  */
 public final class JrnnModelTransformer extends Transformer {
     private static final long serialVersionUID = 1L;

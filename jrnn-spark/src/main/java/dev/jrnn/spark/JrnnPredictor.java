@@ -35,11 +35,11 @@ import java.util.NoSuchElementException;
  * every Spark accumulator updated in a transformation); a model that cannot be read fails the job with jrnn's
  * message ({@link JrnnSparkException}).
  *
- * {@snippet :
+ * <pre>{@code
  * JrnnPredictor imdb = JrnnPredictor.load(spark, Path.of("runs/imdb"));
  * Dataset<Row> scored = imdb.transform(reviews, "text", "sentiment", 256);    // sentiment.label, .probability
  * imdb.register(spark, "sentiment");      // SELECT sentiment(text).label FROM reviews
- * }
+ * }</pre>
  */
 public final class JrnnPredictor {
     /** The batch size {@code jrnn predict} uses for classifiers and seq2seq models. */
