@@ -2,9 +2,13 @@ package dev.jrnn.infer;
 
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
+import dev.jrnn.text.Sampler;
+import dev.jrnn.text.SamplingConfig;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -44,7 +48,81 @@ public final class ServedLanguageModel {
 
     /** A new session that has read the start input: {@link Session#logits()} scores the first token. */
     public Session openSession() {
-        return new Session();
+        return new Session(true);
+    }
+
+    /**
+     * What {@link LanguageModel#generate(int[], SamplingConfig, Rng)} generates, one recurrent step per token:
+     * read the start input and the prompt, then draw a token from the shaped distribution ({@link Sampler}) and
+     * feed it back, until {@code <eos>} (with {@link SamplingConfig#stopAtEos()}) or
+     * {@link SamplingConfig#maxLength()} tokens. The same {@code rng} state gives the same tokens as the source
+     * model's method, unless a draw falls within rounding of a boundary between two tokens (the logits agree to
+     * rounding, not bit for bit). Thread-safe: each call has its own session.
+     *
+     * @param prompt   the seed ids, possibly empty
+     * @param sampling the sampling options
+     * @param rng      the random source, advanced by one draw per token (none when greedy)
+     * @return the new tokens, their log-probability under the model's own distribution and whether {@code <eos>}
+     *         stopped them
+     */
+    public LanguageModel.Generation generate(int[] prompt, SamplingConfig sampling, Rng rng) {
+        Objects.requireNonNull(prompt, "prompt");
+        Sampler sampler = new Sampler(sampling);
+        Session session = openSession();
+        double[] logits = session.logits();
+        for (int id : prompt) logits = session.feed(id);
+        int[] out = new int[sampling.maxLength()];
+        int n = 0;
+        double logP = 0;
+        boolean eos = false;
+        while (n < sampling.maxLength()) {
+            int id = sampler.next(logits, rng, config.unkId());
+            logP += Sampler.logSoftmax(logits)[id];
+            if (sampling.stopAtEos() && id == config.eosId()) {
+                eos = true;
+                break;
+            }
+            out[n++] = id;
+            if (n < sampling.maxLength()) logits = session.feed(id);
+        }
+        return new LanguageModel.Generation(Arrays.copyOf(out, n), logP, eos);
+    }
+
+    /**
+     * What {@link LanguageModel#evaluate(int[], int, int)} computes, to rounding: the corpus cut into {@code rows}
+     * streams of {@code corpus.length / rows} tokens (the tail that fills no stream dropped), each read from the
+     * zero state without a start input, every token but a stream's first scored. The state runs through each whole
+     * stream, so the chunk length of the training-style evaluation plays no part here.
+     *
+     * @param corpus token ids in {@code 0..V-1}
+     * @param rows   parallel streams, {@code >= 1}, each at least 2 tokens long
+     * @return the mean negative log-likelihood per scored token, in nats
+     */
+    public LanguageModel.Evaluation evaluate(int[] corpus, int rows) {
+        Objects.requireNonNull(corpus, "corpus");
+        int n = rows < 1 ? 0 : corpus.length / rows;
+        if (n < 2) {
+            throw new IllegalArgumentException("ServedLanguageModel.evaluate: " + corpus.length + " tokens in " + rows
+                    + " rows leave " + n + " per row; each row needs at least 2");
+        }
+        double nll = 0;
+        for (int r = 0; r < rows; r++) {
+            Session s = new Session(false);
+            for (int t = 0; t < n - 1; t++) {
+                double[] z = s.feed(corpus[r * n + t]);
+                int target = corpus[r * n + t + 1];
+                if (target < 0 || target >= config.vocabSize()) {
+                    throw new IllegalArgumentException("ServedLanguageModel.evaluate: token " + target
+                            + " is out of range 0.." + (config.vocabSize() - 1));
+                }
+                double max = Double.NEGATIVE_INFINITY, total = 0;
+                for (double v : z) max = Math.max(max, v);
+                for (double v : z) total += Math.exp(v - max);
+                nll += max + Math.log(total) - z[target];                  // -ln softmax(z)[target]
+            }
+        }
+        long tokens = (long) rows * (n - 1);
+        return new LanguageModel.Evaluation(nll / tokens, tokens);
     }
 
     /** One sequence of tokens read one at a time; not thread-safe (one thread at a time). */
@@ -56,8 +134,8 @@ public final class ServedLanguageModel {
         private final double[] logits = new double[output.out];
         private long tokens;
 
-        private Session() {
-            advance(config.startId());
+        private Session(boolean start) {
+            if (start) advance(config.startId());                        // else: the zero state, no logits yet
         }
 
         /**
