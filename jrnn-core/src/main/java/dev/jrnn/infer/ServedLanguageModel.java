@@ -48,7 +48,7 @@ public final class ServedLanguageModel {
 
     /** A new session that has read the start input: {@link Session#logits()} scores the first token. */
     public Session openSession() {
-        return new Session(true);
+        return new Session();
     }
 
     /**
@@ -88,43 +88,6 @@ public final class ServedLanguageModel {
         return new LanguageModel.Generation(Arrays.copyOf(out, n), logP, eos);
     }
 
-    /**
-     * What {@link LanguageModel#evaluate(int[], int, int)} computes, to rounding: the corpus cut into {@code rows}
-     * streams of {@code corpus.length / rows} tokens (the tail that fills no stream dropped), each read from the
-     * zero state without a start input, every token but a stream's first scored. The state runs through each whole
-     * stream, so the chunk length of the training-style evaluation plays no part here.
-     *
-     * @param corpus token ids in {@code 0..V-1}
-     * @param rows   parallel streams, {@code >= 1}, each at least 2 tokens long
-     * @return the mean negative log-likelihood per scored token, in nats
-     */
-    public LanguageModel.Evaluation evaluate(int[] corpus, int rows) {
-        Objects.requireNonNull(corpus, "corpus");
-        int n = rows < 1 ? 0 : corpus.length / rows;
-        if (n < 2) {
-            throw new IllegalArgumentException("ServedLanguageModel.evaluate: " + corpus.length + " tokens in " + rows
-                    + " rows leave " + n + " per row; each row needs at least 2");
-        }
-        double nll = 0;
-        for (int r = 0; r < rows; r++) {
-            Session s = new Session(false);
-            for (int t = 0; t < n - 1; t++) {
-                double[] z = s.feed(corpus[r * n + t]);
-                int target = corpus[r * n + t + 1];
-                if (target < 0 || target >= config.vocabSize()) {
-                    throw new IllegalArgumentException("ServedLanguageModel.evaluate: token " + target
-                            + " is out of range 0.." + (config.vocabSize() - 1));
-                }
-                double max = Double.NEGATIVE_INFINITY, total = 0;
-                for (double v : z) max = Math.max(max, v);
-                for (double v : z) total += Math.exp(v - max);
-                nll += max + Math.log(total) - z[target];                  // -ln softmax(z)[target]
-            }
-        }
-        long tokens = (long) rows * (n - 1);
-        return new LanguageModel.Evaluation(nll / tokens, tokens);
-    }
-
     /** One sequence of tokens read one at a time; not thread-safe (one thread at a time). */
     public final class Session {
         private final RnnStream stream = rnn.openStream();
@@ -134,8 +97,8 @@ public final class ServedLanguageModel {
         private final double[] logits = new double[output.out];
         private long tokens;
 
-        private Session(boolean start) {
-            if (start) advance(config.startId());                        // else: the zero state, no logits yet
+        private Session() {
+            advance(config.startId());
         }
 
         /**

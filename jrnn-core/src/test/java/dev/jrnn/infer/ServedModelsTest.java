@@ -81,25 +81,6 @@ class ServedModelsTest {
 
     @ParameterizedTest(name = "{0} {1} layers={2}")
     @MethodSource("cases")
-    void evaluationMatchesTheModels(CellType cell, DType dtype, int layers) {
-        LanguageModel lm = new LanguageModel(LanguageModelConfig.of(11, 6, 9).withCell(cell).withLayers(layers)
-                .withDType(dtype).withSeed(8));
-        ServedLanguageModel served = ServedLanguageModel.of(lm);
-        Rng rng = new Rng(9);
-        int[] corpus = new int[103];
-        for (int i = 0; i < corpus.length; i++) corpus[i] = rng.nextInt(11);
-        for (int rows : new int[] {1, 3}) {
-            LanguageModel.Evaluation want = lm.evaluate(corpus, rows, 7), got = served.evaluate(corpus, rows);
-            assertEquals(want.tokens(), got.tokens(), "rows " + rows);
-            assertEquals(want.meanNll(), got.meanNll(), tol(dtype), "rows " + rows);
-        }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> served.evaluate(new int[] {1, 2, 3}, 2));
-        assertTrue(e.getMessage().contains("3 tokens in 2 rows leave 1 per row"), e.getMessage());
-    }
-
-    @ParameterizedTest(name = "{0} {1} layers={2}")
-    @MethodSource("cases")
     void classifierMatchesTheModel(CellType cell, DType dtype, int layers) {
         for (boolean bidirectional : new boolean[] {false, true}) {
             TextClassifier model = new TextClassifier(TextClassifier.Config.of(13, 5, 8, 3).withCell(cell)
