@@ -196,15 +196,22 @@ final class PackedFloat {
      * step and the gate pass is elementwise, so the bits are the same. Not thread-safe: one per stream or call.
      */
     final class SplitStep implements StepPartner.Halves {
-        private final float[][] y = new float[2][], tmp = new float[2][];
+        // [buffer set]: half 0 runs on the caller only (set 0); half 1 on the caller (set 0) or the helper (set 1),
+        // possibly both at once, so it writes its h and c to its set's hOut/cOut and the caller commits them
+        private final float[][] y = new float[3][], tmp = new float[3][], hOut = new float[2][], cOut = new float[2][];
         private final float[] hNext = new float[hidden];
         private float[] x, pre, h, c;
         private int xOff, preOff;
 
         private SplitStep() {
-            for (int u = 0; u < 2; u++) {
-                y[u] = new float[biasHalf[u].length];
-                tmp[u] = new float[lo(u + 1) - lo(u)];
+            int n0 = lo(1), n1 = hidden - n0;
+            y[0] = new float[4 * n0];
+            tmp[0] = new float[n0];
+            for (int b = 1; b <= 2; b++) {                 // y[1], y[2]: half 1 in set 0 and set 1
+                y[b] = new float[4 * n1];
+                tmp[b] = new float[n1];
+                hOut[b - 1] = new float[n1];
+                cOut[b - 1] = new float[n1];
             }
         }
 
@@ -220,14 +227,17 @@ final class PackedFloat {
             this.preOff = preOff;
             this.h = h;
             this.c = c;
-            StepPartner.shared().run(this);
-            System.arraycopy(hNext, 0, h, 0, hidden);     // h was read by both halves' products until here
+            int set = StepPartner.shared().run(this);
+            final int lo = lo(1), n = hidden - lo;
+            System.arraycopy(hNext, 0, h, 0, lo);          // h was read by both halves' products until here
+            System.arraycopy(hOut[set], 0, h, lo, n);
+            System.arraycopy(cOut[set], 0, c, lo, n);
         }
 
         @Override
-        public void half(int u) {
+        public void half(int u, int set) {
             final int lo = lo(u), n = lo(u + 1) - lo;
-            final float[] yu = y[u];
+            final float[] yu = y[u == 0 ? 0 : 1 + set];
             if (pre == null) {
                 System.arraycopy(biasHalf[u], 0, yu, 0, 4 * n);
                 gemv(wxHalf[u], x, xOff, input, yu, 0, 4 * n);
@@ -237,7 +247,12 @@ final class PackedFloat {
                 }
             }
             gemv(whHalf[u], h, 0, hidden, yu, 0, 4 * n);
-            lstmGates(yu, 0, n, hNext, lo, c, lo, tmp[u]);
+            if (u == 0) {
+                lstmGates(yu, 0, n, hNext, 0, c, 0, tmp[0]);
+            } else {
+                System.arraycopy(c, lo, cOut[set], 0, n);
+                lstmGates(yu, 0, n, hOut[set], 0, cOut[set], 0, tmp[1 + set]);
+            }
         }
     }
 

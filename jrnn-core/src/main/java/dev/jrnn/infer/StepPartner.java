@@ -10,7 +10,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * less than waking a parked thread, so the helper <em>spins</em> for {@link #SPIN_NANOS} after each half before it
  * parks. The caller always runs half 0; half 1 goes to whichever thread claims it first, so when another process
  * holds the helper's core the caller runs both halves instead of waiting for a scheduler slice. One step at a time
- * uses the helper: a second thread stepping meanwhile runs both of its halves itself. Because the helper usually
+ * uses the helper: a second thread stepping meanwhile runs both of its halves itself. When the helper has claimed
+ * a half but does not finish it within {@link #WAIT_NANOS} (its core was taken), the caller computes that half
+ * itself into its own buffers and goes on; the helper's late result is ignored. Because the helper usually
  * takes half 1 step after step, each core keeps its half of the weights in its own L2.
  */
 final class StepPartner {
@@ -20,10 +22,19 @@ final class StepPartner {
     /** How long the helper spins for the next step before it parks: {@code -Djrnn.infer.spinMicros} (default 200). */
     static final long SPIN_NANOS = Long.getLong("jrnn.infer.spinMicros", 200) * 1000;
 
-    /** Work split in two halves; {@code half(u)} for {@code u} = 0 and 1 must write disjoint memory. */
+    /**
+     * How long the caller waits for a half the helper has claimed before it computes that half itself:
+     * {@code -Djrnn.infer.waitMicros} (default 20; a half of W4's step takes about 6 µs on a quiet core).
+     */
+    static final long WAIT_NANOS = Long.getLong("jrnn.infer.waitMicros", 20) * 1000;
+
+    /**
+     * Work split in two halves. Half 1 may run twice at once (the helper late, the caller not waiting for it), so
+     * it writes only to the buffer set it is given and reads nothing that half 0 writes.
+     */
     interface Halves {
-        /** Runs half {@code u}. */
-        void half(int u);
+        /** Runs half {@code u} (0 or 1) into buffer set {@code buffers}: 0 the caller's, 1 the helper's. */
+        void half(int u, int buffers);
     }
 
     private static StepPartner shared;
@@ -49,29 +60,42 @@ final class StepPartner {
         thread.start();
     }
 
-    /** Runs {@code h.half(0)} here and {@code h.half(1)} on the helper when it takes it in time; returns when both are done. */
-    void run(Halves h) {
+    /**
+     * Runs {@code h.half(0, 0)} here and half 1 on the helper when it takes it in time, else here; returns when
+     * both are done.
+     *
+     * @return the buffer set that holds half 1's result: 1 when the helper computed it, else 0
+     */
+    int run(Halves h) {
         if (!inUse.tryLock()) {                            // another thread is using the helper: both halves here
-            h.half(0);
-            h.half(1);
-            return;
+            h.half(0, 0);
+            h.half(1, 0);
+            return 0;
         }
         try {
             long step = posted + 1;
             job = h;
             posted = step;                                 // publishes job
             if (parked) LockSupport.unpark(thread);
-            h.half(0);
+            h.half(0, 0);
             if (claimed.compareAndSet(step - 1, step)) {   // the helper has not started it: do it here
-                h.half(1);
-                return;
+                h.half(1, 0);
+                return 0;
             }
-            while (finished != step) Thread.onSpinWait();
+            long t0 = System.nanoTime();
+            while (finished != step) {
+                if (System.nanoTime() - t0 > WAIT_NANOS) { // the helper was descheduled: do not wait for a slice
+                    h.half(1, 0);
+                    return 0;
+                }
+                Thread.onSpinWait();
+            }
             Throwable e = failure;
             if (e != null) {
                 failure = null;
                 throw new IllegalStateException("StepPartner: half 1 of a step failed on the helper thread", e);
             }
+            return 1;
         } finally {
             inUse.unlock();
         }
@@ -85,7 +109,7 @@ final class StepPartner {
                 seen = step;
                 if (claimed.compareAndSet(step - 1, step)) {   // the caller waits for this step: job is its job
                     try {
-                        job.half(1);
+                        job.half(1, 1);
                     } catch (Throwable e) {
                         failure = e;
                     }
