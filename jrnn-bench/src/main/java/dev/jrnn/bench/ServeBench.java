@@ -133,7 +133,7 @@ public final class ServeBench {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] p = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
             return p[0] + " " + p[1] + " " + p[2];

@@ -1,5 +1,7 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.infer.ServedRegressor;
+import dev.jrnn.infer.ServedTextClassifier;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.Printable;
 import dev.jrnn.series.ForecastSpec;
@@ -31,6 +33,10 @@ import java.util.concurrent.Callable;
  * classifier (the class of every line), an encoder–decoder (the output of every line, greedy or beam search) or a
  * sequence regressor (the forecast after a CSV table). One verb for "apply a trained model", as {@code inspect} is one
  * verb for "describe a saved model": the model directory says what it is, so the user need not.
+ *
+ * <p>Classifiers and regressors run through the serving API ({@link ServedTextClassifier}, {@link ServedRegressor}:
+ * weights packed once, no autograd graph, each text or window for its own length); an encoder–decoder runs through
+ * its own decoding methods.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a saved text classifier, seq2seq model or regressor on --input (or standard input).",
@@ -145,10 +151,13 @@ final class PredictCommand implements Callable<Integer> {
         PrintStream o = System.out;
         List<String> classes = new ArrayList<>();                         // names from the model file: controls escaped
         for (String c : m.classes()) classes.add(Printable.of(c));
+        ServedTextClassifier served = ServedTextClassifier.of(m.model());
         if (probabilities) o.println("label\t" + String.join("\t", classes) + "\ttext");
         for (int start = 0; start < lines.size(); start += 256) {
             List<String> chunk = lines.subList(start, Math.min(lines.size(), start + 256));
-            double[][] p = m.predictProbabilities(chunk);
+            int[][] ids = new int[chunk.size()][];
+            for (int i = 0; i < ids.length; i++) ids[i] = m.encode(chunk.get(i));
+            double[][] p = served.predictProbabilities(ids);
             for (int i = 0; i < p.length; i++) {
                 int best = 0;
                 for (int c = 1; c < p[i].length; c++) if (p[i][c] > p[i][best]) best = c;
@@ -220,8 +229,9 @@ final class PredictCommand implements Callable<Integer> {
                     + " (columns " + String.join(", ", fs.inputs()) + ")");
         }
         PrintStream o = System.out;
+        ServedRegressor served = ServedRegressor.of(m.model());
         if (!allWindows) {
-            double[] y = m.forecast(s);
+            double[] y = forecast(m, served, s, new int[] {s.rows()})[0];
             o.println(Printable.of("step," + String.join(",", fs.targets())));     // column names come from the file
             for (int h = 0; h < fs.horizon(); h++) {
                 StringBuilder b = new StringBuilder("+" + (h + 1));
@@ -238,7 +248,7 @@ final class PredictCommand implements Callable<Integer> {
             int end = Math.min(s.rows(), start + 1023);
             int[] ends = new int[end - start + 1];
             for (int i = 0; i < ends.length; i++) ends[i] = start + i;
-            double[][] y = m.forecast(s, ends);
+            double[][] y = forecast(m, served, s, ends);
             for (int i = 0; i < ends.length; i++) {
                 StringBuilder b = new StringBuilder(Integer.toString(ends[i] + 1));     // the 1-based row predicted first
                 for (double v : y[i]) b.append(',').append(Cli.fmt("%.6g", v));
@@ -246,6 +256,16 @@ final class PredictCommand implements Callable<Integer> {
                 o.println(b);
             }
         }
+    }
+
+    /** {@link SequenceRegressorFiles.Loaded#forecast(TimeSeries, int[])} through the served copy of the model. */
+    private static double[][] forecast(SequenceRegressorFiles.Loaded m, ServedRegressor served, TimeSeries s, int[] ends)
+            throws IOException {
+        float[][][] windows = new float[ends.length][][];
+        for (int i = 0; i < ends.length; i++) windows[i] = m.spec().window(s, m.standardizer(), ends[i]);
+        double[][] y = served.predict(windows);
+        for (int i = 0; i < y.length; i++) y[i] = m.spec().unscale(m.standardizer(), y[i]);
+        return y;
     }
 
     private static String stdin() throws IOException {

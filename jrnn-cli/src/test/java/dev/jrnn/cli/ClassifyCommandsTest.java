@@ -1,5 +1,6 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.text.TextClassifierFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +93,27 @@ class ClassifyCommandsTest {
         assertEquals(3, f.length, lines.get(0));
         assertTrue(Double.parseDouble(f[1]) > 0.5, lines.get(0));
         assertEquals("the film was great", f[2]);
+    }
+
+    /** {@code predict} runs through the serving API and prints the probabilities the model's own method gives. */
+    @Test
+    void predictPrintsTheModelsOwnProbabilities() throws IOException {
+        List<String> texts = List.of("the film was great", "an awful plot", "", "so dull and bad but the acting was fine",
+                "great great great", "plot");
+        Path in = Files.writeString(tmp.resolve("same.txt"), String.join("\n", texts) + "\n");
+        Run r = Run.of("predict", runDir.toString(), "--input", in.toString(), "--probabilities", "--prefix", "0");
+        assertEquals(0, r.status(), r.toString());
+        TextClassifierFiles.Loaded m = TextClassifierFiles.load(Cli.modelDir(runDir));
+        double[][] want = m.predictProbabilities(texts);
+        List<String> lines = r.out().lines().toList();
+        assertEquals(texts.size() + 1, lines.size(), r.out());
+        for (int i = 0; i < texts.size(); i++) {
+            String[] f = lines.get(i + 1).split("\t");
+            for (int c = 0; c < want[i].length; c++) {
+                assertEquals(want[i][c], Double.parseDouble(f[c + 1]), 5e-5 + 1e-6, "text " + i + " class " + c);
+            }
+            assertEquals(want[i][0] > want[i][1] ? "neg" : "pos", f[0], lines.get(i + 1));
+        }
     }
 
     @Test

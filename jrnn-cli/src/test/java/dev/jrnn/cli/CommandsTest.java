@@ -2,7 +2,10 @@ package dev.jrnn.cli;
 
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Rng;
+import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelFiles;
+import dev.jrnn.text.SamplingConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -109,6 +112,31 @@ class CommandsTest {
                 "--temperature", "0.5");
         assertEquals(0, many.status(), many.toString());
         assertTrue(many.out().contains("--- sample 1 ---") && many.out().contains("--- sample 2 ---"), many.out());
+    }
+
+    /** {@code sample} runs through the serving API and prints what the model's own {@code generate} drew before. */
+    @Test
+    void sampleGivesTheTextTheModelsOwnGenerationGives() throws IOException {
+        LanguageModelFiles.Loaded m = LanguageModelFiles.load(Cli.modelDir(run));
+        int[] prompt = m.encode("the ");
+        for (SamplingConfig cfg : List.of(SamplingConfig.defaults().withMaxLength(60).withResampleUnk(true),
+                SamplingConfig.defaults().withMaxLength(40).withGreedy(true).withResampleUnk(true),
+                SamplingConfig.defaults().withMaxLength(50).withTemperature(0.5).withTopK(3).withTopP(0.9)
+                        .withResampleUnk(true))) {
+            for (long seed : new long[] {1, 5}) {
+                LanguageModel.Generation g = m.model().generate(prompt, cfg, new Rng(seed));
+                int[] all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
+                System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
+                List<String> args = new java.util.ArrayList<>(List.of("sample", run.toString(), "--seed-text", "the ",
+                        "--length", Integer.toString(cfg.maxLength()), "--seed", Long.toString(seed),
+                        "--temperature", Double.toString(cfg.temperature()), "--top-p", Double.toString(cfg.topP())));
+                if (cfg.greedy()) args.add("--greedy");
+                if (cfg.topK() > 0) args.addAll(List.of("--top-k", Integer.toString(cfg.topK())));
+                Run r = Run.of(args.toArray(new String[0]));
+                assertEquals(0, r.status(), r.toString());
+                assertEquals(m.decode(all) + System.lineSeparator(), r.out(), cfg + " seed " + seed);
+            }
+        }
     }
 
     @Test

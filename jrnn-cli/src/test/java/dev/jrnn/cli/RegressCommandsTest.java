@@ -1,6 +1,7 @@
 package dev.jrnn.cli;
 
 import dev.jrnn.series.SequenceRegressorFiles;
+import dev.jrnn.series.TimeSeries;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +72,28 @@ class RegressCommandsTest {
         assertEquals(2, loaded.model().config().outputSize());
         assertTrue(loaded.provenance().finalMetrics().containsKey("valid_mae"));
         assertEquals(9, Files.readAllLines(runDir.resolve("metrics.csv")).size());
+    }
+
+    /** {@code predict --all-windows} runs through the serving API and prints the model's own forecasts. */
+    @Test
+    void predictPrintsTheModelsOwnForecasts() throws IOException {
+        Run all = Run.of("predict", runDir.toString(), "--input", csv.toString(), "--all-windows");
+        assertEquals(0, all.status(), all.toString());
+        SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(Cli.modelDir(runDir));
+        TimeSeries s = TimeSeries.parse(Files.readString(csv), csv.toString(), TimeSeries.Header.AUTO);
+        int first = m.spec().window();
+        int[] ends = new int[s.rows() - first + 1];
+        for (int i = 0; i < ends.length; i++) ends[i] = first + i;
+        double[][] want = m.forecast(s, ends);
+        List<String> rows = all.out().lines().toList();
+        assertEquals(ends.length + 1, rows.size(), all.out());
+        for (int i = 0; i < ends.length; i++) {
+            String[] f = rows.get(i + 1).split(",", -1);
+            for (int k = 0; k < want[i].length; k++) {
+                double got = Double.parseDouble(f[k + 1]);                 // printed with 6 significant digits
+                assertEquals(want[i][k], got, 1e-5 * Math.abs(want[i][k]) + 1e-9, "window ending at row " + ends[i]);
+            }
+        }
     }
 
     @Test

@@ -48,9 +48,15 @@ final class PackedFloat {
     private final float[] whh;      // [G·H, H]
     private final float[] bias;     // [G·H]      b_ih + b_hh (GRU: without b_hn)
     private final float[] bhn;      // [H]        GRU: b_hn, added inside r ⊙ (W_hn h + b_hn); else null
+    private final float[][][] wxHalf;   // [2][I][4·n_u]  split LSTM steps: half u's gate columns, gate-major; else null
+    private final float[][][] whHalf;   // [2][H][4·n_u]
+    private final float[][] biasHalf;   // [2][4·n_u]
 
-    /** Copies and packs one layer-direction's weights; a null bias is no bias. */
-    PackedFloat(CellType type, int input, int hidden, float[] wih, float[] whh, float[] bih, float[] bhh) {
+    /**
+     * Copies and packs one layer-direction's weights; a null bias is no bias. {@code split}: batch-1 LSTM steps
+     * run as {@link SplitStep}s (two threads).
+     */
+    PackedFloat(CellType type, int input, int hidden, float[] wih, float[] whh, float[] bih, float[] bhh, boolean split) {
         this.type = type;
         this.input = input;
         this.hidden = hidden;
@@ -72,6 +78,27 @@ final class PackedFloat {
             }
         }
         this.bhn = n;
+        split &= type == CellType.LSTM && hidden >= 2;
+        this.wxHalf = split ? new float[][][] {halfColumns(wx, 0), halfColumns(wx, 1)} : null;
+        this.whHalf = split ? new float[][][] {halfColumns(wh, 0), halfColumns(wh, 1)} : null;
+        this.biasHalf = split ? new float[][] {halfColumns(new float[][] {bias}, 0)[0], halfColumns(new float[][] {bias}, 1)[0]} : null;
+    }
+
+    /** Hidden units {@code lo(u) .. lo(u+1)}: the half of them that split step {@code u} computes. */
+    private int lo(int u) {
+        return u == 0 ? 0 : u == 1 ? hidden / 2 : hidden;
+    }
+
+    /** Half {@code u}'s columns of packed rows {@code w[k]} ({@code [G·H]}, gate-major): {@code [k][q·n + t] = w[k][q·H + lo + t]}. */
+    private float[][] halfColumns(float[][] w, int u) {
+        final int lo = lo(u), n = lo(u + 1) - lo, gates = type.gates();
+        float[][] out = new float[w.length][gates * n];
+        for (int k = 0; k < w.length; k++) {
+            for (int q = 0; q < gates; q++) {
+                System.arraycopy(w[k], q * hidden + lo, out[k], q * n, n);
+            }
+        }
+        return out;
     }
 
     /** {@code out[k][j] = w[j·cols + k]}: the columns of a row-major {@code [rows, cols]} matrix as rows. */
@@ -118,9 +145,14 @@ final class PackedFloat {
 
     /**
      * One step of one sequence: reads {@code x[xOff .. xOff+I)}, updates {@code h} (and for LSTM {@code c}),
-     * both {@code [H]}, in place. Allocates nothing.
+     * both {@code [H]}, in place. Allocates nothing. With a {@link SplitStep} (from {@link #splitStep()}) the step
+     * runs on two threads, to the same bits.
      */
-    void step(float[] x, int xOff, float[] h, float[] c, float[][] scratch) {
+    void step(float[] x, int xOff, float[] h, float[] c, float[][] scratch, SplitStep split) {
+        if (split != null) {
+            split.step(x, xOff, null, 0, h, c);
+            return;
+        }
         final int H = hidden, GH = gh;
         final float[] y = scratch[0], hh = scratch[1], tmp = scratch[2];
         System.arraycopy(bias, 0, y, 0, GH);
@@ -149,6 +181,81 @@ final class PackedFloat {
         }
     }
 
+    // ================================================================== a step split over two threads
+
+    /** A split step's per-stream buffers, or null when this layer's steps run on one thread. */
+    SplitStep splitStep() {
+        return whHalf == null ? null : new SplitStep();
+    }
+
+    /**
+     * A batch-1 LSTM step split by hidden units: half {@code u} computes the gate columns of units
+     * {@code lo(u) .. lo(u+1)} (its own packed copy of those columns of {@code W_ih} and {@code W_hh}, so each
+     * core reads only its half of the weights) and their gate pass, on the caller (half 0) and
+     * {@link StepPartner}'s thread (half 1). Every column is the same sum in the same order as in the one-thread
+     * step and the gate pass is elementwise, so the bits are the same. Not thread-safe: one per stream or call.
+     */
+    final class SplitStep implements StepPartner.Halves {
+        // [buffer set]: half 0 runs on the caller only (set 0); half 1 on the caller (set 0) or the helper (set 1),
+        // possibly both at once, so it writes its h and c to its set's hOut/cOut and the caller commits them
+        private final float[][] y = new float[3][], tmp = new float[3][], hOut = new float[2][], cOut = new float[2][];
+        private final float[] hNext = new float[hidden];
+        private float[] x, pre, h, c;
+        private int xOff, preOff;
+
+        private SplitStep() {
+            int n0 = lo(1), n1 = hidden - n0;
+            y[0] = new float[4 * n0];
+            tmp[0] = new float[n0];
+            for (int b = 1; b <= 2; b++) {                 // y[1], y[2]: half 1 in set 0 and set 1
+                y[b] = new float[4 * n1];
+                tmp[b] = new float[n1];
+                hOut[b - 1] = new float[n1];
+                cOut[b - 1] = new float[n1];
+            }
+        }
+
+        /**
+         * One step: the gates' pre-activations from {@code b + W_ih x} ({@code pre == null}) or from
+         * {@code pre[preOff ..]} (a row of an input projection done up front, bias included), then
+         * {@code + W_hh h}; {@code h} and {@code c} ({@code [H]}) updated in place.
+         */
+        void step(float[] x, int xOff, float[] pre, int preOff, float[] h, float[] c) {
+            this.x = x;
+            this.xOff = xOff;
+            this.pre = pre;
+            this.preOff = preOff;
+            this.h = h;
+            this.c = c;
+            int set = StepPartner.shared().run(this);
+            final int lo = lo(1), n = hidden - lo;
+            System.arraycopy(hNext, 0, h, 0, lo);          // h was read by both halves' products until here
+            System.arraycopy(hOut[set], 0, h, lo, n);
+            System.arraycopy(cOut[set], 0, c, lo, n);
+        }
+
+        @Override
+        public void half(int u, int set) {
+            final int lo = lo(u), n = lo(u + 1) - lo;
+            final float[] yu = y[u == 0 ? 0 : 1 + set];
+            if (pre == null) {
+                System.arraycopy(biasHalf[u], 0, yu, 0, 4 * n);
+                gemv(wxHalf[u], x, xOff, input, yu, 0, 4 * n);
+            } else {
+                for (int q = 0; q < 4; q++) {
+                    System.arraycopy(pre, preOff + q * hidden + lo, yu, q * n, n);
+                }
+            }
+            gemv(whHalf[u], h, 0, hidden, yu, 0, 4 * n);
+            if (u == 0) {
+                lstmGates(yu, 0, n, hNext, 0, c, 0, tmp[0]);
+            } else {
+                System.arraycopy(c, lo, cOut[set], 0, n);
+                lstmGates(yu, 0, n, hOut[set], 0, cOut[set], 0, tmp[1 + set]);
+            }
+        }
+    }
+
     // ================================================================== a batch
 
     /**
@@ -167,8 +274,14 @@ final class PackedFloat {
         Blas.sgemm(false, true, rows, GH, input, 1, xs, 0, input, wih, 0, input, 1, gates, 0, GH);   // += X W_ihᵀ
         float[] hh = type == CellType.GRU ? new float[B * GH] : null;
         float[] y = new float[GH], tmp = new float[H], rh = new float[B * H];
+        SplitStep split = splitStep();
         for (int s = 0; s < n.length; s++) {
             final int m = n[s], g0 = start[s] * GH;
+            if (m == 1 && split != null) {                    // one running sequence: its state is h[0..H), c[0..H)
+                split.step(null, 0, gates, g0, h, c);
+                System.arraycopy(h, 0, ys, start[s] * H, H);
+                continue;
+            }
             switch (type) {
                 case RNN_TANH, RNN_RELU, LSTM -> recurrent(gates, g0, h, m, 0, GH, y);
                 case GRU -> {
@@ -233,7 +346,11 @@ final class PackedFloat {
 
     /** i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). */
     private void lstmRow(float[] g, int go, float[] h, int ho, float[] c, int co, float[] tmp) {
-        final int H = hidden;
+        lstmGates(g, go, hidden, h, ho, c, co, tmp);
+    }
+
+    /** {@link #lstmRow} for {@code H} units whose gates are {@code g[go ..]} in blocks of {@code H} (i, f, g, o). */
+    private static void lstmGates(float[] g, int go, int H, float[] h, int ho, float[] c, int co, float[] tmp) {
         KernelMath.sigmoid(g, go, 2 * H);           // i, f
         KernelMath.tanh(g, go + 2 * H, H);          // g
         KernelMath.sigmoid(g, go + 3 * H, H);       // o

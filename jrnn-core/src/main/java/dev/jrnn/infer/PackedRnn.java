@@ -63,9 +63,28 @@ public final class PackedRnn {
         this.doubles = doubles;
     }
 
-    /** Copies and packs the weights of {@code rnn} (any stock layer, its current values). */
+    /**
+     * Copies and packs the weights of {@code rnn} (any stock layer, its current values); batch-1 LSTM steps on
+     * {@code -Djrnn.infer.stepThreads} threads (see {@link #of(RnnBase, int)}).
+     */
     public static PackedRnn of(RnnBase rnn) {
+        return of(rnn, StepPartner.THREADS);
+    }
+
+    /**
+     * Copies and packs the weights of {@code rnn}, choosing how batch-1 LSTM steps (streams, and the steps of
+     * {@link #run} where one sequence is left) run: {@code 1}, on the calling thread; {@code 2}, split by hidden
+     * units between the caller and a shared helper thread that spins between steps (docs/serving.md). Both give
+     * the same bits; other cells and larger batches ignore it.
+     *
+     * @param stepThreads 1 or 2
+     */
+    public static PackedRnn of(RnnBase rnn, int stepThreads) {
         Objects.requireNonNull(rnn, "rnn");
+        if (stepThreads != 1 && stepThreads != 2) {
+            throw new IllegalArgumentException("PackedRnn.of: stepThreads must be 1 or 2, got " + stepThreads);
+        }
+        boolean split = stepThreads == 2;
         RnnConfig c = rnn.config();
         DType dtype = rnn.weightHh(0, false).data().dtype();
         int dirs = c.numDirections(), n = c.numLayers() * dirs;
@@ -79,10 +98,10 @@ public final class PackedRnn {
                 int in = c.layerInputSize(k), h = c.hiddenSize();
                 if (f != null) {
                     f[k * dirs + dir] = new PackedFloat(c.mode(), in, h, wih.floatData(), whh.floatData(),
-                            bih == null ? null : bih.floatData(), bhh == null ? null : bhh.floatData());
+                            bih == null ? null : bih.floatData(), bhh == null ? null : bhh.floatData(), split);
                 } else {
                     d[k * dirs + dir] = new PackedDouble(c.mode(), in, h, wih.doubleData(), whh.doubleData(),
-                            bih == null ? null : bih.doubleData(), bhh == null ? null : bhh.doubleData());
+                            bih == null ? null : bih.doubleData(), bhh == null ? null : bhh.doubleData(), split);
                 }
             }
         }

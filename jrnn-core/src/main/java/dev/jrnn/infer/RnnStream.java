@@ -25,6 +25,8 @@ public final class RnnStream {
     private final float[] outF;              // the top layer's h, handed to the caller
     private final double[][] hd, cd;
     private final double[][][] scratchD;
+    private final PackedFloat.SplitStep[] splitF;    // [L] split-step buffers (-Djrnn.infer.stepThreads=2), else nulls
+    private final PackedDouble.SplitStep[] splitD;
     private final double[] outD;
     private long steps;
 
@@ -43,11 +45,15 @@ public final class RnnStream {
         cd = !f && lstm ? new double[layers][hidden] : null;
         scratchD = f ? null : new double[layers][][];
         outD = f ? null : new double[hidden];
+        splitF = f ? new PackedFloat.SplitStep[layers] : null;
+        splitD = f ? null : new PackedDouble.SplitStep[layers];
         for (int k = 0; k < layers; k++) {
             if (f) {
                 scratchF[k] = model.floatLayer(k).scratch();
+                splitF[k] = model.floatLayer(k).splitStep();
             } else {
                 scratchD[k] = model.doubleLayer(k).scratch();
+                splitD[k] = model.doubleLayer(k).splitStep();
             }
         }
     }
@@ -68,7 +74,7 @@ public final class RnnStream {
     public float[] step(float[] x) {
         check(x == null ? -1 : x.length, DType.FLOAT32);
         for (int k = 0; k < layers; k++) {
-            model.floatLayer(k).step(k == 0 ? x : hf[k - 1], 0, hf[k], lstm ? cf[k] : null, scratchF[k]);
+            model.floatLayer(k).step(k == 0 ? x : hf[k - 1], 0, hf[k], lstm ? cf[k] : null, scratchF[k], splitF[k]);
         }
         steps++;
         System.arraycopy(hf[layers - 1], 0, outF, 0, hidden);
@@ -79,7 +85,7 @@ public final class RnnStream {
     public double[] step(double[] x) {
         check(x == null ? -1 : x.length, DType.FLOAT64);
         for (int k = 0; k < layers; k++) {
-            model.doubleLayer(k).step(k == 0 ? x : hd[k - 1], 0, hd[k], lstm ? cd[k] : null, scratchD[k]);
+            model.doubleLayer(k).step(k == 0 ? x : hd[k - 1], 0, hd[k], lstm ? cd[k] : null, scratchD[k], splitD[k]);
         }
         steps++;
         System.arraycopy(hd[layers - 1], 0, outD, 0, hidden);

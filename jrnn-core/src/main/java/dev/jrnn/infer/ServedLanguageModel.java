@@ -2,9 +2,13 @@ package dev.jrnn.infer;
 
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
+import dev.jrnn.text.Sampler;
+import dev.jrnn.text.SamplingConfig;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -45,6 +49,43 @@ public final class ServedLanguageModel {
     /** A new session that has read the start input: {@link Session#logits()} scores the first token. */
     public Session openSession() {
         return new Session();
+    }
+
+    /**
+     * What {@link LanguageModel#generate(int[], SamplingConfig, Rng)} generates, one recurrent step per token:
+     * read the start input and the prompt, then draw a token from the shaped distribution ({@link Sampler}) and
+     * feed it back, until {@code <eos>} (with {@link SamplingConfig#stopAtEos()}) or
+     * {@link SamplingConfig#maxLength()} tokens. The same {@code rng} state gives the same tokens as the source
+     * model's method, unless a draw falls within rounding of a boundary between two tokens (the logits agree to
+     * rounding, not bit for bit). Thread-safe: each call has its own session.
+     *
+     * @param prompt   the seed ids, possibly empty
+     * @param sampling the sampling options
+     * @param rng      the random source, advanced by one draw per token (none when greedy)
+     * @return the new tokens, their log-probability under the model's own distribution and whether {@code <eos>}
+     *         stopped them
+     */
+    public LanguageModel.Generation generate(int[] prompt, SamplingConfig sampling, Rng rng) {
+        Objects.requireNonNull(prompt, "prompt");
+        Sampler sampler = new Sampler(sampling);
+        Session session = openSession();
+        double[] logits = session.logits();
+        for (int id : prompt) logits = session.feed(id);
+        int[] out = new int[sampling.maxLength()];
+        int n = 0;
+        double logP = 0;
+        boolean eos = false;
+        while (n < sampling.maxLength()) {
+            int id = sampler.next(logits, rng, config.unkId());
+            logP += Sampler.logSoftmax(logits)[id];
+            if (sampling.stopAtEos() && id == config.eosId()) {
+                eos = true;
+                break;
+            }
+            out[n++] = id;
+            if (n < sampling.maxLength()) logits = session.feed(id);
+        }
+        return new LanguageModel.Generation(Arrays.copyOf(out, n), logP, eos);
     }
 
     /** One sequence of tokens read one at a time; not thread-safe (one thread at a time). */

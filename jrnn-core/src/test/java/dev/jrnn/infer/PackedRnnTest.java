@@ -207,6 +207,72 @@ class PackedRnnTest {
     }
 
     /**
+     * Batch-1 LSTM steps split over two threads ({@code PackedRnn.of(rnn, 2)}) give the one-thread bits: streams,
+     * {@code run} where one sequence is left (the tail of lengths 9, 4, 2), bidirectional, float32 and float64,
+     * an odd hidden size (halves of 3 and 4 units) and a large one; then three threads stepping at once (one holds
+     * the helper, the others run both halves themselves).
+     */
+    @Test
+    void splitStepsGiveTheOneThreadBits() throws Exception {
+        for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            for (int layers = 1; layers <= 2; layers++) {
+                for (int hidden : new int[] {7, 64}) {
+                    RnnBase rnn = Lstm.builder(I, hidden).numLayers(layers).dtype(dtype).rng(new Rng(90 + layers)).build();
+                    RnnBase bidi = Lstm.builder(I, hidden).numLayers(layers).bidirectional(true).dtype(dtype)
+                            .rng(new Rng(95)).build();
+                    String what = dtype + " layers=" + layers + " H=" + hidden;
+                    List<NdArray> seqs = sequences(dtype, new int[] {9, 4, 2}, 96);
+                    for (RnnBase r : List.of(rnn, bidi)) {
+                        PackedRnn.Output one = PackedRnn.of(r, 1).run(seqs), two = PackedRnn.of(r, 2).run(seqs);
+                        assertArrayEquals(one.hN().toDoubleArray(), two.hN().toDoubleArray(), "run hN " + what);
+                        assertArrayEquals(one.cN().toDoubleArray(), two.cN().toDoubleArray(), "run cN " + what);
+                        for (int b = 0; b < seqs.size(); b++) {
+                            assertArrayEquals(one.outputs().get(b).toDoubleArray(), two.outputs().get(b).toDoubleArray(),
+                                    "run outputs " + b + " " + what);
+                        }
+                    }
+                    assertArrayEquals(streamed(PackedRnn.of(rnn, 1), seqs.get(0), dtype, hidden),
+                            streamed(PackedRnn.of(rnn, 2), seqs.get(0), dtype, hidden), "stream " + what);
+                }
+            }
+        }
+        RnnBase rnn = Lstm.builder(I, 64).numLayers(2).rng(new Rng(97)).build();
+        PackedRnn split = PackedRnn.of(rnn, 2);
+        List<NdArray> seqs = sequences(DType.FLOAT32, new int[] {40, 33, 57}, 98);
+        List<double[]> alone = new ArrayList<>();
+        for (NdArray seq : seqs) alone.add(streamed(PackedRnn.of(rnn, 1), seq, DType.FLOAT32, 64));
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            for (int round = 0; round < 5; round++) {
+                List<Future<double[]>> futures = new ArrayList<>();
+                for (NdArray seq : seqs) futures.add(pool.submit(() -> streamed(split, seq, DType.FLOAT32, 64)));
+                for (int i = 0; i < seqs.size(); i++) {
+                    assertArrayEquals(alone.get(i), futures.get(i).get(), "sequence " + i + " round " + round);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThrows(IllegalArgumentException.class, () -> PackedRnn.of(rnn, 3));
+    }
+
+    /** Every step's top hidden state of {@code seq} streamed through {@code model}, concatenated. */
+    private static double[] streamed(PackedRnn model, NdArray seq, DType dtype, int hidden) {
+        RnnStream s = model.openStream();
+        int t = seq.dim(0);
+        double[] out = new double[t * hidden];
+        for (int i = 0; i < t; i++) {
+            if (dtype == DType.FLOAT32) {
+                float[] h = s.step(Arrays.copyOfRange(seq.floatData(), i * I, (i + 1) * I));
+                for (int j = 0; j < hidden; j++) out[i * hidden + j] = h[j];
+            } else {
+                System.arraycopy(s.step(Arrays.copyOfRange(seq.doubleData(), i * I, (i + 1) * I)), 0, out, i * hidden, hidden);
+            }
+        }
+        return out;
+    }
+
+    /**
      * Batches large enough for {@code Blas} to cut every product into blocks for its helper threads (64 rows of
      * [256 × 1024] per step): requests running at once still give the bits of a request alone.
      */
@@ -301,17 +367,19 @@ class PackedRnnTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
         for (CellType type : CellType.values()) {
             for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
-                RnnStream s = PackedRnn.of(layer(type, dtype, 2, false, 81)).openStream();
-                float[] xf = new float[I];
-                double[] xd = new double[I];
-                long tid = Thread.currentThread().getId(), before = 0;
-                for (int i = 0; i < 10_000; i++) {
-                    if (i == 5_000) before = bean.getThreadAllocatedBytes(tid);
-                    if (dtype == DType.FLOAT32) s.step(xf);
-                    else s.step(xd);
+                for (int threads = 1; threads <= 2; threads++) {
+                    RnnStream s = PackedRnn.of(layer(type, dtype, 2, false, 81), threads).openStream();
+                    float[] xf = new float[I];
+                    double[] xd = new double[I];
+                    long tid = Thread.currentThread().getId(), before = 0;
+                    for (int i = 0; i < 10_000; i++) {
+                        if (i == 5_000) before = bean.getThreadAllocatedBytes(tid);
+                        if (dtype == DType.FLOAT32) s.step(xf);
+                        else s.step(xd);
+                    }
+                    long bytes = bean.getThreadAllocatedBytes(tid) - before;
+                    assertTrue(bytes < 5_000, type + " " + dtype + " threads=" + threads + ": " + bytes + " bytes over 5,000 steps");
                 }
-                long bytes = bean.getThreadAllocatedBytes(tid) - before;
-                assertTrue(bytes < 5_000, type + " " + dtype + ": " + bytes + " bytes over 5,000 steps");
             }
         }
     }

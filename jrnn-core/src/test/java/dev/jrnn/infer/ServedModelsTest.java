@@ -6,6 +6,7 @@ import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
+import dev.jrnn.text.SamplingConfig;
 import dev.jrnn.text.TextClassifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,6 +52,31 @@ class ServedModelsTest {
         assertEquals(tokens.length, got.tokens());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> got.feed(11));
         assertTrue(e.getMessage().contains("token 11 is out of range 0..10"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0} {1} layers={2}")
+    @MethodSource("cases")
+    void generationMatchesTheModels(CellType cell, DType dtype, int layers) {
+        LanguageModel lm = new LanguageModel(LanguageModelConfig.of(11, 6, 9).withCell(cell).withLayers(layers)
+                .withDType(dtype).withSeed(7).withSpecials(1, 2, 3));
+        ServedLanguageModel served = ServedLanguageModel.of(lm);
+        List<SamplingConfig> configs = List.of(SamplingConfig.defaults().withMaxLength(40).withSeed(1),
+                SamplingConfig.defaults().withMaxLength(25).withGreedy(true),
+                SamplingConfig.defaults().withMaxLength(60).withTemperature(1.5).withTopK(4).withStopAtEos(true)
+                        .withResampleUnk(true));
+        int[][] prompts = {{}, {4, 5, 6}};
+        for (SamplingConfig c : configs) {
+            for (int[] prompt : prompts) {
+                for (long seed = 1; seed <= 4; seed++) {
+                    LanguageModel.Generation want = lm.generate(prompt, c, new Rng(seed));
+                    LanguageModel.Generation got = served.generate(prompt, c, new Rng(seed));
+                    String what = c + " prompt " + prompt.length + " seed " + seed;
+                    assertArrayEquals(want.tokens(), got.tokens(), what);
+                    assertEquals(want.endedAtEos(), got.endedAtEos(), what);
+                    assertEquals(want.logProbability(), got.logProbability(), 100 * tol(dtype), what);
+                }
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0} {1} layers={2}")
