@@ -105,8 +105,8 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "10", paramLabel = "N", description = "Epochs in all, counting resumed ones (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in all, counting resumed ones.")
-    Long maxSteps;
+    @CommandLine.Mixin
+    BudgetOptions budget;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
             description = "Seed of the weights, dropout, shuffling and the validation split (default: ${DEFAULT-VALUE}).")
@@ -123,8 +123,6 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     @CommandLine.Mixin
     CheckpointOptions run;
 
-    @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "In lines mode, a line every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
 
     @Override
     public Integer call() throws IOException {
@@ -210,9 +208,10 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
-                        .withProgress(run.progress, logEvery))
+                        .withProgress(run.show.progress, run.show.logEvery))
                 .rng("dropout", model.dropoutRng())
-                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery, maxSteps))
+                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))
+                .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -224,7 +223,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
                         + " batch %d", cell.name().toLowerCase(), layers, hidden, e, dropout, model.parameterCount(), opt.name(),
                 rate, optim.clipNorm, batch));
         if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
-        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, maxSteps, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, budget.maxSteps, o);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (trainer.history().epochs() > 0) metrics.put("train_loss", trainer.history().last().get("train_loss"));
@@ -298,11 +297,12 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         optim.validate(spec);
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
-        Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
+        budget.validate(spec);
         Cli.require(spec, maxLength == null || maxLength >= 1, "--max-length must be >= 1, got " + maxLength);
         Cli.require(spec, maxLength == null || maxLength <= Seq2Seq.MAX_LENGTH, "--max-length must be at most "
                 + Seq2Seq.MAX_LENGTH + ", got " + maxLength);
         Cli.require(spec, examples >= 0, "--examples must be >= 0, got " + examples);
-        Cli.require(spec, run.checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
+        Cli.require(spec, run.checkpointEvery >= 0, "--checkpoint-every must be >= 0, got " + run.checkpointEvery);
+        run.show.validate(spec);
     }
 }
