@@ -53,8 +53,12 @@ final class TrainClassifyCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training TSV: label<TAB>text per line (.gz is read too).")
     Path data;
 
-    @Option(names = "--valid", paramLabel = "FILE", description = "Validation TSV in the same format (default: none).")
+    @Option(names = "--valid", paramLabel = "FILE", description = "Validation TSV in the same format (default: --valid-fraction of --data).")
     Path valid;
+
+    @Option(names = "--valid-fraction", defaultValue = "0", paramLabel = "F",
+            description = "Without --valid, hold out this share of --data, drawn with --seed, to validate on (default: ${DEFAULT-VALUE} = none).")
+    double validFraction;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
     Path out;
@@ -125,6 +129,11 @@ final class TrainClassifyCommand implements Callable<Integer> {
     private int train(RunOutput dir, PrintStream o) throws IOException {
         ClassifyData train = ClassifyData.read(data, "--data");
         ClassifyData validation = valid == null ? null : ClassifyData.read(valid, "--valid");
+        int[][] split = valid == null ? TrainerRun.heldOut(train.size(), validFraction, seed) : null;
+        if (split != null) {
+            validation = train.subset(split[1]);
+            train = train.subset(split[0]);
+        }
         List<String> classes = train.classes();
         if (classes.size() < 2) {
             throw new Cli.Failure(train.source() + ": every line has the label '" + classes.get(0)
@@ -173,7 +182,7 @@ final class TrainClassifyCommand implements Callable<Integer> {
                     .metric("acc", Metrics.accuracy(logits.data(), b.labels(), null));
         };
         Trainer trainer = Trainer.builder(model, adam, step)
-                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
+                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0).withEarlyStopping(budget.patience)
                         .withProgress(run.show.progress, run.show.logEvery))
                 .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))
                 .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
@@ -230,6 +239,7 @@ final class TrainClassifyCommand implements Callable<Integer> {
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
         budget.validate(spec);
+        Cli.require(spec, validFraction >= 0 && validFraction <= 0.5, "--valid-fraction must be in [0, 0.5], got " + validFraction);
         Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
         Cli.require(spec, run.checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = epochs only), got " + run.checkpointEvery);
     }

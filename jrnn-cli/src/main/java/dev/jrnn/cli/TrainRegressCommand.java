@@ -180,7 +180,7 @@ final class TrainRegressCommand implements Callable<Integer> {
         ModelConfig settings = TrainerRun.settings(spec, "regress", checks);
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
-                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
+                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0).withEarlyStopping(budget.patience)
                         .withProgress(run.show.progress, run.show.logEvery))
                 .rng("dropout", model.dropoutRng())
                 .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))

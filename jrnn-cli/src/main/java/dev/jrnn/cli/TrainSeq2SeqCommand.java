@@ -3,7 +3,6 @@ package dev.jrnn.cli;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.optim.Optimizer;
-import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.CharTokenizer;
 import dev.jrnn.text.Seq2Seq;
 import dev.jrnn.text.Seq2SeqConfig;
@@ -139,17 +138,11 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         PairData train = all, validation = null;
         if (valid != null) {
             validation = PairData.read(valid, "--valid");
-        } else if (validFraction > 0) {
-            int held = (int) Math.round(all.size() * validFraction);
-            if (held >= 1 && held < all.size()) {
-                int[] order = new int[all.size()];
-                for (int i = 0; i < order.length; i++) order[i] = i;
-                new Rng(seed).shuffle(order);                               // pair files are often sorted: draw, don't cut
-                int[] v = Arrays.copyOfRange(order, 0, held), t = Arrays.copyOfRange(order, held, order.length);
-                Arrays.sort(v);
-                Arrays.sort(t);
-                validation = all.subset(v);
-                train = all.subset(t);
+        } else {
+            int[][] split = TrainerRun.heldOut(all.size(), validFraction, seed);
+            if (split != null) {
+                train = all.subset(split[0]);
+                validation = all.subset(split[1]);
             }
         }
         Tokenizer tok = level == LmData.Level.CHAR ? CharTokenizer.builder().lowerCase(lowercase).build()
@@ -207,7 +200,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         ModelConfig settings = TrainerRun.settings(spec, "seq2seq", checks);
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
-                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
+                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0).withEarlyStopping(budget.patience)
                         .withProgress(run.show.progress, run.show.logEvery))
                 .rng("dropout", model.dropoutRng())
                 .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))

@@ -25,7 +25,10 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.jrnn.tensor.Rng;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,7 +56,7 @@ final class TrainerRun {
     /** Options that never shape a run: the output, how long it runs, how it reports. */
     static final Set<String> NOT_SETTINGS = Set.of("--out", "--resume", "--overwrite", "--epochs", "--max-steps", "--checkpoint-every",
             "--progress", "--log-every", "--examples", ConfigFile.OPTION, "--data", "--valid", "--help", "--version",
-            "--minutes", "--seconds", "--diagnose", "--lr-decay", "--lr-decay-after");
+            "--minutes", "--seconds", "--patience", "--diagnose", "--lr-decay", "--lr-decay-after");
 
     private TrainerRun() {}
 
@@ -227,6 +230,22 @@ final class TrainerRun {
         }
         return new Result(trainer.epoch(), trainer.globalStep(), seconds, trainer.epoch() >= trainer.config().epochs(),
                 interrupted);
+    }
+
+    /**
+     * A validation split drawn with {@code new Rng(seed)} (data files are often sorted: draw, don't cut): the rows
+     * {@code {train, valid}}, each in file order, or null when {@code fraction} of {@code n} rows is none or all of them.
+     */
+    static int[][] heldOut(int n, double fraction, long seed) {
+        int held = (int) Math.round(n * fraction);
+        if (held < 1 || held >= n) return null;
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        new Rng(seed).shuffle(order);
+        int[] v = Arrays.copyOfRange(order, 0, held), t = Arrays.copyOfRange(order, held, n);
+        Arrays.sort(v);
+        Arrays.sort(t);
+        return new int[][] {t, v};
     }
 
     /** The command line as typed, for provenance. */
