@@ -182,8 +182,8 @@ final class TrainClassifyCommand implements Callable<Integer> {
                     .metric("acc", Metrics.accuracy(logits.data(), b.labels(), null));
         };
         Trainer trainer = Trainer.builder(model, adam, step)
-                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0).withEarlyStopping(budget.patience)
-                        .withProgress(run.show.progress, run.show.logEvery))
+                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
+                        .withEarlyStopping(budget.patience).withProgress(run.show.progress, run.show.logEvery))
                 .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))
                 .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
                 .runConfig(settings.toCompactJson())

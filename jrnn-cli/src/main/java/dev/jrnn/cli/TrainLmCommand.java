@@ -188,8 +188,9 @@ final class TrainLmCommand implements Callable<Integer> {
         StepSource validSteps = d.valid().length < 2 ? null : lm.steps(d.valid(), Math.min(rows, d.valid().length / 2), bptt);
         int totalEpochs = epochs != null ? epochs : budget.limited() ? Integer.MAX_VALUE : 10;
         Trainer.Builder builder = Trainer.builder(lm, opt)
-                .config(Trainer.Config.of(totalEpochs, rows).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0).withEarlyStopping(budget.patience)
-                        .withProgress(run.show.progress, run.show.logEvery).withLanguageModelMetrics(true))
+                .config(Trainer.Config.of(totalEpochs, rows).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
+                        .withEarlyStopping(budget.patience).withProgress(run.show.progress, run.show.logEvery)
+                        .withLanguageModelMetrics(true))
                 .callback(TrainerRun.callbacks(dir, trainSteps.steps(), run.checkpointEvery))
                 .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
                 .runConfig(settings.toCompactJson()).out(o);

@@ -200,9 +200,8 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         ModelConfig settings = TrainerRun.settings(spec, "seq2seq", checks);
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
-                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0).withEarlyStopping(budget.patience)
-                        .withProgress(run.show.progress, run.show.logEvery))
-                .rng("dropout", model.dropoutRng())
+                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
+                        .withEarlyStopping(budget.patience).withProgress(run.show.progress, run.show.logEvery))
                 .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))
                 .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
                 .runConfig(settings.toCompactJson())

@@ -44,8 +44,8 @@ import java.util.Set;
  * epoch, and with the final (possibly mid-epoch) validation when the run ends; loss and metric plots in
  * {@code plots/} (PNG). The run's settings ({@link #settings}: every option that shapes the run, and the SHA-256 of the data) are
  * stored in the checkpoint and compared on {@code --resume}, so a resumed run with other settings is refused with
- * the differences named. Without dropout (and with it when every generator is registered with the trainer) a resumed
- * run is bit-identical to an uninterrupted one.
+ * the differences named. A resumed run is bit-identical to an uninterrupted one (the model's dropout generators are
+ * in the checkpoint, {@link dev.jrnn.nn.Module#generators()}).
  */
 final class TrainerRun {
     /** The checkpoint's file name in {@code --out}. */

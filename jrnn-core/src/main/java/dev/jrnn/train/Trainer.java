@@ -87,7 +87,8 @@ public final class Trainer {
      * @param minDelta              the smallest decrease of {@code monitor} that counts as an improvement, &gt;= 0
      * @param monitor               the metric watched by early stopping and {@link ReduceOnPlateau} (lower is
      *                              better); null means {@code val_loss}, or {@code train_loss} without validation
-     * @param restoreBest           with early stopping: put back the parameters of the best epoch at the end
+     * @param restoreBest           with early stopping: put back the parameters of the best epoch when {@code fit}
+     *                              ends (early or after the last epoch; not after {@link #requestStop()})
      * @param checkpointEveryEpochs write {@code checkpoint.safetensors} every this many epochs; 0 = never
      * @param checkpointEverySteps  also write it every this many optimizer steps (mid-epoch); 0 = never
      * @param progress              how progress is shown
