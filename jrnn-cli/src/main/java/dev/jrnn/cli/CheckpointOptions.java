@@ -1,12 +1,12 @@
 package dev.jrnn.cli;
 
-import dev.jrnn.train.Trainer;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
  * The checkpoint and progress flags of the tasks that train through {@link TrainerRun} ({@code train classify},
  * {@code train seq2seq}, {@code train regress}), a picocli mixin: {@code --checkpoint-every}, {@code --resume},
- * {@code --overwrite}, {@code --progress}. Each command checks the values with its other options.
+ * {@code --overwrite}, and the progress flags ({@link ProgressOptions}). Each command checks the values with its other options.
  */
 final class CheckpointOptions {
     @Option(names = "--checkpoint-every", defaultValue = "200", paramLabel = "N",
@@ -20,7 +20,6 @@ final class CheckpointOptions {
             + "deleted, its model replaced when this run saves one. Without it such an --out is refused.")
     boolean overwrite;
 
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|quiet",
-            description = "Progress within an epoch (default: ${DEFAULT-VALUE}).")
-    Trainer.ProgressMode progress;
+    @CommandLine.Mixin
+    ProgressOptions show;
 }

@@ -19,6 +19,18 @@ import java.util.Locale;
  * @param sha256  the SHA-256 of the text read (for a checkpoint that must refuse other data)
  */
 record ClassifyData(String source, List<String> labels, List<String> texts, List<Integer> lines, String sha256) {
+    /** The given rows (in that order), for a validation split. */
+    ClassifyData subset(int[] rows) {
+        List<String> l = new java.util.ArrayList<>(), t = new java.util.ArrayList<>();
+        List<Integer> n = new java.util.ArrayList<>();
+        for (int r : rows) {
+            l.add(labels.get(r));
+            t.add(texts.get(r));
+            n.add(lines.get(r));
+        }
+        return new ClassifyData(source, l, t, n, sha256);
+    }
+
     /** Rows. */
     int size() {
         return labels.size();

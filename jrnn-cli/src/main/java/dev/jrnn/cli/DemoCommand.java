@@ -20,6 +20,9 @@ import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.SamplingConfig;
 import dev.jrnn.text.WordTokenizer;
 import dev.jrnn.optim.DivergedException;
+import dev.jrnn.train.Callback;
+import dev.jrnn.train.StepSource;
+import dev.jrnn.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -98,9 +101,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Let --out replace a directory that is not empty (a model saved before).")
     boolean overwrite;
 
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|none",
-            description = "Progress: a bar on a terminal, lines elsewhere (default: ${DEFAULT-VALUE}).")
-    LmTraining.ProgressMode progress;
+    @CommandLine.Mixin
+    ProgressOptions show;
 
     @Option(names = "--spirals", description = "Run the earlier demo instead: a perceptron learns two interleaved spirals.")
     boolean spirals;
@@ -121,7 +123,7 @@ final class DemoCommand implements Callable<Integer> {
         String corpus = text == null ? Cli.readResource(TEXT) : Cli.readText(text, "--text");
         String name = text == null ? "Shakespeare's Coriolanus" : text.toString();
         return CharLstmDemo.run(new CharLstmDemo.Settings(corpus, name, seconds, hidden, layers, embedding, batch, bptt, dropout,
-                lr, seed, samples, length, temperature, out, progress), System.out);
+                lr, seed, samples, length, temperature, out, show.progress), System.out);
     }
 
     /** The char-LSTM demo, separate from option parsing so tests can run it small. */
@@ -131,7 +133,7 @@ final class DemoCommand implements Callable<Integer> {
         /** Everything the demo needs. */
         record Settings(String text, String name, double seconds, int hidden, int layers, int embedding, int batch, int bptt,
                         double dropout, double lr, long seed, int samples, int length, double temperature, Path out,
-                        LmTraining.ProgressMode progress) {}
+                        Trainer.ProgressMode progress) {}
 
         /** Trains, samples, prints; returns the exit status. */
         static int run(Settings s, PrintStream o) throws IOException {
@@ -142,8 +144,23 @@ final class DemoCommand implements Callable<Integer> {
                     .withSpecials(d.startId(), d.eosId(), d.vocabulary().unkId());
             LanguageModel lm = new LanguageModel(config);
             Optimizer opt = new Adam(lm.parameters(), Adam.Config.adam(s.lr()));
-            LmTraining.Loop loop = new LmTraining.Loop(s.batch(), s.bptt(), 5.0, 0, s.seconds(), 0, 0, 0, 10, s.progress(), null);
-            LmTraining training = new LmTraining(lm, opt, d.train(), d.valid(), loop, o, "char", null, "{}");
+            int rows = Math.max(1, Math.min(s.batch(), d.train().length / 2));
+            StepSource trainSteps = lm.steps(d.train(), rows, s.bptt());
+            StepSource validSteps = d.valid().length < 2 ? null : lm.steps(d.valid(), Math.min(rows, d.valid().length / 2), s.bptt());
+            Rng peekRng = new Rng(s.seed() + 1000);
+            SamplingConfig peek = SamplingConfig.defaults().withTemperature(s.temperature()).withMaxLength(72).withResampleUnk(true);
+            Trainer trainer = Trainer.builder(lm, opt)
+                    .config(Trainer.Config.of(Integer.MAX_VALUE, rows).withClipNorm(5.0).withCheckpoints(0, 0)
+                            .withProgress(s.progress(), 0).withLanguageModelMetrics(true))
+                    .maxSeconds(s.seconds()).logEverySeconds(10).out(o)
+                    .callback(new Callback() {
+                        @Override
+                        public void onEpochEnd(Trainer t, int epoch, Map<String, Double> row) {
+                            o.println("    sample: " + Cli.oneLine(d.vocabulary().decode(
+                                    lm.generate(new int[0], peek, peekRng).tokens(), d.tokenizer())));
+                        }
+                    })
+                    .build();
 
             Blas.backend();                                  // load the BLAS now, so that its log line comes first
             o.println(Cli.fmt("jrnn demo: a character-level LSTM learns to write like Shakespeare, trained for %s s.", fmtSeconds(s.seconds())));
@@ -153,24 +170,23 @@ final class DemoCommand implements Callable<Integer> {
                             + " %d rows x %d characters per step (%d steps per epoch), BLAS %s",
                     s.layers() > 1 ? s.layers() + " layers of " : "", s.hidden(), s.embedding(),
                     s.dropout() > 0 ? ", dropout " + s.dropout() : "", lm.parameterCount(), s.lr(),
-                    training.rows(), s.bptt(), training.stepsPerEpoch(), Blas.backend()));
+                    rows, s.bptt(), trainSteps.steps(), Blas.backend()));
             o.println(Cli.fmt("A model that knows nothing needs log2(%d) = %.2f bits per character; watch it drop.",
                     d.vocabulary().size(), Math.log(d.vocabulary().size()) / Math.log(2)));
-            Rng peekRng = new Rng(s.seed() + 1000);
-            SamplingConfig peek = SamplingConfig.defaults().withTemperature(s.temperature()).withMaxLength(72).withResampleUnk(true);
-            training.onEpochEnd(epoch -> o.println("    sample: " + Cli.oneLine(
-                    d.vocabulary().decode(lm.generate(new int[0], peek, peekRng).tokens(), d.tokenizer()))));
-            LmTraining.Result r;
+            long t0 = System.nanoTime();
             try {
-                r = training.run();
+                trainer.fit(trainSteps, validSteps);
             } catch (DivergedException e) {
                 throw new Cli.Failure(RunOutput.seen(e) + ". Nothing was saved. Lower --lr (now " + s.lr() + ").");
             }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long steps = trainer.globalStep();
+            Map<String, Double> last = trainer.lastRow() == null ? Map.of() : trainer.lastRow();
 
             o.println();
-            o.println(Cli.fmt("Trained %d steps in %.0f s (%.1f steps/s).", r.steps(), r.seconds(), r.steps() / r.seconds())
-                    + (r.valid() == null ? "" : Cli.fmt(" Validation: %.3f bits per character (perplexity %.2f).",
-                    r.valid().bitsPerToken(), r.valid().perplexity())));
+            o.println(Cli.fmt("Trained %d steps in %.0f s (%.1f steps/s).", steps, seconds, steps / seconds)
+                    + (!last.containsKey("val_loss") ? "" : Cli.fmt(" Validation: %.3f bits per character (perplexity %.2f).",
+                    last.get("val_bpc"), last.get("val_ppl"))));
             SamplingConfig sampling = SamplingConfig.defaults().withTemperature(s.temperature()).withMaxLength(s.length())
                     .withResampleUnk(true);
             Rng rng = new Rng(s.seed());
@@ -182,14 +198,14 @@ final class DemoCommand implements Callable<Integer> {
             }
             if (s.out() != null) {
                 Map<String, Double> metrics = new LinkedHashMap<>();
-                metrics.put("train_loss", r.trainNll());
-                if (r.valid() != null) {
-                    metrics.put("valid_loss", r.valid().meanNll());
-                    metrics.put("valid_bits_per_char", r.valid().bitsPerToken());
+                metrics.put("train_loss", last.getOrDefault("train_loss", Double.NaN));
+                if (last.containsKey("val_loss")) {
+                    metrics.put("valid_loss", last.get("val_loss"));
+                    metrics.put("valid_bits_per_char", last.get("val_bpc"));
                 }
                 if (s.out().getParent() != null) Files.createDirectories(s.out().toAbsolutePath().getParent());
                 LanguageModelFiles.save(s.out(), lm, d.vocabulary(), d.tokenizer(), ModelFile.Provenance.now(s.name(),
-                        r.epochs(), r.steps(), r.seconds(), metrics, "jrnn demo"));
+                        trainer.epoch(), steps, seconds, metrics, "jrnn demo"));
                 o.println();
                 o.println("saved the model to " + s.out() + " (try: ./jrnn sample " + s.out() + " --seed-text 'MENENIUS:')");
             }

@@ -53,13 +53,17 @@ final class TrainClassifyCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training TSV: label<TAB>text per line (.gz is read too).")
     Path data;
 
-    @Option(names = "--valid", paramLabel = "FILE", description = "Validation TSV in the same format (default: none).")
+    @Option(names = "--valid", paramLabel = "FILE", description = "Validation TSV in the same format (default: --valid-fraction of --data).")
     Path valid;
+
+    @Option(names = "--valid-fraction", defaultValue = "0", paramLabel = "F",
+            description = "Without --valid, hold out this share of --data, drawn with --seed, to validate on (default: ${DEFAULT-VALUE} = none).")
+    double validFraction;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
     Path out;
 
-    @Option(names = "--level", defaultValue = "word", paramLabel = "word|char",
+    @Option(names = "--level", defaultValue = "word", paramLabel = "char|word",
             description = "Token level: word (lower-cased, punctuation split off) or char (default: ${DEFAULT-VALUE}).")
     LmData.Level level;
 
@@ -102,8 +106,8 @@ final class TrainClassifyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the weights, dropout and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N optimizer steps.")
-    Long maxSteps;
+    @CommandLine.Mixin
+    BudgetOptions budget;
 
     @Option(names = "--clip-norm", defaultValue = "5", paramLabel = "N",
             description = "Clip the global gradient norm to N; 0 = off (default: ${DEFAULT-VALUE}).")
@@ -125,6 +129,11 @@ final class TrainClassifyCommand implements Callable<Integer> {
     private int train(RunOutput dir, PrintStream o) throws IOException {
         ClassifyData train = ClassifyData.read(data, "--data");
         ClassifyData validation = valid == null ? null : ClassifyData.read(valid, "--valid");
+        int[][] split = valid == null ? TrainerRun.heldOut(train.size(), validFraction, seed) : null;
+        if (split != null) {
+            validation = train.subset(split[1]);
+            train = train.subset(split[0]);
+        }
         List<String> classes = train.classes();
         if (classes.size() < 2) {
             throw new Cli.Failure(train.source() + ": every line has the label '" + classes.get(0)
@@ -174,8 +183,9 @@ final class TrainClassifyCommand implements Callable<Integer> {
         };
         Trainer trainer = Trainer.builder(model, adam, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
-                        .withProgress(run.progress, 50))
-                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery, maxSteps))
+                        .withEarlyStopping(budget.patience).withProgress(run.show.progress, run.show.logEvery))
+                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))
+                .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -186,7 +196,7 @@ final class TrainClassifyCommand implements Callable<Integer> {
                 bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, embedding, dropout,
                 model.parameterCount(), lr, batch));
         if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
-        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, maxSteps, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, budget.maxSteps, o);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (!r.interrupted()) {                            // an interrupted run saves at once; the final scores can wait
@@ -228,7 +238,8 @@ final class TrainClassifyCommand implements Callable<Integer> {
         Cli.require(spec, lr > 0 && Double.isFinite(lr), "--lr must be > 0, got " + lr);
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
-        Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
+        budget.validate(spec);
+        Cli.require(spec, validFraction >= 0 && validFraction <= 0.5, "--valid-fraction must be in [0, 0.5], got " + validFraction);
         Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
         Cli.require(spec, run.checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = epochs only), got " + run.checkpointEvery);
     }

@@ -2,21 +2,20 @@ package dev.jrnn.cli;
 
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
-import dev.jrnn.io.ModelFileException;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.Init;
 import dev.jrnn.nn.Parameter;
-import dev.jrnn.optim.Adam;
 import dev.jrnn.optim.LrSchedule;
 import dev.jrnn.optim.Optimizer;
-import dev.jrnn.optim.Sgd;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
 import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.WordTokenizer;
 import dev.jrnn.tensor.Rng;
-import dev.jrnn.train.Checkpoint;
-import dev.jrnn.optim.DivergedException;
+import dev.jrnn.train.Callback;
+import dev.jrnn.train.StepSource;
+import dev.jrnn.train.Trainer;
+import dev.jrnn.train.TruncatedBptt;
 import dev.jrnn.train.diagnostics.GradientDiagnostics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,11 +23,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -137,26 +133,11 @@ final class TrainLmCommand implements Callable<Integer> {
             description = "Epochs in all, counting resumed ones (default: 10, or no limit with --minutes or --max-steps).")
     Integer epochs;
 
-    @Option(names = "--minutes", paramLabel = "M", description = "Time budget of this invocation, validation included: "
-            + "training stops early enough for the last validation to fit.")
-    Double minutes;
-
-    @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in all, counting resumed ones.")
-    Long maxSteps;
+    @CommandLine.Mixin
+    BudgetOptions budget;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the initial weights and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
-
-    @Option(names = "--checkpoint-every", defaultValue = "200", paramLabel = "N",
-            description = "Write OUT/checkpoint.safetensors every N steps, and after every epoch; 0 = epochs only (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery;
-
-    @Option(names = "--resume", description = "Continue the run in --out from its checkpoint (same data and settings).")
-    boolean resume;
-
-    @Option(names = "--overwrite", description = "Start afresh in an --out that holds a run or a model: its checkpoint is "
-            + "deleted, its model replaced when this run saves one. Without it such an --out is refused.")
-    boolean overwrite;
 
     @Option(names = "--diagnose", paramLabel = "N",
             description = "Every N steps (and before the first), record gradient-flow diagnostics on the first training chunk: "
@@ -164,18 +145,14 @@ final class TrainLmCommand implements Callable<Integer> {
                     + "OUT/diagnostics/ (diagnostics.jsonl, .csv, PNG plots; started afresh by a resumed run).")
     Integer diagnose;
 
-    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|bar|lines|none",
-            description = "Progress: a bar on a terminal, lines elsewhere (default: ${DEFAULT-VALUE}).")
-    LmTraining.ProgressMode progress;
-
-    @Option(names = "--log-every", defaultValue = "100", paramLabel = "N", description = "In lines mode, a line every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
+    @CommandLine.Mixin
+    CheckpointOptions run;
 
     @Override
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        try (RunOutput dir = RunOutput.open(spec, out, resume, overwrite, o)) {
+        try (RunOutput dir = RunOutput.open(spec, out, run.resume, run.overwrite, o)) {
             return train(dir, o);
         }
     }
@@ -199,54 +176,67 @@ final class TrainLmCommand implements Callable<Integer> {
             for (Parameter p : lm.parameters()) p.data().copyFrom(Init.uniform(rng, p.data().dtype(), initUniform, p.data().shape()));
         }
         Optimizer opt = optim.build(lm.parameters(), rate);
-        ModelConfig run = runConfig(d, text, config, rate);
+        ModelConfig settings = TrainerRun.settings(spec, "lm", Map.of("data_sha256", TrainerRun.sha256(text),
+                "vocabulary_fingerprint", d.vocabulary().fingerprint()));
 
-        int totalEpochs = epochs != null ? epochs : minutes != null || maxSteps != null ? 0 : 10;
-        LmTraining.Loop loop = new LmTraining.Loop(batch, bptt, optim.clipNorm, totalEpochs, minutes == null ? 0 : minutes * 60,
-                maxSteps == null ? 0 : maxSteps, checkpointEvery, logEvery, 0, progress,
-                lrDecay == 1 ? null : LrSchedule.decayAfter(rate, lrDecayAfter, lrDecay));
-        LmTraining training = new LmTraining(lm, opt, d.train(), d.valid(), loop, o, d.unit(), out, run.toCompactJson());
-        if (diagnose != null) {
-            training.diagnose(new GradientDiagnostics(out.resolve("diagnostics"), diagnose).log(s -> o.println("diagnostics: " + s)));
+        int rows = Math.max(1, Math.min(batch, d.train().length / 2));
+        if (rows < batch) {
+            o.println(Cli.fmt("note: the training text has only %d tokens; using %d rows instead of --batch %d",
+                    d.train().length, rows, batch));
         }
+        StepSource trainSteps = lm.steps(d.train(), rows, bptt);
+        StepSource validSteps = d.valid().length < 2 ? null : lm.steps(d.valid(), Math.min(rows, d.valid().length / 2), bptt);
+        int totalEpochs = epochs != null ? epochs : budget.limited() ? Integer.MAX_VALUE : 10;
+        Trainer.Builder builder = Trainer.builder(lm, opt)
+                .config(Trainer.Config.of(totalEpochs, rows).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
+                        .withEarlyStopping(budget.patience).withProgress(run.show.progress, run.show.logEvery)
+                        .withLanguageModelMetrics(true))
+                .callback(TrainerRun.callbacks(dir, trainSteps.steps(), run.checkpointEvery))
+                .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
+                .runConfig(settings.toCompactJson()).out(o);
+        if (lrDecay != 1) builder.schedule(LrSchedule.decayAfter(rate, lrDecayAfter, lrDecay));
+        if (diagnose != null) {
+            GradientDiagnostics g = new GradientDiagnostics(out.resolve("diagnostics"), diagnose)
+                    .log(s -> o.println("diagnostics: " + s));
+            TruncatedBptt.Chunk first = new TruncatedBptt(d.train(), rows, bptt).chunk(0);   // the same batch every time
+            builder.callback(new Callback() {
+                @Override
+                public void onEpochStart(Trainer t, int epoch) {
+                    if (t.globalStep() == 0) g.maybeRecord(0, lm, lm.rnn(), () -> lm.probe(first));
+                }
+
+                @Override
+                public void onBatchEnd(Trainer t, long step, double loss, double norm) {
+                    g.maybeRecord(step, lm, lm.rnn(), () -> lm.probe(first));
+                }
+            });
+        }
+        Trainer trainer = builder.build();
 
         o.println(Cli.fmt("data: %s: %,d %s tokens for training, %,d for validation%s; vocabulary %,d", data,
                 d.train().length, d.unit(), d.valid().length,
                 d.validUnknown() > 0 ? Cli.fmt(" (%,d of them <unk>)", d.validUnknown()) : "", d.vocabulary().size()));
         o.println(Cli.fmt("model: %s %d x %d, embedding %d, dropout %s: %,d parameters; %s lr %s, clip %s, batch %d x bptt %d"
                         + " = %d steps/epoch", cell.name().toLowerCase(), layers, hidden, e, dropout, lm.parameterCount(),
-                opt.name(), rate, optim.clipNorm, training.rows(), bptt, training.stepsPerEpoch()));
-        if (resume) {
-            Checkpoint c = Checkpoint.read(ckpt);
-            List<String> diffs = differences(LmTraining.checkpointConfig(c, ckpt), run);
-            if (!diffs.isEmpty()) {
-                throw new Cli.Failure(ckpt + " was written by a different run: " + String.join("; ", diffs)
-                        + " (use the same data and settings, or another --out)");
-            }
-            training.resumeFrom(c);
-            o.println("resuming from " + ckpt + " (" + LmTraining.position(c) + ")");
-        }
-        dir.stopOnSignal(training::requestStop, o);
-        LmTraining.Result r;
-        try {
-            r = training.run();
-        } catch (DivergedException ex) {
-            throw dir.diverged(ex, RunOutput.advice(opt.lr(), optim.clipNorm));
-        }
+                opt.name(), rate, optim.clipNorm, rows, bptt, trainSteps.steps()));
+        if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSteps, validSteps, dir, budget.maxSteps, o);
 
+        Map<String, Double> last = trainer.lastRow() == null ? Map.of() : trainer.lastRow();
         Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("train_loss", r.trainNll());
-        metrics.put("train_bits_per_" + d.unit(), r.trainNll() / Math.log(2));
-        if (r.valid() != null) {
-            metrics.put("valid_loss", r.valid().meanNll());
-            metrics.put("valid_bits_per_" + d.unit(), r.valid().bitsPerToken());
-            metrics.put("valid_perplexity", r.valid().perplexity());
-            if (r.validFraction() < 1) metrics.put("valid_fraction_scored", r.validFraction());
+        double trainNll = last.getOrDefault("train_loss", Double.NaN);
+        metrics.put("train_loss", trainNll);
+        metrics.put("train_bits_per_" + d.unit(), trainNll / Math.log(2));
+        if (last.containsKey("val_loss")) {
+            metrics.put("valid_loss", last.get("val_loss"));
+            metrics.put("valid_bits_per_" + d.unit(), last.get("val_bpc"));
+            metrics.put("valid_perplexity", last.get("val_ppl"));
+            if (last.containsKey("val_fraction")) metrics.put("valid_fraction_scored", last.get("val_fraction"));
         }
         Path modelDir = dir.model();
         LanguageModelFiles.save(modelDir, lm, d.vocabulary(), d.tokenizer(), ModelFile.Provenance.now(
                 data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
-                "jrnn " + String.join(" ", spec.commandLine().getParseResult().originalArgs())));
+                TrainerRun.commandLine(spec)));
         dir.printSaved(o, r.epochs(), r.steps(), r.seconds(), r.finished(), r.interrupted());
         return r.interrupted() ? RunOutput.INTERRUPTED_STATUS : 0;
     }
@@ -267,49 +257,9 @@ final class TrainLmCommand implements Callable<Integer> {
         optim.validate(spec);
         Cli.require(spec, bptt >= 1 && batch >= 1, "--bptt and --batch must be >= 1, got " + bptt + " and " + batch);
         Cli.require(spec, epochs == null || epochs >= 1, "--epochs must be >= 1, got " + epochs);
-        Cli.require(spec, minutes == null || minutes > 0, "--minutes must be > 0, got " + minutes);
-        Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
+        budget.validate(spec);
         Cli.require(spec, diagnose == null || diagnose >= 1, "--diagnose must be >= 1 (steps between records), got " + diagnose);
-        Cli.require(spec, checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
-    }
-
-    /** Everything that must be the same for {@code --resume} to continue a run, as JSON. */
-    private ModelConfig runConfig(LmData d, String text, LanguageModelConfig config, double rate) {
-        return ModelConfig.builder()
-                .put("task", "lm")
-                .put("data_sha256", ModelFile.sha256(text.getBytes(StandardCharsets.UTF_8)))
-                .put("valid", valid == null ? null : valid.toString())
-                .put("valid_fraction", validFraction)
-                .put("level", level.name().toLowerCase())
-                .putAll(punctuation == WordTokenizer.Punctuation.SPLIT ? ModelConfig.builder().build()
-                        : ModelConfig.builder().put("punctuation", punctuation.name().toLowerCase()).build())
-                .put("lowercase", lowercase).put("min_freq", (long) minFreq).put("max_vocab", (long) maxVocab)
-                .put("vocabulary_fingerprint", d.vocabulary().fingerprint())
-                .put("model", LanguageModelFiles.modelSection(config))
-                .put("optimizer", optim.kind.name().toLowerCase()).put("lr", rate).put("momentum", optim.momentum)
-                .put("weight_decay", optim.weightDecay).put("clip_norm", optim.clipNorm).put("bptt", (long) bptt).put("batch", (long) batch)
-                .build();
-    }
-
-    /** The settings that differ between a checkpoint's run and this one, in flag terms. */
-    static List<String> differences(ModelConfig saved, ModelConfig now) throws ModelFileException {
-        List<String> out = new ArrayList<>();
-        for (String key : now.keys()) {
-            Object a = saved.get(key), b = now.get(key);
-            if (a instanceof ModelConfig && b instanceof ModelConfig) {
-                ModelConfig ma = (ModelConfig) a, mb = (ModelConfig) b;
-                for (String k : mb.keys()) {
-                    if (!java.util.Objects.equals(ma.get(k), mb.get(k))) {
-                        out.add(k + " was " + ma.get(k) + ", now " + mb.get(k));
-                    }
-                }
-            } else if (!java.util.Objects.equals(a, b)) {
-                String what = key.equals("data_sha256") ? "the --data text differs"
-                        : key.equals("vocabulary_fingerprint") ? "the vocabulary differs"
-                        : "--" + key.replace('_', '-') + " was " + a + ", now " + b;
-                if (!out.contains(what)) out.add(what);
-            }
-        }
-        return out;
+        Cli.require(spec, run.checkpointEvery >= 0, "--checkpoint-every must be >= 0, got " + run.checkpointEvery);
+        run.show.validate(spec);
     }
 }

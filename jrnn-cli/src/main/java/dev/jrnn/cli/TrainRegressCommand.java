@@ -115,8 +115,8 @@ final class TrainRegressCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "20", paramLabel = "N", description = "Epochs in all, counting resumed ones (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in all, counting resumed ones.")
-    Long maxSteps;
+    @CommandLine.Mixin
+    BudgetOptions budget;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Seed of the weights, dropout and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -124,8 +124,6 @@ final class TrainRegressCommand implements Callable<Integer> {
     @CommandLine.Mixin
     CheckpointOptions run;
 
-    @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "In lines mode, a line every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
 
     @Override
     public Integer call() throws IOException {
@@ -183,9 +181,9 @@ final class TrainRegressCommand implements Callable<Integer> {
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
-                        .withProgress(run.progress, logEvery))
-                .rng("dropout", model.dropoutRng())
-                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery, maxSteps))
+                        .withEarlyStopping(budget.patience).withProgress(run.show.progress, run.show.logEvery))
+                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))
+                .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -202,7 +200,7 @@ final class TrainRegressCommand implements Callable<Integer> {
                 bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, dropout, fs.outputSize(),
                 fs.outputSize() == 1 ? "" : "s", model.parameterCount(), opt.name(), rate, optim.clipNorm, batch));
         if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
-        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, maxSteps, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, budget.maxSteps, o);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (!r.interrupted()) {                            // an interrupted run saves at once; the final scores can wait
@@ -315,7 +313,8 @@ final class TrainRegressCommand implements Callable<Integer> {
         optim.validate(spec);
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
-        Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
-        Cli.require(spec, run.checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
+        budget.validate(spec);
+        Cli.require(spec, run.checkpointEvery >= 0, "--checkpoint-every must be >= 0, got " + run.checkpointEvery);
+        run.show.validate(spec);
     }
 }

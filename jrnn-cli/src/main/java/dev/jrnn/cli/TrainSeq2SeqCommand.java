@@ -3,7 +3,6 @@ package dev.jrnn.cli;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.optim.Optimizer;
-import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.CharTokenizer;
 import dev.jrnn.text.Seq2Seq;
 import dev.jrnn.text.Seq2SeqConfig;
@@ -105,8 +104,8 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "10", paramLabel = "N", description = "Epochs in all, counting resumed ones (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N steps in all, counting resumed ones.")
-    Long maxSteps;
+    @CommandLine.Mixin
+    BudgetOptions budget;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
             description = "Seed of the weights, dropout, shuffling and the validation split (default: ${DEFAULT-VALUE}).")
@@ -123,8 +122,6 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     @CommandLine.Mixin
     CheckpointOptions run;
 
-    @Option(names = "--log-every", defaultValue = "50", paramLabel = "N", description = "In lines mode, a line every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
 
     @Override
     public Integer call() throws IOException {
@@ -141,17 +138,11 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         PairData train = all, validation = null;
         if (valid != null) {
             validation = PairData.read(valid, "--valid");
-        } else if (validFraction > 0) {
-            int held = (int) Math.round(all.size() * validFraction);
-            if (held >= 1 && held < all.size()) {
-                int[] order = new int[all.size()];
-                for (int i = 0; i < order.length; i++) order[i] = i;
-                new Rng(seed).shuffle(order);                               // pair files are often sorted: draw, don't cut
-                int[] v = Arrays.copyOfRange(order, 0, held), t = Arrays.copyOfRange(order, held, order.length);
-                Arrays.sort(v);
-                Arrays.sort(t);
-                validation = all.subset(v);
-                train = all.subset(t);
+        } else {
+            int[][] split = TrainerRun.heldOut(all.size(), validFraction, seed);
+            if (split != null) {
+                train = all.subset(split[0]);
+                validation = all.subset(split[1]);
             }
         }
         Tokenizer tok = level == LmData.Level.CHAR ? CharTokenizer.builder().lowerCase(lowercase).build()
@@ -210,9 +201,9 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
-                        .withProgress(run.progress, logEvery))
-                .rng("dropout", model.dropoutRng())
-                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery, maxSteps))
+                        .withEarlyStopping(budget.patience).withProgress(run.show.progress, run.show.logEvery))
+                .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))
+                .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
@@ -224,7 +215,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
                         + " batch %d", cell.name().toLowerCase(), layers, hidden, e, dropout, model.parameterCount(), opt.name(),
                 rate, optim.clipNorm, batch));
         if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
-        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, maxSteps, o);
+        TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, budget.maxSteps, o);
 
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (trainer.history().epochs() > 0) metrics.put("train_loss", trainer.history().last().get("train_loss"));
@@ -298,11 +289,12 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         optim.validate(spec);
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
-        Cli.require(spec, maxSteps == null || maxSteps >= 1, "--max-steps must be >= 1, got " + maxSteps);
+        budget.validate(spec);
         Cli.require(spec, maxLength == null || maxLength >= 1, "--max-length must be >= 1, got " + maxLength);
         Cli.require(spec, maxLength == null || maxLength <= Seq2Seq.MAX_LENGTH, "--max-length must be at most "
                 + Seq2Seq.MAX_LENGTH + ", got " + maxLength);
         Cli.require(spec, examples >= 0, "--examples must be >= 0, got " + examples);
-        Cli.require(spec, run.checkpointEvery >= 0 && logEvery >= 0, "--checkpoint-every and --log-every must be >= 0");
+        Cli.require(spec, run.checkpointEvery >= 0, "--checkpoint-every must be >= 0, got " + run.checkpointEvery);
+        run.show.validate(spec);
     }
 }

@@ -12,7 +12,10 @@ import dev.jrnn.train.Callback;
 import dev.jrnn.train.Checkpoint;
 import dev.jrnn.optim.DivergedException;
 import dev.jrnn.train.Divergence;
+import dev.jrnn.train.History;
+import dev.jrnn.train.Plots;
 import dev.jrnn.train.SequenceDataset;
+import dev.jrnn.train.StepSource;
 import dev.jrnn.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
@@ -22,7 +25,10 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.jrnn.tensor.Rng;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,10 +41,11 @@ import java.util.Set;
  * <p>Files in {@code --out}: {@code checkpoint.safetensors} (the trainer's {@link Checkpoint}: parameters, optimizer
  * state, epoch, next batch, shuffling generator, running means, history) every {@code --checkpoint-every} steps and
  * after every epoch, and when the run stops; {@code metrics.csv} (one row per epoch, the trainer's columns) after every
- * epoch. The run's settings ({@link #settings}: every option that shapes the run, and the SHA-256 of the data) are
+ * epoch, and with the final (possibly mid-epoch) validation when the run ends; loss and metric plots in
+ * {@code plots/} (PNG). The run's settings ({@link #settings}: every option that shapes the run, and the SHA-256 of the data) are
  * stored in the checkpoint and compared on {@code --resume}, so a resumed run with other settings is refused with
- * the differences named. Without dropout (and with it when every generator is registered with the trainer) a resumed
- * run is bit-identical to an uninterrupted one.
+ * the differences named. A resumed run is bit-identical to an uninterrupted one (the model's dropout generators are
+ * in the checkpoint, {@link dev.jrnn.nn.Module#generators()}).
  */
 final class TrainerRun {
     /** The checkpoint's file name in {@code --out}. */
@@ -48,7 +55,8 @@ final class TrainerRun {
 
     /** Options that never shape a run: the output, how long it runs, how it reports. */
     static final Set<String> NOT_SETTINGS = Set.of("--out", "--resume", "--overwrite", "--epochs", "--max-steps", "--checkpoint-every",
-            "--progress", "--log-every", "--examples", ConfigFile.OPTION, "--data", "--valid", "--help", "--version");
+            "--progress", "--log-every", "--examples", ConfigFile.OPTION, "--data", "--valid", "--help", "--version",
+            "--minutes", "--seconds", "--patience", "--diagnose", "--lr-decay", "--lr-decay-after");
 
     private TrainerRun() {}
 
@@ -116,7 +124,7 @@ final class TrainerRun {
     }
 
     /**
-     * The callbacks of a run: stop after {@code maxSteps} steps in all, or on Ctrl-C/SIGTERM; write the checkpoint of
+     * The callbacks of a run: stop on Ctrl-C/SIGTERM (the step and time budgets are the trainer's own); write the checkpoint of
      * every {@code every}-th step (not at an epoch's last batch, where the epoch-end checkpoint follows) when the next
      * step's loss has passed the divergence check ({@link Callback#beforeStep}), so that a diverging run keeps a good
      * one; after every epoch the checkpoint and {@code metrics.csv}. {@link #fit} writes the checkpoint where the run
@@ -124,7 +132,7 @@ final class TrainerRun {
      *
      * @param stepsPerEpoch batches per epoch (all epochs have the same number)
      */
-    static Callback callbacks(RunOutput out, int stepsPerEpoch, int every, Long maxSteps) {
+    static Callback callbacks(RunOutput out, int stepsPerEpoch, int every) {
         Path ckpt = out.checkpoint(), metrics = out.dir().resolve(METRICS);
         return new Callback() {
             private boolean due;                                 // a checkpoint of the last step waits for the next loss
@@ -137,7 +145,6 @@ final class TrainerRun {
 
             @Override
             public void onBatchEnd(Trainer trainer, long step, double loss, double norm) {
-                if (maxSteps != null && step >= maxSteps) trainer.requestStop();
                 if (out.signalled()) trainer.requestStop();     // also when the signal came before fit() began
                 due = every > 0 && step % every == 0 && step % stepsPerEpoch != 0;
             }
@@ -183,12 +190,27 @@ final class TrainerRun {
      */
     static Result fit(Trainer trainer, SequenceDataset train, SequenceDataset valid, RunOutput out, Long maxSteps,
                       PrintStream o) throws IOException {
+        return fit(trainer, () -> trainer.fit(train, valid), out, maxSteps, o);
+    }
+
+    /** {@link #fit(Trainer, SequenceDataset, SequenceDataset, RunOutput, Long, PrintStream)} over step sources. */
+    static Result fit(Trainer trainer, StepSource train, StepSource valid, RunOutput out, Long maxSteps, PrintStream o)
+            throws IOException {
+        return fit(trainer, () -> trainer.fit(train, valid), out, maxSteps, o);
+    }
+
+    /** One call of the trainer's fit. */
+    private interface FitCall {
+        void run() throws IOException;
+    }
+
+    private static Result fit(Trainer trainer, FitCall fit, RunOutput out, Long maxSteps, PrintStream o) throws IOException {
         double before = 0;
         for (double s : trainer.history().values("time_s")) before += s;
         long t0 = System.nanoTime();
         out.stopOnSignal(trainer::requestStop, o);
         try {
-            if (maxSteps == null || trainer.globalStep() < maxSteps) trainer.fit(train, valid);
+            if (maxSteps == null || trainer.globalStep() < maxSteps) fit.run();
             Divergence.requireFinite(trainer.model(), trainer.globalStep());
         } catch (DivergedException e) {
             throw out.diverged(e, RunOutput.advice(trainer.optimizer().lr(), trainer.config().clipNorm()));
@@ -196,8 +218,34 @@ final class TrainerRun {
         double seconds = before + (System.nanoTime() - t0) / 1e9;
         boolean interrupted = out.signalled();
         trainer.saveCheckpoint(out.checkpoint(), interrupted ? Map.of("stopped", "interrupted") : Map.of());
+        History h = trainer.historyWithFinalRow();                     // with a mid-epoch stop's final validation
+        Path metrics = out.dir().resolve(METRICS);
+        AtomicFiles.write(metrics, h.toCsv().getBytes(StandardCharsets.UTF_8));
+        if (h.epochs() > 0) {
+            try {
+                Plots.write(h, out.dir().resolve("plots"));
+            } catch (IOException | RuntimeException | LinkageError e) {   // no fonts on a bare server...
+                o.println("plots skipped: " + e);
+            }
+        }
         return new Result(trainer.epoch(), trainer.globalStep(), seconds, trainer.epoch() >= trainer.config().epochs(),
                 interrupted);
+    }
+
+    /**
+     * A validation split drawn with {@code new Rng(seed)} (data files are often sorted: draw, don't cut): the rows
+     * {@code {train, valid}}, each in file order, or null when {@code fraction} of {@code n} rows is none or all of them.
+     */
+    static int[][] heldOut(int n, double fraction, long seed) {
+        int held = (int) Math.round(n * fraction);
+        if (held < 1 || held >= n) return null;
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        new Rng(seed).shuffle(order);
+        int[] v = Arrays.copyOfRange(order, 0, held), t = Arrays.copyOfRange(order, held, n);
+        Arrays.sort(v);
+        Arrays.sort(t);
+        return new int[][] {t, v};
     }
 
     /** The command line as typed, for provenance. */

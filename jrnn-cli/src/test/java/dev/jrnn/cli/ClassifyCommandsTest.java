@@ -268,4 +268,20 @@ class ClassifyCommandsTest {
         assertEquals(1, missing.status());
         assertEquals("jrnn: " + tmp.resolve("nothing") + ": no such model directory", missing.errorText());
     }
+
+    @Test
+    void aValidationSplitOfTheDataStopsEarlyAndKeepsTheBestEpoch() throws IOException {
+        Path out = tmp.resolve("held-out");
+        Run r = Run.of("train", "classify", "--data", trainFile.toString(), "--valid-fraction", "0.25", "--patience", "1",
+                "--out", out.toString(), "--hidden", "16", "--embedding", "8", "--epochs", "30", "--batch", "16",
+                "--lr", "0.2", "--progress", "quiet", "--max-len", "10");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().contains("validating on 40 sequences"), "a quarter of the 160 lines: " + r.out());
+        assertTrue(r.out().contains("early stopping: val_loss has not improved for 1 epochs"), r.out());
+        assertTrue(r.out().contains("restored the parameters of the best epoch (val_loss "), r.out());
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertTrue(csv.get(0).contains(",val_loss,"), csv.get(0));
+        assertTrue(csv.size() < 31, "stopped before its 30 epochs: " + csv.size());
+        assertTrue(Files.size(out.resolve("plots/loss.png")) > 1000, "the loss plot is drawn");
+    }
 }

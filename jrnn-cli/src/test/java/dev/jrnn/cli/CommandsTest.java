@@ -60,8 +60,8 @@ class CommandsTest {
         Run r = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", run.toString()},
                 tiny("--epochs", "2", "--checkpoint-every", "20")));
         assertEquals(0, r.status(), r.toString());
-        assertTrue(r.out().contains("epoch 1/2 step 10 ("), r.out());
-        assertTrue(r.out().contains("epoch 2  step "), r.out());
+        assertTrue(r.out().contains("epoch 1/2 step 10/39  loss "), r.out());
+        assertTrue(r.out().contains("epoch 2/2  train_loss "), r.out());
         assertTrue(r.out().contains("saved " + run.resolve("model")), r.out());
     }
 
@@ -73,7 +73,8 @@ class CommandsTest {
         assertTrue(Files.isRegularFile(run.resolve("checkpoint.safetensors")));
         List<String> csv = Files.readAllLines(run.resolve("metrics.csv"));
         assertEquals(3, csv.size(), csv.toString());
-        assertEquals("epoch,step,seconds,train_nll,train_bits,valid_nll,valid_bits", csv.get(0));
+        assertEquals("epoch,step,lr,time_s,skipped,train_loss,train_grad_norm,train_ppl,train_bpc,val_loss,val_ppl,val_bpc",
+                csv.get(0));
         LanguageModelFiles.Loaded m = LanguageModelFiles.load(run.resolve("model"));
         assertEquals(16, m.model().config().hiddenSize());
         assertEquals(2, m.provenance().epochs());
@@ -186,16 +187,17 @@ class CommandsTest {
         assertEquals(0, Run.of(concat(new String[] {"train", "lm", "--out", straight.toString()}, common)).status());
         Run part = Run.of(concat(new String[] {"train", "lm", "--out", broken.toString(), "--max-steps", "7"}, common));
         assertEquals(0, part.status(), part.toString());
-        assertTrue(part.out().contains("(step limit reached mid-epoch)"), part.out());
+        assertTrue(part.out().contains("(step limit reached after 7 of 39 steps)"), part.out());
         assertTrue(part.out().contains("continue with the same command and --resume"), part.out());
         Run rest = Run.of(concat(new String[] {"train", "lm", "--out", broken.toString(), "--resume"}, common));
         assertEquals(0, rest.status(), rest.toString());
-        assertTrue(rest.out().contains("resuming from " + broken.resolve("checkpoint.safetensors") + " (epoch 1, step 7,"), rest.out());
+        assertTrue(rest.out().contains("resuming from " + broken.resolve("checkpoint.safetensors") + " (epoch 1, step 7)"), rest.out());
         Map<String, NdArray> a = Safetensors.read(straight.resolve("model/weights.safetensors"));
         Map<String, NdArray> b = Safetensors.read(broken.resolve("model/weights.safetensors"));
         assertEquals(a.keySet(), b.keySet());
         a.forEach((n, v) -> assertArrayEquals(v.toFloatArray(), b.get(n).toFloatArray(), n + " differs after resuming"));
-        assertEquals(withoutTimes(straight.resolve("metrics.csv")), withoutTimes(broken.resolve("metrics.csv")),
+        assertEquals(Seq2SeqCommandsTest.withoutTimes(straight.resolve("metrics.csv")),
+                Seq2SeqCommandsTest.withoutTimes(broken.resolve("metrics.csv")),
                 "the same losses, epoch by epoch");
 
         Run changed = Run.of(concat(concat(new String[] {"train", "lm", "--out", broken.toString(), "--resume"}, common),
@@ -205,17 +207,12 @@ class CommandsTest {
         other[1] = "12";                                                // --hidden 12 instead of 16
         Run mismatch = Run.of(concat(new String[] {"train", "lm", "--out", broken.toString(), "--resume"}, other));
         assertEquals(1, mismatch.status(), mismatch.toString());
-        assertEquals("jrnn: " + broken.resolve("checkpoint.safetensors") + " was written by a different run: hidden_size was 16,"
+        assertEquals("jrnn: " + broken.resolve("checkpoint.safetensors") + " was written by a different run: --hidden was 16,"
                 + " now 12 (use the same data and settings, or another --out)", mismatch.errorText());
         Run again = Run.of(concat(new String[] {"train", "lm", "--out", broken.toString()}, common));
         assertEquals(1, again.status(), again.toString());
         assertEquals("jrnn: " + broken + " already holds a run (checkpoint.safetensors): add --resume to continue it, "
                 + "--overwrite to start afresh (replacing its checkpoint and model), or choose another --out", again.errorText());
-    }
-
-    /** The metrics file without its seconds column. */
-    private static List<String> withoutTimes(Path csv) throws IOException {
-        return Files.readAllLines(csv).stream().map(l -> l.replaceFirst("^([^,]*,[^,]*,)[^,]*", "$1")).toList();
     }
 
     @Test
@@ -244,15 +241,15 @@ class CommandsTest {
         assertEquals(0, t.status(), t.toString());
         List<String> epochs = t.out().lines().filter(l -> l.startsWith("epoch ")).toList();
         assertEquals(3, epochs.size(), t.out());
-        assertTrue(epochs.get(0).contains("  lr 1.000  "), epochs.get(0));
-        assertTrue(epochs.get(1).contains("  lr 0.5000  "), epochs.get(1));
-        assertTrue(epochs.get(2).contains("  lr 0.2500  "), epochs.get(2));
+        assertTrue(epochs.get(0).contains("  lr 1.00  "), epochs.get(0));
+        assertTrue(epochs.get(1).contains("  lr 0.500  "), epochs.get(1));
+        assertTrue(epochs.get(2).contains("  lr 0.250  "), epochs.get(2));
         Run more = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--level", "word",
                 "--punctuation", "keep", "--optimizer", "sgd", "--lr", "1", "--lr-decay", "0.1", "--lr-decay-after", "1",
                 "--init-uniform", "0.1", "--resume"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
                 "--epochs", "4", "--progress", "none"));
         assertEquals(0, more.status(), "the schedule may change on resume: " + more);
-        assertTrue(more.out().contains("  lr 0.001000  "), "epoch 4 (index 3) at 1 * 0.1^3: " + more.out());
+        assertTrue(more.out().contains("  lr 0.00100  "), "epoch 4 (index 3) at 1 * 0.1^3: " + more.out());
         Run split = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", tmp.resolve("split").toString(),
                 "--level", "word"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4", "--max-steps", "1",
                 "--progress", "none"));
@@ -304,7 +301,7 @@ class CommandsTest {
         assertEquals(0, r.status(), r.toString());
         for (String s : List.of("jrnn demo: a character-level LSTM learns to write like Shakespeare, trained for 1.5 s.",
                 "text:  Shakespeare's Coriolanus: 139,022 characters to learn from, the last 15,447 held out to validate; 61 distinct",
-                "log2(62) = 5.95 bits per character", "(time budget reached mid-epoch)", "Validation: ",
+                "log2(62) = 5.95 bits per character", "(time budget reached after ", "Validation: ",
                 "--- sample 1 of 2 (temperature 0.7) ---", "--- sample 2 of 2 (temperature 0.7) ---", "saved the model to " + saved)) {
             assertTrue(r.out().contains(s), s + " in\n" + r.out());
         }

@@ -24,6 +24,11 @@ public class Dropout extends Layer {
         this.rng = rng;
     }
 
+    @Override
+    protected java.util.Map<String, Rng> ownGenerators() {
+        return p > 0 ? java.util.Map.of("", rng) : java.util.Map.of();
+    }
+
     /** The drop probability. */
     public double p() { return p; }
 

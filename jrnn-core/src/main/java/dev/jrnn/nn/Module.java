@@ -1,6 +1,7 @@
 package dev.jrnn.nn;
 
 import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Rng;
 import dev.jrnn.tensor.Shapes;
 
 import java.util.ArrayList;
@@ -45,6 +46,25 @@ public abstract class Module {
         if (params.containsKey(name) || children.containsKey(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' is already registered");
         }
+    }
+
+    /**
+     * Every random generator this module and its children draw from while training (dropout masks), by dotted name
+     * ({@code rnn.dropout}, {@code dropout}). A trainer saves their states in checkpoints and restores them on resume,
+     * so that a resumed run draws the same masks as an uninterrupted one.
+     */
+    public Map<String, Rng> generators() {
+        Map<String, Rng> out = new LinkedHashMap<>(ownGenerators());
+        children.forEach((n, m) -> m.generators().forEach((k, r) -> out.put(k.isEmpty() ? n : n + "." + k, r)));
+        return out;
+    }
+
+    /**
+     * The generators this module draws from itself (not its children's), by name; the empty name stands for the
+     * module itself. None by default.
+     */
+    protected Map<String, Rng> ownGenerators() {
+        return Map.of();
     }
 
     /**

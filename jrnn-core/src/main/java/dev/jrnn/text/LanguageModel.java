@@ -19,8 +19,13 @@ import dev.jrnn.nn.rnn.SimpleRnn;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
+import dev.jrnn.nn.rnn.HiddenState;
+import dev.jrnn.nn.rnn.LstmState;
+import dev.jrnn.tensor.Shapes;
 import dev.jrnn.train.Metrics;
+import dev.jrnn.train.StepSource;
 import dev.jrnn.train.TruncatedBptt;
+import dev.jrnn.train.diagnostics.ProbeBatch;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,14 +51,15 @@ import java.util.function.Supplier;
  * parameters have PyTorch's names ({@code rnn.weight_ih_l0}, {@code output.weight}, ...).
  *
  * <p>Every method works on int ids; text ↔ ids is a tokenizer's and vocabulary's job. Training is
- * {@link LanguageModelTrainer} (truncated BPTT over a token stream); scoring is {@link #logProbability} and
+ * the {@link dev.jrnn.train.Trainer} over {@link #steps} (truncated BPTT over a token stream); scoring is {@link #logProbability} and
  * {@link #evaluate} (perplexity, bits per character); generation is {@link #generate} (sampling: temperature,
  * top-k, top-p, greedy; see {@link SamplingConfig}) and {@link #beamSearch}, both stateful: each new token is
  * one recurrent step from the kept state ({@link Session}), never a rerun of the prefix.
  *
  * <pre>{@code
  * var lm = new LanguageModel(LanguageModelConfig.of(vocab.size(), 32, 128).withSpecials(eos, eos, unk));
- * new LanguageModelTrainer(LanguageModelTrainer.Config.of(32, 35, 10)).fit(lm, optimizer, trainIds, validIds);
+ * Trainer.builder(lm, optimizer).config(Trainer.Config.of(10, 32).withClipNorm(5).withLanguageModelMetrics(true)).build()
+ *         .fit(lm.steps(trainIds, 32, 35), lm.steps(validIds, 32, 35));
  * double logP = lm.logProbability(ids);                   // ln P(sentence, <eos>)
  * int[] text = lm.generate(seedIds, SamplingConfig.defaults().withTemperature(0.8).withSeed(7)).tokens();
  * }</pre>
@@ -151,11 +157,50 @@ public final class LanguageModel extends Module {
 
     /**
      * The mean cross-entropy of one truncated-BPTT chunk, from a carried state: the {@link TruncatedBptt.ChunkStep}
-     * of this model (what {@link LanguageModelTrainer} runs).
+     * of this model (what {@link #steps} runs).
      */
     public TruncatedBptt.Result<RnnState> chunkLoss(TruncatedBptt.Chunk chunk, RnnState state) {
         Output o = forward(chunk.inputs(), chunk.batch(), chunk.length(), state);
         return new TruncatedBptt.Result<>(Losses.sequenceCrossEntropy(o.logits(), chunk.targets(), null), o.state());
+    }
+
+    /**
+     * The training steps of a token stream for the {@link dev.jrnn.train.Trainer}: cut into {@code rows} parallel rows
+     * read in chunks of {@code bpttLength} steps, the state carried from chunk to chunk ({@link StepSource#chunks}).
+     */
+    public StepSource steps(int[] corpus, int rows, int bpttLength) {
+        return StepSource.chunks(new TruncatedBptt(corpus, rows, bpttLength), this::chunkLoss, this::stateOf);
+    }
+
+    /**
+     * This model's recurrent state from its tensors (as {@link RnnState#tensors()} gives them: two for an LSTM,
+     * {@code h} and {@code c}, one otherwise, each {@code [layers, rows, hidden]}), e.g. read back from a checkpoint.
+     *
+     * @throws IllegalArgumentException when the count or a shape does not fit this model
+     */
+    public RnnState stateOf(List<Tensor> tensors) {
+        int parts = config.cell() == RnnKernels.CellType.LSTM ? 2 : 1;
+        if (tensors.size() != parts) {
+            throw new IllegalArgumentException("LanguageModel.stateOf: a " + config.cell() + " state has " + parts
+                    + " tensor(s), got " + tensors.size());
+        }
+        for (Tensor t : tensors) {
+            int[] s = t.shape();
+            if (s.length != 3 || s[0] != config.numLayers() || s[2] != config.hiddenSize()) {
+                throw new IllegalArgumentException("LanguageModel.stateOf: expected tensors of shape [" + config.numLayers()
+                        + ", rows, " + config.hiddenSize() + "], got " + Shapes.str(s));
+            }
+        }
+        return parts == 2 ? new LstmState(tensors.get(0), tensors.get(1)) : new HiddenState(tensors.get(0));
+    }
+
+    /**
+     * A gradient-flow probe on one chunk ({@link dev.jrnn.train.diagnostics.GradientDiagnostics}): the chunk embedded,
+     * and this model's cross-entropy on the recurrent layer's output.
+     */
+    public ProbeBatch probe(TruncatedBptt.Chunk c) {
+        Tensor x = embedding.forward(c.inputs(), c.batch(), c.length());
+        return ProbeBatch.of(x, out -> Losses.sequenceCrossEntropy(output.forward(out.output()), c.targets(), null));
     }
 
     // ------------------------------------------------------------------ scoring

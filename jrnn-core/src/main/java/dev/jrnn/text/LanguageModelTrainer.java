@@ -1,28 +1,24 @@
 package dev.jrnn.text;
 
-import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.optim.Optimizer;
-import dev.jrnn.train.TruncatedBptt;
+import dev.jrnn.train.Callback;
+import dev.jrnn.train.StepSource;
+import dev.jrnn.train.Trainer;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Trains a {@link LanguageModel} on one long token stream with truncated backpropagation through time, as
- * Zaremba et al. (2014) and PyTorch's word-language-model example: the stream is cut into {@code batchSize}
- * parallel rows, read side by side in chunks of {@code bpttLength} steps; the recurrent state flows from chunk
- * to chunk with its graph cut ({@link TruncatedBptt}), and starts from zeros at every epoch. Each chunk is one
- * update: forward, mean cross-entropy, backward, global-norm clipping, optimizer step (SGD, Adam, ... — any
- * {@link Optimizer} over {@code model.parameters()}).
- *
- * <pre>
- * for epoch in 1..epochs (or until maxSeconds):
- *   model.train(true);  state = zeros
- *   for chunk in stream:  loss = CE(model(chunk.inputs, state), chunk.targets);  backward;  clip;  step;  state = state.detach()
- *   evaluate the validation stream (perplexity, bits per token);  report
- * </pre>
+ * A short way to train a {@link LanguageModel} on one long token stream with truncated backpropagation through time,
+ * as Zaremba et al. (2014) and PyTorch's word-language-model example: a thin adapter over the one fit loop,
+ * {@link Trainer} over {@link LanguageModel#steps} (the stream cut into {@code batchSize} parallel rows, read side by
+ * side in chunks of {@code bpttLength} steps, the recurrent state carried from chunk to chunk with its graph cut and
+ * from zeros at every epoch). Use the {@link Trainer} directly for checkpoints, early stopping, files and progress.
  *
  * <pre>{@code
  * var trainer = new LanguageModelTrainer(LanguageModelTrainer.Config.of(16, 32, 20).withClipNorm(5));
@@ -37,7 +33,7 @@ public final class LanguageModelTrainer {
      * @param bpttLength steps per chunk {@code k}: how far back gradients reach, &gt;= 1
      * @param epochs     passes over the stream, &gt;= 1
      * @param clipNorm   global gradient-norm limit per update (0: no clipping); Zaremba et al. use 5
-     * @param maxSeconds stop after the epoch during which this much time has passed (0: no limit)
+     * @param maxSeconds a time budget, validation included ({@link Trainer.Builder#maxSeconds}; 0: no limit)
      */
     public record Config(int batchSize, int bpttLength, int epochs, double clipNorm, double maxSeconds) {
         /** Validates every field. */
@@ -62,7 +58,7 @@ public final class LanguageModelTrainer {
             return new Config(batchSize, bpttLength, epochs, maxNorm, maxSeconds);
         }
 
-        /** A copy that stops after the epoch in which {@code seconds} have passed (0: no limit). */
+        /** A copy with a time budget of {@code seconds}, validation included (0: no limit). */
         public Config withMaxSeconds(double seconds) {
             return new Config(batchSize, bpttLength, epochs, clipNorm, seconds);
         }
@@ -119,19 +115,36 @@ public final class LanguageModelTrainer {
     public List<Epoch> fit(LanguageModel model, Optimizer optimizer, int[] train, int[] validation) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(optimizer, "optimizer");
-        TruncatedBptt stream = new TruncatedBptt(train, config.batchSize(), config.bpttLength());
-        long start = System.nanoTime();
+        StepSource trainSteps = model.steps(train, config.batchSize(), config.bpttLength());
+        StepSource validSteps = validation == null ? null : model.steps(validation, config.batchSize(), config.bpttLength());
+        long validTokens = validation == null ? 0 : (long) config.batchSize() * (validation.length / config.batchSize() - 1);
         List<Epoch> log = new ArrayList<>();
-        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-            model.train(true);
-            TruncatedBptt.Summary<RnnState> s = stream.run(model::chunkLoss, null, optimizer, config.clipNorm());
-            LanguageModel.Evaluation valid = validation == null ? null
-                    : model.evaluate(validation, config.batchSize(), config.bpttLength());
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Epoch e = new Epoch(epoch, s.meanLoss(), valid, s.chunks(), s.skipped(), seconds);
-            log.add(e);
-            onEpoch.accept(e);
-            if (config.maxSeconds() > 0 && seconds >= config.maxSeconds()) break;
+        long start = System.nanoTime();
+        Trainer trainer = Trainer.builder(model, optimizer)
+                .config(Trainer.Config.of(config.epochs(), config.batchSize()).withClipNorm(config.clipNorm())
+                        .withSkipNonFinite(optimizer.nonFinitePolicy() == Optimizer.NonFinitePolicy.SKIP)
+                        .withLanguageModelMetrics(true).withProgress(Trainer.ProgressMode.QUIET, 0))
+                .maxSeconds(config.maxSeconds())
+                .out(null)
+                .callback(new Callback() {
+                    private long skippedBefore = optimizer.skippedSteps();
+
+                    @Override
+                    public void onEpochEnd(Trainer t, int epoch, Map<String, Double> row) {
+                        LanguageModel.Evaluation valid = row.containsKey("val_loss")
+                                ? new LanguageModel.Evaluation(row.get("val_loss"), validTokens) : null;
+                        Epoch e = new Epoch(epoch + 1, row.get("train_loss"), valid, trainSteps.steps(),
+                                optimizer.skippedSteps() - skippedBefore, (System.nanoTime() - start) / 1e9);
+                        skippedBefore = optimizer.skippedSteps();
+                        log.add(e);
+                        onEpoch.accept(e);
+                    }
+                })
+                .build();
+        try {
+            trainer.fit(trainSteps, validSteps);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);                  // cannot happen: no output directory
         }
         model.train(true);
         return log;

@@ -26,8 +26,10 @@ import java.util.TreeSet;
  * <ul>
  *   <li>tensors {@code model.NAME}: the model's parameters under their PyTorch {@code state_dict} names;</li>
  *   <li>tensors {@code optim.KEY}: the optimizer state ({@link Optimizer#state()}: step, lr, skipped, moments);</li>
- *   <li>string metadata: {@code format = jrnn-checkpoint}, {@code version = 1}, {@code optimizer} (its name),
- *       {@code epoch} (0-based epoch to continue), {@code batch} (next batch within it), {@code step}, the
+ *   <li>tensors {@code state.K}: the recurrent state carried into the next step ({@link StepSource#carried()}: the
+ *       truncated-BPTT state of a run stopped mid-epoch), none when nothing is carried;</li>
+ *   <li>string metadata: {@code format = jrnn-checkpoint}, {@code version = 2}, {@code optimizer} (its name),
+ *       {@code epoch} (0-based epoch to continue), {@code batch} (next step within it), {@code step}, the
  *       random generators' states ({@code rng.NAME}), the history so far (CSV), the trainer's counters, and
  *       {@code config}: a JSON text describing the run.</li>
  * </ul>
@@ -41,19 +43,23 @@ public final class Checkpoint {
     /** The value of the {@code format} metadata key. */
     public static final String FORMAT = "jrnn-checkpoint";
     /** The format version this code writes and reads. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     private static final String MODEL = "model.";
     private static final String OPTIM = "optim.";
+    private static final String STATE = "state.";
 
     private final Path source;
     private final Map<String, NdArray> model;
     private final Map<String, NdArray> optimizer;
+    private final Map<String, NdArray> carried;
     private final Map<String, String> metadata;
 
-    private Checkpoint(Path source, Map<String, NdArray> model, Map<String, NdArray> optimizer, Map<String, String> metadata) {
+    private Checkpoint(Path source, Map<String, NdArray> model, Map<String, NdArray> optimizer, Map<String, NdArray> carried,
+                       Map<String, String> metadata) {
         this.source = source;
         this.model = model;
         this.optimizer = optimizer;
+        this.carried = carried;
         this.metadata = metadata;
     }
 
@@ -75,11 +81,22 @@ public final class Checkpoint {
      * @throws DivergedException when a parameter holds NaN or an infinity (nothing is written)
      */
     public static void write(Path path, Module model, Optimizer optimizer, Map<String, String> metadata) throws IOException {
-        write(path, model, optimizer, metadata, null);
+        write(path, model, optimizer, metadata, Map.of(), null);
+    }
+
+    /** {@link #write(Path, Module, Optimizer, Map)} with the carried recurrent state ({@code state.K} tensors). */
+    public static void write(Path path, Module model, Optimizer optimizer, Map<String, String> metadata,
+                             Map<String, NdArray> carried) throws IOException {
+        write(path, model, optimizer, metadata, carried, null);
     }
 
     static void write(Path path, Module model, Optimizer optimizer, Map<String, String> metadata, HalfwayHook hook)
             throws IOException {
+        write(path, model, optimizer, metadata, Map.of(), hook);
+    }
+
+    private static void write(Path path, Module model, Optimizer optimizer, Map<String, String> metadata,
+                              Map<String, NdArray> carried, HalfwayHook hook) throws IOException {
         model.namedParameters().forEach((n, p) -> {
             if (!p.data().allFinite()) {                 // a diverged run must not replace the last good checkpoint
                 throw new DivergedException(0, "checkpoint " + path + " not written: parameter '" + n
@@ -89,6 +106,7 @@ public final class Checkpoint {
         Map<String, NdArray> tensors = new LinkedHashMap<>();
         model.stateDict().forEach((n, v) -> tensors.put(MODEL + n, v));
         optimizer.state().forEach((k, v) -> tensors.put(OPTIM + k, v));
+        carried.forEach((k, v) -> tensors.put(STATE + k, v));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("version", Integer.toString(VERSION));
@@ -135,22 +153,27 @@ public final class Checkpoint {
                     + "'); a plain weights file loads with Safetensors.read");
         }
         String version = meta.get("version");
+        if ("1".equals(version)) {
+            throw new IOException("checkpoint " + path + " was written by an older jrnn (checkpoint version 1, before the "
+                    + "one training loop) and cannot be resumed; start a new run in another directory");
+        }
         if (!Integer.toString(VERSION).equals(version)) {
             throw new IOException("checkpoint " + path + ": unsupported version " + version + " (this jrnn reads version "
                     + VERSION + ")");
         }
-        Map<String, NdArray> model = new LinkedHashMap<>(), optim = new LinkedHashMap<>();
+        Map<String, NdArray> model = new LinkedHashMap<>(), optim = new LinkedHashMap<>(), state = new LinkedHashMap<>();
         List<String> stray = new ArrayList<>();
         file.tensors().forEach((n, v) -> {
             if (n.startsWith(MODEL)) model.put(n.substring(MODEL.length()), v);
             else if (n.startsWith(OPTIM)) optim.put(n.substring(OPTIM.length()), v);
+            else if (n.startsWith(STATE)) state.put(n.substring(STATE.length()), v);
             else stray.add(n);
         });
         if (!stray.isEmpty()) {
-            throw new IOException("checkpoint " + path + ": tensors " + stray + " are neither model.* nor optim.*");
+            throw new IOException("checkpoint " + path + ": tensors " + stray + " are neither model.*, optim.* nor state.*");
         }
         return new Checkpoint(path, Collections.unmodifiableMap(model), Collections.unmodifiableMap(optim),
-                Collections.unmodifiableMap(new LinkedHashMap<>(meta)));
+                Collections.unmodifiableMap(state), Collections.unmodifiableMap(new LinkedHashMap<>(meta)));
     }
 
     /**
@@ -204,6 +227,9 @@ public final class Checkpoint {
 
     /** The saved optimizer state. */
     public Map<String, NdArray> optimizerState() { return optimizer; }
+
+    /** The saved carried recurrent state ({@link StepSource#carried()}), empty when none. */
+    public Map<String, NdArray> carried() { return carried; }
 
     /** All metadata. */
     public Map<String, String> metadata() { return metadata; }

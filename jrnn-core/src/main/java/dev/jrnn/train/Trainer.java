@@ -61,13 +61,13 @@ public final class Trainer {
 
     /** How progress is shown during an epoch. */
     public enum ProgressMode {
-        /** A bar when {@code System.console() != null}, plain lines otherwise. */
+        /** A bar when printing to the standard output and that is a terminal (right on every JDK), lines otherwise. */
         AUTO,
         /** Always a bar redrawn in place. */
         BAR,
         /** Plain log lines every {@link Config#logEverySteps()} steps. */
         LINES,
-        /** Only the one summary line per epoch. */
+        /** Only the one summary line per epoch ({@code none} is accepted as an alias on the command line). */
         QUIET
     }
 
@@ -87,7 +87,8 @@ public final class Trainer {
      * @param minDelta              the smallest decrease of {@code monitor} that counts as an improvement, &gt;= 0
      * @param monitor               the metric watched by early stopping and {@link ReduceOnPlateau} (lower is
      *                              better); null means {@code val_loss}, or {@code train_loss} without validation
-     * @param restoreBest           with early stopping: put back the parameters of the best epoch at the end
+     * @param restoreBest           with early stopping: put back the parameters of the best epoch when {@code fit}
+     *                              ends (early or after the last epoch; not after {@link #requestStop()})
      * @param checkpointEveryEpochs write {@code checkpoint.safetensors} every this many epochs; 0 = never
      * @param checkpointEverySteps  also write it every this many optimizer steps (mid-epoch); 0 = never
      * @param progress              how progress is shown
@@ -228,6 +229,9 @@ public final class Trainer {
     private final Rng shuffleRng;
     private final PrintStream out;
     private final String runConfigJson;
+    private final double maxSeconds;
+    private final long maxSteps;
+    private final double logEverySeconds;
 
     // where the run stands (all saved in checkpoints)
     private History history = new History();
@@ -243,6 +247,14 @@ public final class Trainer {
     private Divergence divergence = new Divergence();
     private boolean stepCheckpointDue;     // a step checkpoint waits for the next step's loss (see fit)
     private Map<String, NdArray> bestWeights;
+    private Map<String, NdArray> carriedOnResume = Map.of();
+    private StepSource currentTrain;           // the source being trained on, for the carried state of a checkpoint
+    private Progress progress;                 // the running fit's display   // a resumed epoch's carried state (truncated BPTT)
+    private String stopReason;                 // why the last fit stopped before its epochs were done, or null
+    private Map<String, Double> finalRow;      // a mid-epoch stop's row (partial epoch, its validation), or null
+    private double validationSeconds = Double.NaN;   // the last whole validation's time, for the time budget
+    private double validationSpent;            // seconds this fit spent validating
+    private double validFraction = 1;          // the share of the validation data the last validation scored
 
     private Trainer(Builder b) {
         this.model = b.model;
@@ -256,6 +268,12 @@ public final class Trainer {
         this.rngs = new LinkedHashMap<>(b.rngs);
         this.out = b.out;
         this.runConfigJson = b.runConfigJson;
+        this.maxSeconds = b.maxSeconds;
+        this.maxSteps = b.maxSteps;
+        this.logEverySeconds = b.logEverySeconds;
+        model.generators().forEach((n, r) -> {                 // dropout masks: every stacked layer's too
+            if (!rngs.containsValue(r)) rngs.put("model." + n, r);
+        });
         this.shuffleRng = new Rng(config.seed());
         this.epochRngState = shuffleRng.state();
         if (schedule != null && plateau != null) {
@@ -274,7 +292,17 @@ public final class Trainer {
      * @param step      forward pass and loss of one batch
      */
     public static Builder builder(Module model, Optimizer optimizer, ModelStep step) {
-        return new Builder(model, optimizer, step);
+        return new Builder(model, optimizer, Objects.requireNonNull(step, "step"));
+    }
+
+    /**
+     * A builder for runs over {@link StepSource}s ({@link #fit(StepSource, StepSource)}), which bring their own step.
+     *
+     * @param model     the model (its parameters are checkpointed by name)
+     * @param optimizer an optimizer over the model's parameters
+     */
+    public static Builder builder(Module model, Optimizer optimizer) {
+        return new Builder(model, optimizer, null);
     }
 
     /** Options of a {@link Trainer}; only the constructor arguments of {@link #builder} are required. */
@@ -290,11 +318,40 @@ public final class Trainer {
         private final Map<String, Rng> rngs = new LinkedHashMap<>();
         private PrintStream out = System.out;
         private String runConfigJson = "{}";
+        private double maxSeconds;
+        private long maxSteps;
+        private double logEverySeconds;
 
         private Builder(Module model, Optimizer optimizer, ModelStep step) {
             this.model = Objects.requireNonNull(model, "model");
             this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
-            this.step = Objects.requireNonNull(step, "step");
+            this.step = step;
+        }
+
+        /**
+         * A time budget for each {@link #fit} call, validation included (0 = none): training stops when another step
+         * and the last validation would no longer fit, and a validation still running when the budget is out ends
+         * there, scored on the part done.
+         */
+        public Builder maxSeconds(double seconds) {
+            if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+                throw new IllegalArgumentException("Trainer.Builder.maxSeconds: needs a finite number >= 0 (0 = none), got " + seconds);
+            }
+            this.maxSeconds = seconds;
+            return this;
+        }
+
+        /** Stops once this many steps are done in all, counting those before a resume (0 = no limit). */
+        public Builder maxSteps(long steps) {
+            if (steps < 0) throw new IllegalArgumentException("Trainer.Builder.maxSteps: needs >= 0 (0 = none), got " + steps);
+            this.maxSteps = steps;
+            return this;
+        }
+
+        /** In {@link ProgressMode#LINES}, also a line at least this often (0 = by steps only). */
+        public Builder logEverySeconds(double seconds) {
+            this.logEverySeconds = Math.max(0, seconds);
+            return this;
         }
 
         /** The loop's settings (default {@code Config.of(1, 32)}). */
@@ -312,9 +369,12 @@ public final class Trainer {
         /** Adds a user callback. */
         public Builder callback(Callback c) { this.callbacks.add(Objects.requireNonNull(c)); return this; }
 
-        /** Registers a generator the model uses (e.g. dropout's), so checkpoints save and restore its state. */
+        /**
+         * Registers a generator the model draws from outside its modules, so checkpoints save and restore its state
+         * (the model's own {@link Module#generators()}, dropout's in every layer, are registered by themselves).
+         */
         public Builder rng(String name, Rng rng) {
-            if (name == null || name.isEmpty() || name.equals("shuffle")) {
+            if (name == null || name.isEmpty() || name.equals("shuffle") || name.startsWith("model.")) {
                 throw new IllegalArgumentException("Trainer.Builder.rng: needs a name other than 'shuffle', got " + name);
             }
             this.rngs.put(name, Objects.requireNonNull(rng));
@@ -350,6 +410,27 @@ public final class Trainer {
      *         {@link Config#skipNonFinite()} is off
      */
     public History fit(SequenceDataset train, SequenceDataset validation) throws IOException {
+        if (step == null) {
+            throw new IllegalStateException("Trainer.fit: datasets need a ModelStep (Trainer.builder(model, optimizer, step)); "
+                    + "without one, pass StepSources to fit(StepSource, StepSource)");
+        }
+        return fit(StepSource.batches(train, step, config.batchSize(), config.bucketBatches()),
+                validation == null ? null : StepSource.batches(validation, step, config.batchSize(), 0));
+    }
+
+    /**
+     * Trains on the steps of {@code train} (shuffled batches, truncated-BPTT chunks...), validating on
+     * {@code validation} after every epoch, until {@link Config#epochs()} epochs are done, early stopping triggers,
+     * the time budget or step limit is reached ({@link Builder#maxSeconds}, {@link Builder#maxSteps}) or
+     * {@link #requestStop()} is called. After {@link #resumeFrom(Path)} it continues where the checkpoint left off.
+     * The same exceptions as {@link #fit(SequenceDataset, SequenceDataset)}.
+     *
+     * @param train      the training steps
+     * @param validation the validation steps, or null
+     * @return the metrics of every completed epoch (including those before a resume)
+     */
+    public History fit(StepSource train, StepSource validation) throws IOException {
+        Objects.requireNonNull(train, "train");
         if (outputDir == null) {
             return fitUnlocked(train, validation);
         }
@@ -359,17 +440,24 @@ public final class Trainer {
         }
     }
 
-    private History fitUnlocked(SequenceDataset train, SequenceDataset validation) throws IOException {
-        Progress progress = new Progress(out, showBar(), config.progress() == ProgressMode.QUIET ? 0 : config.logEverySteps());
-        progress.line(String.format(Locale.ROOT, "training %d parameters on %d sequences (%d batches of %d)%s%s%s",
-                model.parameterCount(), train.size(), (train.size() + config.batchSize() - 1) / config.batchSize(),
-                config.batchSize(), validation == null ? "" : ", validating on " + validation.size(),
+    private History fitUnlocked(StepSource train, StepSource validation) throws IOException {
+        long started = System.nanoTime();
+        progress = new Progress(out, config.progress(), config.logEverySteps(), logEverySeconds, config.languageModel());
+        currentTrain = train;
+        progress.line(String.format(Locale.ROOT, "training %d parameters on %s%s%s%s", model.parameterCount(),
+                train.describe(), validation == null ? "" : ", validating on " + validation.describe(),
                 outputDir == null ? "" : "; files in " + outputDir,
-                resumed ? "; resuming at epoch " + (epoch + 1) + " batch " + batchInEpoch : ""));
+                resumed ? "; resuming at epoch " + (epoch + 1) + " step " + (batchInEpoch + 1) : ""));
         stopRequested = false;
+        stopReason = null;
+        finalRow = null;
+        validationSeconds = Double.NaN;
+        validationSpent = 0;
         divergence = new Divergence();                          // the explosion rule's reference: this call's first loss
         stepCheckpointDue = false;
-        while (epoch < config.epochs() && !stopRequested) {
+        long firstStep = globalStep;
+        if (maxSteps > 0 && globalStep >= maxSteps) stopReason = "step limit reached";
+        while (epoch < config.epochs() && stopReason == null && !stopRequested) {
             if (schedule != null) {
                 optimizer.setLr(schedule.lr(epoch));
             }
@@ -377,24 +465,31 @@ public final class Trainer {
                 epochRngState = shuffleRng.state();
                 batchInEpoch = 0;
                 trainMeter = new Meter();
+                carriedOnResume = Map.of();
             }
             resumed = false;
             shuffleRng.setState(epochRngState);
-            List<int[]> order = train.epochOrder(config.batchSize(), config.shuffle() ? shuffleRng : null,
-                    config.bucketBatches());
+            train.startEpoch(config.shuffle() ? shuffleRng : null);
+            try {
+                train.restoreCarried(carriedOnResume);          // where a resumed epoch stopped (truncated BPTT)
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Trainer.fit: the checkpoint's carried state does not fit this data: "
+                        + e.getMessage(), e);
+            }
+            carriedOnResume = Map.of();
+            int steps = train.steps();
             for (Callback c : callbacks) c.onEpochStart(this, epoch);
             model.train(true);
-            long started = System.nanoTime();
+            long epochStarted = System.nanoTime();
             int firstBatch = batchInEpoch;
-            if (firstBatch > order.size()) {
-                throw new IllegalArgumentException("Trainer.fit: the checkpoint resumes at batch " + firstBatch
-                        + " of epoch " + (epoch + 1) + ", which has only " + order.size() + " batches; was the data changed?");
+            if (firstBatch > steps) {
+                throw new IllegalArgumentException("Trainer.fit: the checkpoint resumes at step " + firstBatch
+                        + " of epoch " + (epoch + 1) + ", which has only " + steps + " steps; was the data changed?");
             }
-            progress.startEpoch(epoch, config.epochs(), order.size(), firstBatch);
-            while (batchInEpoch < order.size() && !stopRequested) {
-                Batch batch = train.batch(order.get(batchInEpoch));
+            progress.startEpoch(epoch, config.epochs(), steps, firstBatch);
+            while (batchInEpoch < steps && stopReason == null && !stopRequested) {
                 optimizer.zeroGrad();
-                StepOutput result = step.apply(batch, true);                 // forward and loss
+                StepOutput result = train.step(batchInEpoch, true);          // forward and loss
                 double loss = result.loss().item();
                 result.loss().backward();                                    // gradients
                 double norm = clip();                                        // global norm before clipping
@@ -418,19 +513,28 @@ public final class Trainer {
                 // mid-epoch (resumes at batchInEpoch); written before the next step is applied, once its loss has shown
                 // these weights sane, so that a run that diverges keeps a good checkpoint
                 stepCheckpointDue = outputDir != null && config.checkpointEverySteps() > 0
-                        && globalStep % config.checkpointEverySteps() == 0 && batchInEpoch < order.size();
+                        && globalStep % config.checkpointEverySteps() == 0 && batchInEpoch < steps;
+                stopReason = budgetReached(started, firstStep, validation, batchInEpoch == steps);
             }
             if (stepCheckpointDue) {
                 saveCheckpoint();                                            // stopped right after a checkpoint step
                 stepCheckpointDue = false;
             }
-            if (batchInEpoch < order.size()) {
-                break;                                                       // stopped mid-epoch by a callback
+            if (batchInEpoch < steps) {                                      // stopped mid-epoch
+                if (stopReason != null) {                                    // by a budget: score what there is
+                    double seconds = (System.nanoTime() - epochStarted) / 1e9;
+                    finalRow = epochRow(validation, seconds, started);
+                    finalRow.put("epoch", epoch + (double) batchInEpoch / steps);
+                    progress.endEpoch(summary(finalRow, seconds, batchInEpoch - firstBatch)
+                            + String.format(Locale.ROOT, "  (%s after %d of %d steps)", stopReason, batchInEpoch, steps));
+                    writeLogs();
+                }
+                break;
             }
-            double seconds = (System.nanoTime() - started) / 1e9;
-            Map<String, Double> row = epochRow(validation, order.size() - firstBatch, seconds);
+            double seconds = (System.nanoTime() - epochStarted) / 1e9;
+            Map<String, Double> row = epochRow(validation, seconds, started);
             history.add(row);
-            progress.endEpoch(summary(row, seconds, order.size() - firstBatch));
+            progress.endEpoch(summary(row, seconds, steps - firstBatch));
             writeLogs();
             double monitored = row.getOrDefault(monitorName(validation), Double.NaN);
             if (plateau != null && Double.isFinite(monitored)) {
@@ -452,8 +556,11 @@ public final class Trainer {
                 break;
             }
         }
-        if (bestWeights != null && config.restoreBest() && history.stoppedEarly()) {
-            model.loadStateDict(bestWeights);
+        if (stopRequested && stopReason == null) stopReason = "interrupted";
+        if (bestWeights != null && config.restoreBest() && !stopRequested) {
+            model.loadStateDict(bestWeights);                                // the best epoch's, on validation
+            progress.line(String.format(Locale.ROOT, "restored the parameters of the best epoch (%s %.4f)",
+                    monitorName(validation), bestMonitor));
         }
         if (outputDir != null) {
             Divergence.requireFinite(model, globalStep);
@@ -461,6 +568,23 @@ public final class Trainer {
             Plots.write(history, outputDir.resolve("plots"), progress);
         }
         return history;
+    }
+
+    /**
+     * Whether a budget ends the run after this step: the step limit, or a time budget that would not fit another step
+     * and the last validation (and the epoch-end one when the epoch just ended).
+     *
+     * @return the reason, or null to go on
+     */
+    private String budgetReached(long started, long firstStep, StepSource validation, boolean epochEnds) {
+        if (maxSteps > 0 && globalStep >= maxSteps) return "step limit reached";
+        if (maxSeconds <= 0) return null;
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        double perStep = (elapsed - validationSpent) / Math.max(1, globalStep - firstStep);
+        double reserve = validation == null ? 0 : !Double.isNaN(validationSeconds) ? validationSeconds
+                : 0.5 * perStep * validation.steps();      // a forward pass costs about a third of a step: be safe
+        double need = perStep + reserve + (epochEnds ? reserve : 0);
+        return elapsed + need >= maxSeconds ? "time budget reached" : null;
     }
 
     /** Applies the configured clipping; returns the global gradient norm before clipping. */
@@ -472,8 +596,8 @@ public final class Trainer {
                 : GradClip.globalNorm(optimizer.parameters());
     }
 
-    /** The epoch's row: counters, training means, then validation means. */
-    private Map<String, Double> epochRow(SequenceDataset validation, int batches, double seconds) {
+    /** The epoch's row: counters, training means, then validation means (within the time budget). */
+    private Map<String, Double> epochRow(StepSource validation, double seconds, long started) {
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("epoch", (double) (epoch + 1));
         row.put("step", (double) optimizer.steps());
@@ -484,11 +608,19 @@ public final class Trainer {
         if (config.languageModel()) {
             addLanguageModelMetrics(row, "train_");
         }
-        if (validation != null) {
-            evaluate(validation).forEach((k, v) -> row.put("val_" + k, v));
+        if (validation != null && !stopRequested) {
+            long t0 = System.nanoTime();
+            double deadline = maxSeconds > 0 ? started + maxSeconds * 1e9 : Double.POSITIVE_INFINITY;
+            Map<String, Double> v = evaluate(validation, deadline);
+            double took = (System.nanoTime() - t0) / 1e9;
+            validationSpent += took;
+            validationSeconds = took / validFraction;                     // the whole pass's time
+            divergence.checkLoss(globalStep, "the validation loss", v.getOrDefault("loss", Double.NaN));
+            v.forEach((k, x) -> row.put("val_" + k, x));
             if (config.languageModel()) {
                 addLanguageModelMetrics(row, "val_");
             }
+            if (validFraction < 1) row.put("val_fraction", validFraction);
         }
         return row;
     }
@@ -506,19 +638,36 @@ public final class Trainer {
      * @return weighted means by name ({@code loss} and the step's metrics)
      */
     public Map<String, Double> evaluate(SequenceDataset data) {
+        if (step == null) throw new IllegalStateException("Trainer.evaluate: no ModelStep; use evaluate(StepSource)");
+        return evaluate(StepSource.batches(data, step, config.batchSize(), 0));
+    }
+
+    /** {@link #evaluate(SequenceDataset)} over the steps of any source (one epoch of it, in order). */
+    public Map<String, Double> evaluate(StepSource data) {
+        return evaluate(data, Double.POSITIVE_INFINITY);
+    }
+
+    /** Evaluates until {@code deadline} ({@link System#nanoTime()}); the share done goes to {@link #validFraction}. */
+    private Map<String, Double> evaluate(StepSource data, double deadline) {
         Meter meter = new Meter();
         model.eval();
+        data.startEpoch(null);
+        int steps = data.steps(), done = 0;
+        long t0 = System.nanoTime();
         try (Autograd.Scope ignored = Autograd.noGrad()) {
-            for (int[] rows : data.epochOrder(config.batchSize(), null, 0)) {
-                meter.add(step.apply(data.batch(rows), false));
+            while (done < steps && (done == 0 || System.nanoTime() < deadline && !stopRequested)) {
+                meter.add(data.step(done, false));
+                done++;
+                if (steps > 1 && progress != null) progress.validating(done, steps, (System.nanoTime() - t0) / 1e9);
             }
         } finally {
             model.train(true);
         }
+        validFraction = (double) done / steps;
         return meter.means();
     }
 
-    private String monitorName(SequenceDataset validation) {
+    private String monitorName(StepSource validation) {
         if (config.monitor() != null) {
             return config.monitor();
         }
@@ -544,8 +693,9 @@ public final class Trainer {
     }
 
     private String summary(Map<String, Double> row, double seconds, int batches) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d", (int) (double) row.get("epoch"),
-                config.epochs()));
+        int e = (int) Math.ceil(row.get("epoch"));
+        StringBuilder sb = new StringBuilder(config.epochs() == Integer.MAX_VALUE ? "epoch " + e
+                : String.format(Locale.ROOT, "epoch %d/%d", e, config.epochs()));
         row.forEach((k, v) -> {
             if (k.startsWith("train_") || k.startsWith("val_")) {
                 sb.append(String.format(Locale.ROOT, "  %s %.4f", k, v));
@@ -571,8 +721,9 @@ public final class Trainer {
         if (outputDir == null) {
             return;
         }
-        AtomicFiles.write(outputDir.resolve(CSV_FILE), history.toCsv().getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.write(outputDir.resolve(JSONL_FILE), history.toJsonLines().getBytes(StandardCharsets.UTF_8));
+        History h = historyWithFinalRow();
+        AtomicFiles.write(outputDir.resolve(CSV_FILE), h.toCsv().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(outputDir.resolve(JSONL_FILE), h.toJsonLines().getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -635,7 +786,9 @@ public final class Trainer {
                 throw new IllegalArgumentException("Trainer.saveCheckpoint: metadata key '" + k + "' is the trainer's own");
             }
         });
-        Checkpoint.write(path, model, optimizer, meta);
+        Map<String, NdArray> carried = batchInEpoch == 0 ? Map.of()                 // an epoch starts from zeros
+                : currentTrain != null ? currentTrain.carried() : carriedOnResume;
+        Checkpoint.write(path, model, optimizer, meta, carried);
     }
 
     /**
@@ -673,6 +826,10 @@ public final class Trainer {
         int bad = cp.getInt("early.bad", 0, cpEpoch);
         double plateauBest = plateau == null ? 0 : cp.getDouble("plateau.best", Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
         int plateauBad = plateau == null ? 0 : cp.getInt("plateau.bad", 0, cpEpoch);
+        Map<String, NdArray> carried = cp.carried();
+        if (!carried.isEmpty() && cpBatch == 0) {
+            throw cp.outOfRange("state", carried.size() + " tensor(s)", "none at the start of an epoch");
+        }
         cp.restore(model, optimizer);                  // validates names and shapes before copying
         epoch = cpEpoch;
         batchInEpoch = cpBatch;
@@ -684,6 +841,7 @@ public final class Trainer {
         bestMonitor = best;
         badEpochs = bad;
         history = h;
+        carriedOnResume = carried;                     // checked against the step source when fit starts
         if (plateau != null) {
             plateau.restore(plateauBest, plateauBad);
         }
@@ -707,7 +865,32 @@ public final class Trainer {
     /** The 0-based epoch being trained (or next to be). */
     public int epoch() { return epoch; }
 
-    /** Batches processed so far (stepped or skipped), over all epochs. */
+    /** Why the last {@link #fit} stopped before its epochs were done (a budget, {@code interrupted}), or null. */
+    public String stopReason() { return stopReason; }
+
+    /**
+     * The row of a run that a budget stopped mid-epoch: the partial epoch's training means and its validation (also
+     * the last row of {@code metrics.csv}); null when the last fit ended at an epoch's end.
+     */
+    public Map<String, Double> finalRow() { return finalRow; }
+
+    /**
+     * The metrics of every completed epoch and, after a run stopped mid-epoch by a budget, its {@link #finalRow()}:
+     * what {@code metrics.csv} holds.
+     */
+    public History historyWithFinalRow() {
+        if (finalRow == null) return history;
+        History h = History.fromCsv(history.toCsv());
+        h.add(finalRow);
+        return h;
+    }
+
+    /** The last row: {@link #finalRow()} when there is one, else the last completed epoch's (null before any). */
+    public Map<String, Double> lastRow() {
+        return finalRow != null ? finalRow : history.epochs() == 0 ? null : history.last();
+    }
+
+    /** Steps processed so far (stepped or skipped), over all epochs. */
     public long globalStep() { return globalStep; }
 
     /** Weighted running means of the loss and metrics. */

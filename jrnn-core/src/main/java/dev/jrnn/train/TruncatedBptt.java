@@ -89,6 +89,16 @@ public final class TruncatedBptt {
         this.chunkLength = chunkLength;
     }
 
+    /** Parallel rows {@code B} the corpus is cut into. */
+    public int rows() {
+        return streams.length;
+    }
+
+    /** Steps per chunk {@code k} (the last chunk may be shorter). */
+    public int chunkLength() {
+        return chunkLength;
+    }
+
     /** Tokens per stream. */
     public int streamLength() {
         return streams[0].length;

@@ -57,7 +57,7 @@ class CheckpointTest {
         Optimizer opt = adamFor(other);
         Checkpoint cp = Checkpoint.read(f);
         assertEquals(3, cp.getLong("epoch"));
-        assertEquals("1", cp.get("version"));
+        assertEquals("2", cp.get("version"));
         cp.restore(other, opt);
         assertArrayEquals(flat(original), flat(other), 0.0);
         assertEquals(1, opt.steps());
@@ -185,5 +185,18 @@ class CheckpointTest {
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(1, s.count(), "no temporary file either");
         }
+    }
+
+    @Test
+    void aVersionOneCheckpointIsRefusedWithAClearMessage(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("old.safetensors");
+        saved(f, 1);
+        Safetensors.File file = Safetensors.readWithMetadata(f);
+        Map<String, String> meta = new java.util.LinkedHashMap<>(file.metadata());
+        meta.put("version", "1");                                        // as written before the one training loop
+        Safetensors.write(f, file.tensors(), meta);
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.read(f));
+        assertEquals("checkpoint " + f + " was written by an older jrnn (checkpoint version 1, before the one training "
+                + "loop) and cannot be resumed; start a new run in another directory", e.getMessage());
     }
 }

@@ -63,7 +63,7 @@ class TrainerTest {
         assertTrue(h.last().get("val_acc") >= 0.9, "val_acc " + h.last().get("val_acc") + "\n" + out);
         assertTrue(h.last().get("train_loss") < h.rows().get(0).get("train_loss"));
         assertEquals(80, h.last().get("step"));
-        assertTrue(out.startsWith("training 370 parameters on 160 sequences (10 batches of 16), validating on 60; files in "),
+        assertTrue(out.startsWith("training 370 parameters on 160 sequences (10 batches of 16), validating on 60 sequences (4 batches of 16); files in "),
                 out);
         assertTrue(out.matches("(?s).*epoch 1/8 step 5/10  loss \\d\\.\\d{4}  \\d+\\.\\d steps/s  ETA \\d+:\\d\\d\n.*"), out);
         assertTrue(out.matches("(?s).*\nepoch 8/8  train_loss \\d\\.\\d{4}  train_acc \\d\\.\\d{4}  train_grad_norm \\d+\\.\\d{4}"

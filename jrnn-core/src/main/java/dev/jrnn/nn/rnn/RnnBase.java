@@ -92,6 +92,13 @@ public abstract class RnnBase extends Module {
         this.dropout = new Dropout(config.dropout(), new Rng(rng.nextLong()));
     }
 
+    /** The dropout between stacked layers draws its masks from its own generator (not a registered child). */
+    @Override
+    protected java.util.Map<String, Rng> ownGenerators() {
+        java.util.Map<String, Rng> g = dropout.generators();
+        return g.isEmpty() ? java.util.Map.of() : java.util.Map.of("dropout", g.get(""));
+    }
+
     /** The readable cell over one layer-direction's parameters (not registered: the parameters already are). */
     private static StandardCell<?> cellOver(RnnKernels.CellType mode, Parameter[] p) {
         switch (mode) {
