@@ -1,5 +1,6 @@
 package dev.jrnn.io;
 
+import dev.jrnn.nn.rnn.GruVariant;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.ShapeMismatchException;
@@ -46,20 +47,6 @@ public final class KerasImport {
     private static final int[] GRU_PERM = {1, 0, 2};
 
     private KerasImport() {}
-
-    /** Which GRU cell a set of weights belongs to. */
-    public enum GruVariant {
-        /**
-         * Reset gate applied after the recurrent product, {@code n = tanh(W_in x + b_in + r * (W_hn h + b_hn))}:
-         * PyTorch's GRU and Keras's {@code reset_after=True}.
-         */
-        RESET_AFTER,
-        /**
-         * Reset gate applied before the recurrent product, {@code n = tanh(W_in x + b_in + W_hn (r * h))}:
-         * Keras's {@code reset_after=False} (the original Cho et al. formulation). {@code bias_hh} is zero.
-         */
-        RESET_BEFORE
-    }
 
     /**
      * One direction of one recurrent layer in PyTorch layout.
