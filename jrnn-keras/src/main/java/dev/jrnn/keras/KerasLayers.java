@@ -53,7 +53,7 @@ final class KerasLayers {
     record Node(String name, String className, Fn layer, Module module, List<Ref> inbound) {}
 
     /** One layer's configuration with the file it came from, for typed reads and messages. */
-    private record Layer(KerasFile file, String name, String className, Map<String, Object> cfg) {
+    record Layer(KerasFile file, String name, String className, Map<String, Object> cfg) {
         String where() {
             return file.source() + ": layer '" + name + "' (" + className + ")";
         }
@@ -163,7 +163,7 @@ final class KerasLayers {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> layerList(KerasFile file, Object v) throws KerasException {
+    static List<Map<String, Object>> layerList(KerasFile file, Object v) throws KerasException {
         if (!(v instanceof List<?> list)) throw new KerasException(file.source() + ": the model config has no list of layers");
         List<Map<String, Object>> out = new ArrayList<>();
         for (Object o : list) {
@@ -174,7 +174,7 @@ final class KerasLayers {
     }
 
     @SuppressWarnings("unchecked")
-    private static Layer layer(KerasFile file, Map<String, Object> raw) throws KerasException {
+    static Layer layer(KerasFile file, Map<String, Object> raw) throws KerasException {
         Object cls = raw.get("class_name"), cfg = raw.get("config");
         if (!(cls instanceof String c) || !(cfg instanceof Map)) {
             throw new KerasException(file.source() + ": a layer entry lacks class_name or config (keys " + raw.keySet() + ")");
