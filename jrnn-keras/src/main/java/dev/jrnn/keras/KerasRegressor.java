@@ -42,8 +42,8 @@ public final class KerasRegressor {
         String fit = " (jrnn's saved regressor is Sequential([RNN(return_sequences=True) x (L-1), RNN, (Dropout,)"
                 + " Dense(K, linear)]) with tanh/sigmoid activations)";
         if (!"Sequential".equals(file.config().get("class_name"))) {
-            throw new KerasException(src + ": a " + file.config().get("class_name") + " model does not map onto a saved jrnn"
-                    + " model" + fit + "; load it with KerasModel instead");
+            throw new KerasException(src + ": a functional model (class " + file.config().get("class_name") + ") does not map onto a saved jrnn"
+                    + " model" + fit);
         }
         Object cfg = file.config().get("config");
         List<KerasLayers.Layer> layers = new ArrayList<>();

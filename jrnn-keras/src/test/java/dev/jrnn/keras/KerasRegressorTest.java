@@ -77,7 +77,7 @@ class KerasRegressorTest {
                 sigmoidOut.getMessage());
         KerasException functional = assertThrows(KerasException.class,
                 () -> KerasRegressor.convert(KerasFile.read(TestData.keras("forward/gru.h5"))));
-        assertTrue(functional.getMessage().contains("a Model model does not map"), functional.getMessage());
+        assertTrue(functional.getMessage().contains("a functional model (class Model) does not map"), functional.getMessage());
         KerasException masking = assertThrows(KerasException.class,
                 () -> KerasRegressor.convert(KerasFile.read(TestData.keras("keras3/model.keras"))));
         assertTrue(masking.getMessage().contains("layer 'masking' (Masking)"), masking.getMessage());
