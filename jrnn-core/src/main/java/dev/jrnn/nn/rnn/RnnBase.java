@@ -326,6 +326,34 @@ public abstract class RnnBase extends Module {
     }
 
     /**
+     * A layer from {@code torch.nn.RNNBase}'s constructor arguments, with PyTorch's defaults, so that code ported
+     * from PyTorch reads the same tensors the same way:
+     * {@code RnnBase.torch("LSTM", 10, 20).numLayers(2).bidirectional(true).build()} is
+     * {@code nn.LSTM(10, 20, num_layers=2, bidirectional=True)}. In particular {@code batch_first} starts
+     * <b>false</b> here ({@code x} is {@code [time, batch, features]}), unlike the layers' own builders, which default
+     * to batch-first; a sequence-first tensor read as batch-first is silently wrong whenever {@code T == B}.
+     *
+     * @param mode       PyTorch's mode name: {@code "LSTM"}, {@code "GRU"}, {@code "RNN_TANH"} or {@code "RNN_RELU"}
+     * @param inputSize  {@code input_size}
+     * @param hiddenSize {@code hidden_size}
+     * @return a builder with {@code num_layers=1, bias=True, batch_first=False, dropout=0, bidirectional=False}
+     * @throws IllegalArgumentException naming the mode and the accepted ones
+     */
+    public static Builder<? extends RnnBase> torch(String mode, int inputSize, int hiddenSize) {
+        Builder<? extends RnnBase> b;
+        switch (mode) {
+            case "LSTM": b = Lstm.builder(inputSize, hiddenSize); break;
+            case "GRU": b = Gru.builder(inputSize, hiddenSize); break;
+            case "RNN_TANH": b = SimpleRnn.builder(inputSize, hiddenSize); break;
+            case "RNN_RELU": b = SimpleRnn.builder(inputSize, hiddenSize).nonlinearity(Activation.Kind.RELU); break;
+            default:
+                throw new IllegalArgumentException("RnnBase.torch: mode '" + mode + "' is not one of PyTorch's RNNBase modes"
+                        + " LSTM, GRU, RNN_TANH, RNN_RELU");
+        }
+        return b.batchFirst(false);
+    }
+
+    /**
      * Options of a stock layer: the required sizes go to {@code builder(inputSize, hiddenSize)}, everything
      * else has a default here. {@code build()} validates everything (see {@link RnnConfig}).
      *
@@ -392,6 +420,18 @@ public abstract class RnnBase extends Module {
                         + kind + "; for any other activation use SimpleRnnCell with Recurrent");
             }
             this.mode = kind == Activation.Kind.RELU ? RnnKernels.CellType.RNN_RELU : RnnKernels.CellType.RNN_TANH;
+            return this;
+        }
+
+        /**
+         * PyTorch's {@code proj_size}: 0 (the default, no projection) is accepted; jrnn has no projected LSTM yet, so
+         * any other value is refused rather than ignored.
+         */
+        public Builder<L> projSize(int p) {
+            if (p != 0) {
+                throw new IllegalArgumentException(layer + ": proj_size=" + p + " is not supported (jrnn's LSTM has no"
+                        + " projection weight_hr_l{k}); only proj_size=0");
+            }
             return this;
         }
 
