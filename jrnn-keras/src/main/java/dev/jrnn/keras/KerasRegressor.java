@@ -157,7 +157,7 @@ public final class KerasRegressor {
         String rec = l.text(l.file().isKeras1() ? "hard_sigmoid" : "sigmoid", "recurrent_activation", "inner_activation");
         if (!act.equals("tanh") || !rec.equals("sigmoid")) {
             throw l.error("activation " + act + " / recurrent_activation " + rec + " has no stock jrnn layer (tanh / sigmoid"
-                    + " map); the model runs through KerasModel but cannot be saved as a jrnn model");
+                    + " map)");
         }
         if (l.className().equals("LSTM")) return RnnKernels.CellType.LSTM;
         return l.flag(false, "reset_after") ? RnnKernels.CellType.GRU : RnnKernels.CellType.GRU_RESET_BEFORE;
