@@ -37,7 +37,7 @@ import java.util.zip.ZipFile;
  *       architecture given separately ({@link #withConfig}).</li>
  * </ul>
  * Every size is checked before anything is allocated: a dataset larger than {@value #MAX_ELEMENTS} elements, a
- * config over {@value #MAX_CONFIG_BYTES} bytes or a weights entry larger than its zip are refused.
+ * config over {@value #MAX_CONFIG_BYTES} bytes or a stored weights entry larger than its zip are refused.
  */
 public final class KerasFile {
     /** Most elements in one weight array (1 GiB of float32). */
@@ -203,7 +203,10 @@ public final class KerasFile {
                         .get("keras_version");
                 if (meta instanceof String s) version = s;
             }
-            byte[] h5 = entry(file, zip, "model.weights.h5", Math.min(fileSize, Integer.MAX_VALUE - 8));
+            ZipEntry we = zip.getEntry("model.weights.h5");
+            // a stored entry cannot be larger than its zip; a compressed one may, up to one Java array
+            long limit = we != null && we.getMethod() == ZipEntry.STORED ? fileSize : Integer.MAX_VALUE - 8;
+            byte[] h5 = entry(file, zip, "model.weights.h5", limit);
             if (!isHdf5(h5)) {
                 throw new KerasException(file + ": model.weights.h5 inside the zip is not HDF5 (first bytes " + hex(h5) + ")");
             }
@@ -246,7 +249,7 @@ public final class KerasFile {
         long size = e.getSize();
         if (size < 0 || size > limit) {
             throw new KerasException(file + ": " + name + " declares " + size + " bytes, more than the " + limit
-                    + " this file can hold");
+                    + " it can hold (damaged zip directory?)");
         }
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes((int) size);

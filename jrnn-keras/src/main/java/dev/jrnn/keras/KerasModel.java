@@ -171,8 +171,7 @@ public final class KerasModel extends Module {
                 in = new ArrayList<>();
                 for (KerasLayers.Ref r : n.inbound()) in.add(values.get(r.layer()).get(r.index()));
             }
-            List<KerasLayers.Value> out = n.inbound().isEmpty() ? n.layer().apply(in, isTraining())
-                    : n.layer().apply(Collections.unmodifiableList(in), isTraining());
+            List<KerasLayers.Value> out = n.layer().apply(Collections.unmodifiableList(in), isTraining());
             values.put(n.name(), out);
             ordered.put(n.name(), out);
         }
