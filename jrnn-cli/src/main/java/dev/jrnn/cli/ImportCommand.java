@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 /** {@code jrnn import keras MODEL OUT_DIR}: a Keras model file as a saved jrnn model. */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Read a Keras model file (Keras 3 .keras, Keras 1/2 full-model .h5, or a weights-only .h5 with "
-                + "--config) and write it as a jrnn model directory that predict and eval use. The file is read in pure "
+                + "--architecture) and write it as a jrnn model directory that predict and eval use. The file is read in pure "
                 + "Java; every layer is checked, and the saved model is run against the Keras model before the command "
                 + "reports success.",
                 "Models that map: Sequential([RNN(return_sequences=True) x (L-1), RNN, (Dropout,) Dense(K, linear)]) with "
@@ -42,7 +42,7 @@ import java.util.concurrent.Callable;
                         + "checked and run from Java with KerasModel.load but have no saved model kind; the command says "
                         + "which layer does not map. See docs/formats.md, section Keras."},
         footer = {"", "Examples:", "  jrnn import keras model.keras runs/imported",
-                "  jrnn import keras weights.h5 runs/imported --config model.json --inputs speed,flow --targets flow"})
+                "  jrnn import keras weights.h5 runs/imported --architecture model.json --inputs speed,flow --targets flow"})
 final class ImportCommand implements Callable<Integer> {
     /** The formats jrnn imports. */
     enum Format { keras }
@@ -59,8 +59,8 @@ final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "2", paramLabel = "OUT_DIR", description = "The model directory to write (replaced when it holds a model).")
     Path out;
 
-    @Option(names = "--config", paramLabel = "JSON", description = "The architecture (model.to_json()) for a weights-only .h5.")
-    Path config;
+    @Option(names = "--architecture", paramLabel = "JSON", description = "The architecture (model.to_json()) for a weights-only .h5.")
+    Path architecture;
 
     @Option(names = "--inputs", split = ",", paramLabel = "COL,...", description = "Names of the input columns (default x0, x1, ...).")
     List<String> inputs;
@@ -73,7 +73,7 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        KerasFile kf = config == null ? KerasFile.read(file) : KerasFile.withConfig(Files.readString(config), file);
+        KerasFile kf = architecture == null ? KerasFile.read(file) : KerasFile.withConfig(Files.readString(architecture), file);
         KerasModel keras = KerasModel.from(kf, DType.FLOAT32);                       // every layer checked and built
         System.out.println(Cli.fmt("read %s (Keras %s): %s, %,d parameters", file, kf.kerasVersion(), describe(keras),
                 keras.parameterCount()));

@@ -41,6 +41,25 @@ class ImportCommandTest {
     }
 
     @Test
+    void weightsWithASeparateArchitecture() throws Exception {
+        Path h5 = keras("dl4j/simple_rnn_tf_keras_2_model.h5");
+        String config;
+        try (io.jhdf.HdfFile h = new io.jhdf.HdfFile(h5)) {
+            config = (String) h.getAttribute("model_config").getData();       // what model.to_json() gives
+        }
+        Path json = Files.writeString(dir.resolve("model.json"), config);
+        Path out = dir.resolve("w");
+        Run r = Run.of("import", "keras", h5.toString(), out.toString(), "--architecture", json.toString());
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().contains("inputs [x0], outputs [y0], window 1"), r.out());
+        Path other = Files.writeString(dir.resolve("other.json"), config.replace("simple_rnn_1", "renamed_rnn"));
+        Run bad = Run.of("import", "keras", h5.toString(), dir.resolve("b").toString(), "--architecture", other.toString());
+        assertEquals(1, bad.status(), bad.toString());
+        assertTrue(bad.errorText().contains("layer 'renamed_rnn' (SimpleRNN)") && bad.errorText().contains("no weights for this layer"),
+                bad.errorText());
+    }
+
+    @Test
     void supportedModelWithoutASavedKindAndDamagedFilesGiveOneLine() throws Exception {
         Run r = Run.of("import", "keras", keras("keras3/model.keras").toString(), dir.resolve("m").toString());
         assertEquals(1, r.status(), r.toString());

@@ -78,7 +78,7 @@ public final class KerasFile {
                 if (mc == null) {
                     throw new KerasException(file + ": an HDF5 file without a model_config attribute (a weights-only file"
                             + " from save_weights?); give the architecture too: KerasFile.withConfig(config, weights)"
-                            + " or jrnn import keras --config CONFIG.json");
+                            + " or jrnn import keras FILE OUT_DIR --architecture MODEL.json");
                 }
                 String version = stringAttribute(file.toString(), h, "keras_version", "unknown");
                 Map<String, Object> config = parseConfig(file + ": attribute model_config", stringAttribute(file.toString(), h, "model_config", null));
