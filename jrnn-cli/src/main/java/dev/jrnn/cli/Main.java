@@ -17,7 +17,7 @@ import java.nio.file.NoSuchFileException;
  */
 @Command(name = "jrnn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, SampleCommand.class, EmbedCommand.class,
-                PredictCommand.class, InspectCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
+                PredictCommand.class, InspectCommand.class, ExportCommand.class, ImportCommand.class, CommandLine.HelpCommand.class},
         description = {"Recurrent neural networks for the JVM.",
                 "Every command with options also reads them from a JSON file: --config FILE (command-line flags win)."},
         footer = {"", "Start with:  jrnn demo          (an LSTM learns Shakespeare in a minute)",

@@ -20,9 +20,9 @@ import java.util.Map;
  * characters, leading zeros, trailing commas and anything but whitespace after the value are errors.
  * Nesting is limited to {@value #MAX_DEPTH} levels so that hostile input cannot overflow the stack.
  */
-final class Json {
+public final class Json {
     /** The JSON {@code null} value (a sentinel, so that maps never hold Java {@code null}). */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override
         public String toString() { return "null"; }
     };
@@ -31,7 +31,7 @@ final class Json {
     static final int MAX_DEPTH = 64;
 
     /** A syntax error, with the character index where it was found. */
-    static final class JsonException extends Exception {
+    public static final class JsonException extends Exception {
         private static final long serialVersionUID = 1L;
         private final int position;
         private final String duplicateKey;
@@ -57,7 +57,7 @@ final class Json {
     }
 
     /** Parses one JSON value, surrounded by optional whitespace. */
-    static Object parse(String text) throws JsonException {
+    public static Object parse(String text) throws JsonException {
         Json p = new Json(text);
         p.skipWs();
         Object v = p.value(0);

@@ -1,5 +1,6 @@
 package dev.jrnn.io;
 
+import dev.jrnn.nn.rnn.GruVariant;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.ShapeMismatchException;
@@ -39,27 +40,16 @@ import java.util.Objects;
  * <p>The reverse direction ({@link #toKerasSimpleRnn}, {@link #toKerasLstm}, {@link #toKerasGru}) folds
  * {@code bias_ih + bias_hh} into the one Keras bias where Keras has a single bias (SimpleRNN, LSTM); this keeps
  * the function but not the split, so jrnn → Keras → jrnn returns {@code bias_ih + bias_hh} as {@code bias_ih} and
- * zeros as {@code bias_hh}. For GRU (reset_after=True) the round trip is exact.
+ * zeros as {@code bias_hh}. For GRU (reset_after=True) the round trip is exact. Gradients are not weights:
+ * map them with {@link #gradientsToKerasSimpleRnn} and {@link #gradientsToKerasLstm} (the bias gradient of a layer
+ * imported from Keras is {@code grad(bias_ih)}, not the sum, which would double it); {@link #toKerasGru} maps
+ * reset-after GRU gradients as they are.
  */
 public final class KerasImport {
     /** Keras GRU blocks (z, r, h) → PyTorch blocks (r, z, n): PyTorch block {@code j} is Keras block {@code GRU_PERM[j]}. */
     private static final int[] GRU_PERM = {1, 0, 2};
 
     private KerasImport() {}
-
-    /** Which GRU cell a set of weights belongs to. */
-    public enum GruVariant {
-        /**
-         * Reset gate applied after the recurrent product, {@code n = tanh(W_in x + b_in + r * (W_hn h + b_hn))}:
-         * PyTorch's GRU and Keras's {@code reset_after=True}.
-         */
-        RESET_AFTER,
-        /**
-         * Reset gate applied before the recurrent product, {@code n = tanh(W_in x + b_in + W_hn (r * h))}:
-         * Keras's {@code reset_after=False} (the original Cho et al. formulation). {@code bias_hh} is zero.
-         */
-        RESET_BEFORE
-    }
 
     /**
      * One direction of one recurrent layer in PyTorch layout.
@@ -293,6 +283,33 @@ public final class KerasImport {
     public static KerasWeights toKerasLstm(TorchWeights w) {
         checkGates("KerasImport.toKerasLstm", w, 4);
         return new KerasWeights(w.weightIh().t(), w.weightHh().t(), w.biasIh().add(w.biasHh().to(w.biasIh().dtype())));
+    }
+
+    /**
+     * Maps the gradients of a simple RNN imported from Keras back to the Keras layer's weights. The Keras bias was
+     * imported as {@code bias_ih} (with {@code bias_hh} a constant zero), so its gradient is {@code grad(bias_ih)}
+     * alone; {@link #toKerasSimpleRnn} would add {@code grad(bias_hh)}, which always equals it, and double it.
+     *
+     * @param grads the gradients in PyTorch layout, as {@link TorchWeights}
+     * @return {@code d kernel [I, H]}, {@code d recurrent_kernel [H, H]}, {@code d bias [H]}
+     * @throws ShapeMismatchException when the gradients do not have one gate block
+     */
+    public static KerasWeights gradientsToKerasSimpleRnn(TorchWeights grads) {
+        checkGates("KerasImport.gradientsToKerasSimpleRnn", grads, 1);
+        return new KerasWeights(grads.weightIh().t(), grads.weightHh().t(), grads.biasIh().copy());
+    }
+
+    /**
+     * Maps the gradients of an LSTM imported from Keras back to the Keras layer's weights; the bias gradient is
+     * {@code grad(bias_ih)} alone (see {@link #gradientsToKerasSimpleRnn}). Gate order i, f, c, o is PyTorch's.
+     *
+     * @param grads the gradients in PyTorch layout
+     * @return {@code d kernel [I, 4H]}, {@code d recurrent_kernel [H, 4H]}, {@code d bias [4H]}
+     * @throws ShapeMismatchException when the gradients do not have four gate blocks
+     */
+    public static KerasWeights gradientsToKerasLstm(TorchWeights grads) {
+        checkGates("KerasImport.gradientsToKerasLstm", grads, 4);
+        return new KerasWeights(grads.weightIh().t(), grads.weightHh().t(), grads.biasIh().copy());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.jrnn.io;
 
+import dev.jrnn.nn.rnn.GruVariant;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import org.junit.jupiter.api.Assumptions;
@@ -142,9 +143,9 @@ class GoldenFilesTest {
                 case "keras_gru": {
                     KerasImport.GruWeights g = KerasImport.gru(k, r, b);
                     assertEquals(Boolean.parseBoolean(m.get("reset_after")),
-                            g.variant() == KerasImport.GruVariant.RESET_AFTER, file + ": variant");
+                            g.variant() == GruVariant.RESET_AFTER, file + ": variant");
                     w = g.weights();
-                    step = g.variant() == KerasImport.GruVariant.RESET_AFTER ? GoldenFilesTest::gruResetAfter
+                    step = g.variant() == GruVariant.RESET_AFTER ? GoldenFilesTest::gruResetAfter
                             : GoldenFilesTest::gruResetBefore;
                     break;
                 }

@@ -1,5 +1,6 @@
 package dev.jrnn.io;
 
+import dev.jrnn.nn.rnn.GruVariant;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
@@ -73,7 +74,7 @@ class KerasImportTest {
     void gruResetAfterSwapsZAndR() {
         NdArray bias = NdArray.stack(0, taggedBias(3, 10_000), taggedBias(3, 20_000));
         KerasImport.GruWeights gw = KerasImport.gru(taggedKernel(I, 3, 0), taggedKernel(H, 3, 1000), bias);
-        assertSame(KerasImport.GruVariant.RESET_AFTER, gw.variant());
+        assertSame(GruVariant.RESET_AFTER, gw.variant());
         KerasImport.TorchWeights w = gw.weights();
         int[] kerasGateOfTorchBlock = {1, 0, 2};    // torch r, z, n <- keras r (1), z (0), h (2)
         for (int tb = 0; tb < 3; tb++) {
@@ -88,7 +89,7 @@ class KerasImportTest {
     @Test
     void gruResetBeforeIsFlaggedAndHasNoRecurrentBias() {
         KerasImport.GruWeights gw = KerasImport.gru(taggedKernel(I, 3, 0), taggedKernel(H, 3, 1000), taggedBias(3, 10_000));
-        assertSame(KerasImport.GruVariant.RESET_BEFORE, gw.variant());
+        assertSame(GruVariant.RESET_BEFORE, gw.variant());
         assertBiasBlock(gw.weights().biasIh(), 0, 1, 10_000);
         assertBiasBlock(gw.weights().biasIh(), 1, 0, 10_000);
         assertBiasBlock(gw.weights().biasIh(), 2, 2, 10_000);
@@ -96,7 +97,7 @@ class KerasImportTest {
         assertEquals(0, gw.weights().biasHh().sumOfSquares());
         // explicit flag, no bias
         KerasImport.GruWeights nb = KerasImport.gru(taggedKernel(I, 3, 0), taggedKernel(H, 3, 1000), null, false);
-        assertSame(KerasImport.GruVariant.RESET_BEFORE, nb.variant());
+        assertSame(GruVariant.RESET_BEFORE, nb.variant());
         assertEquals(0, nb.weights().biasIh().sumOfSquares());
     }
 

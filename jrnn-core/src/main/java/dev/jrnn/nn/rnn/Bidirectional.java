@@ -46,9 +46,9 @@ public final class Bidirectional<S extends RnnState> extends Layer {
         }
         this.mergeMode = Objects.requireNonNull(mergeMode, "mergeMode");
         if (mergeMode != MergeMode.CONCAT && mergeMode != MergeMode.NONE
-                && forwardCell.hiddenSize() != backwardCell.hiddenSize()) {
-            throw new IllegalArgumentException("Bidirectional: merge mode " + mergeMode + " needs equal hidden sizes, got "
-                    + forwardCell.hiddenSize() + " and " + backwardCell.hiddenSize());
+                && forwardCell.outputSize() != backwardCell.outputSize()) {
+            throw new IllegalArgumentException("Bidirectional: merge mode " + mergeMode + " needs equal output sizes, got "
+                    + forwardCell.outputSize() + " and " + backwardCell.outputSize());
         }
         this.forwardLayer = registerModule("forward_layer", Recurrent.of(forwardCell));
         this.backwardLayer = registerModule("backward_layer", Recurrent.of(backwardCell).goBackwards(true));

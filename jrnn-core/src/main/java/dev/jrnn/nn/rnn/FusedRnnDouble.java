@@ -16,15 +16,18 @@ import java.util.Arrays;
 final class FusedRnnDouble {
     private final CellType type;
     private final int batch, time, input, hidden, gh;
+    private final int proj;   // P, or 0 without a projection
+    private final int rec;    // R: the width of h (P with a projection, else H)
     private final int[] lengths;
     private final boolean reverse;
 
     // Saved by forward for backward (step-major, see the class comment).
     private double[] xs;      // [T·B, I]        x in processing order
     private double[] gates;   // [T·B, G·H]      gate activations (RNN: h itself)
-    private double[] hs;      // [(T+1)·B, H]    hs[0] = h0, hs[s+1] = h after step s
+    private double[] hs;      // [(T+1)·B, R]    hs[0] = h0, hs[s+1] = h after step s
     private double[] cs;      // [(T+1)·B, H]    LSTM: cs[0] = c0, cs[s+1] = c after step s
     private double[] aux;     // [T·B, H]        LSTM tanh(c'); GRU W_hn h + b_hn; GRU_RESET_BEFORE r ⊙ h
+    private double[] ms;      // [T·B, H]        LSTM with projection: m = o ⊙ tanh(c') (W_hr's input)
     private final double[] tmp;   // [H] scratch of one row
 
     /** A kernel for one call; {@link #forward} fills the saved buffers that {@link #backward} reads. */
@@ -35,6 +38,8 @@ final class FusedRnnDouble {
         this.input = d.input();
         this.hidden = d.hidden();
         this.gh = d.gates() * d.hidden();
+        this.proj = d.proj();
+        this.rec = d.proj() > 0 ? d.proj() : d.hidden();
         this.lengths = d.lengths();
         this.reverse = d.reverse();
         this.tmp = new double[hidden];
@@ -53,11 +58,12 @@ final class FusedRnnDouble {
     /**
      * Runs the layer. Inputs in the API layout ({@code x [B, T, I]}, weights {@code [G·H, ·]}); a null
      * {@code h0}/{@code c0} is zeros, a null bias is no bias. Writes {@code out [B, T, H]} (must be zero on
-     * entry: masked steps are not written), {@code hN [B, H]} and, for LSTM, {@code cN [B, H]}.
+     * entry: masked steps are not written), {@code hN [B, H]} and, for LSTM, {@code cN [B, H]}. With a
+     * projection {@code whr [P, H]} (else null), {@code h0}, {@code out} and {@code hN} have width P.
      */
     void forward(double[] x, double[] h0, double[] c0, double[] wih, double[] whh, double[] bih, double[] bhh,
-                 double[] out, double[] hN, double[] cN) {
-        final int B = batch, T = time, I = input, H = hidden, GH = gh, BH = B * H;
+                 double[] whr, double[] out, double[] hN, double[] cN) {
+        final int B = batch, T = time, I = input, H = hidden, GH = gh, BH = B * H, R = rec, BR = B * R;
         xs = new double[T * B * I];
         for (int s = 0; s < T; s++) {
             int t = timeOf(s);
@@ -65,9 +71,14 @@ final class FusedRnnDouble {
                 System.arraycopy(x, (b * T + t) * I, xs, (s * B + b) * I, I);
             }
         }
-        hs = new double[(T + 1) * BH];
+        hs = new double[(T + 1) * BR];
         if (h0 != null) {
-            System.arraycopy(h0, 0, hs, 0, BH);
+            System.arraycopy(h0, 0, hs, 0, BR);
+        }
+        double[] mp = null;   // [B, P]: W_hr m of one step
+        if (proj > 0) {
+            ms = new double[T * BH];
+            mp = new double[BR];
         }
         if (type == CellType.LSTM) {
             cs = new double[(T + 1) * BH];
@@ -112,8 +123,12 @@ final class FusedRnnDouble {
                     stepRnn(s, t, type == CellType.RNN_RELU, out);
                 }
                 case LSTM -> {
-                    Blas.dgemm(false, true, B, GH, H, 1, hs, hp, H, whh, 0, H, 1, gates, g0, GH);
+                    Blas.dgemm(false, true, B, GH, R, 1, hs, s * BR, R, whh, 0, R, 1, gates, g0, GH);
                     stepLstm(s, t, out);
+                    if (proj > 0) {
+                        Blas.dgemm(false, true, B, R, H, 1, ms, hp, H, whr, 0, H, 0, mp, 0, R);   // h' = W_hr m
+                        project(s, t, mp, out);
+                    }
                 }
                 case GRU -> {
                     Blas.dgemm(false, true, B, GH, H, 1, hs, hp, H, whh, 0, H, 0, hh, 0, GH);
@@ -129,7 +144,7 @@ final class FusedRnnDouble {
                 default -> throw new AssertionError(type);
             }
         }
-        System.arraycopy(hs, T * BH, hN, 0, BH);
+        System.arraycopy(hs, T * BR, hN, 0, BR);
         if (cN != null) {
             System.arraycopy(cs, T * BH, cN, 0, BH);
         }
@@ -137,10 +152,22 @@ final class FusedRnnDouble {
 
     /** Copies the state of row {@code b} through a masked step. */
     private void carry(int s, int b) {
-        int H = hidden, from = (s * batch + b) * H, to = from + batch * H;
-        System.arraycopy(hs, from, hs, to, H);
+        int R = rec, from = (s * batch + b) * R;
+        System.arraycopy(hs, from, hs, from + batch * R, R);
         if (cs != null) {
-            System.arraycopy(cs, from, cs, to, H);
+            int H = hidden, cf = (s * batch + b) * H;
+            System.arraycopy(cs, cf, cs, cf + batch * H, H);
+        }
+    }
+
+    /** Writes the projected {@code h' = W_hr m} of the valid rows of step {@code s} to {@code hs} and the output. */
+    private void project(int s, int t, double[] mp, double[] out) {
+        final int B = batch, T = time, R = rec;
+        for (int b = 0; b < B; b++) {
+            if (valid(b, t)) {   // masked rows were carried by stepLstm
+                System.arraycopy(mp, b * R, hs, ((s + 1) * B + b) * R, R);
+                System.arraycopy(mp, b * R, out, (b * T + t) * R, R);
+            }
         }
     }
 
@@ -167,7 +194,10 @@ final class FusedRnnDouble {
     // another offset: then C2 can prove the loop free of dependences and vectorise it (one loop doing
     // everything in place runs about 4x slower).
 
-    /** i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). Gates overwritten by activations. */
+    /**
+     * i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c') (with a projection this m goes to
+     * {@code ms}, and {@link #project} writes h'). Gates overwritten by activations.
+     */
     private void stepLstm(int s, int t, double[] out) {
         final int B = batch, T = time, H = hidden, GH = gh;
         final double[] gt = gates, cs = this.cs, tc = aux;
@@ -185,6 +215,12 @@ final class FusedRnnDouble {
             }
             System.arraycopy(tc, cp, cs, cn, H);
             KernelMath.tanh(tc, cp, H);                  // saved: backward needs 1 − tanh²(c')
+            if (proj > 0) {
+                for (int j = 0; j < H; j++) {
+                    ms[cp + j] = gt[gr + 3 * H + j] * tc[cp + j];   // m = o tanh(c'), projected afterwards
+                }
+                continue;
+            }
             for (int j = 0; j < H; j++) {
                 out[o + j] = gt[gr + 3 * H + j] * tc[cp + j];   // h' = o tanh(c')
             }
@@ -271,14 +307,19 @@ final class FusedRnnDouble {
      * {@code [output (B·T·H) | h (B·H) | c (B·H, LSTM only)]}. Each result array is written when non-null
      * (so unneeded gradients cost nothing) and must be zero on entry: {@code dx [B, T, I]}, {@code dh0},
      * {@code dc0 [B, H]}, {@code dwih [G·H, I]}, {@code dwhh [G·H, H]}, {@code dbih}, {@code dbhh [G·H]}.
+     * With a projection ({@code whr [P, H]}, else null) the output, h and {@code dh0} have width P,
+     * {@code dwhh} is {@code [4H, P]} and {@code dwhr [P, H]} is written.
      * Leaves the saved buffers untouched, so it may run more than once.
      */
-    void backward(double[] dPacked, double[] wih, double[] whh,
-                  double[] dx, double[] dh0, double[] dc0, double[] dwih, double[] dwhh, double[] dbih, double[] dbhh) {
-        final int B = batch, T = time, I = input, H = hidden, GH = gh, BH = B * H, BTH = B * T * H;
-        final double[] dOut = dPacked;   // [B, T, H] at offset 0
-        double[] dh = Arrays.copyOfRange(dPacked, BTH, BTH + BH);   // dL/dh entering the step being undone
-        double[] dc = type == CellType.LSTM ? Arrays.copyOfRange(dPacked, BTH + BH, BTH + 2 * BH) : null;
+    void backward(double[] dPacked, double[] wih, double[] whh, double[] whr, double[] dx, double[] dh0, double[] dc0,
+                  double[] dwih, double[] dwhh, double[] dbih, double[] dbhh, double[] dwhr) {
+        final int B = batch, T = time, I = input, H = hidden, GH = gh, BH = B * H, R = rec, BR = B * R;
+        final int BTR = B * T * R;
+        final double[] dOut = dPacked;   // [B, T, R] at offset 0
+        double[] dh = Arrays.copyOfRange(dPacked, BTR, BTR + BR);   // dL/dh entering the step being undone
+        double[] dc = type == CellType.LSTM ? Arrays.copyOfRange(dPacked, BTR + BR, BTR + BR + BH) : null;
+        double[] dhs = proj > 0 ? new double[T * BR] : null;   // projection: dL/dh' per step, for dW_hr
+        double[] dm = proj > 0 ? new double[BH] : null;        // projection: dL/dm of one step
         double[] dG = new double[T * B * GH];   // dL/d(W_hh h + b_hh) per step: what the recurrent GEMMs need
         double[] dN = type == CellType.GRU ? new double[T * BH] : null;   // GRU: dL/d(W_in x + b_in) ≠ n block of dG
         double[] drh = type == CellType.GRU_RESET_BEFORE ? new double[BH] : null;
@@ -296,8 +337,12 @@ final class FusedRnnDouble {
                     Blas.dgemm(false, false, B, H, GH, 1, dG, g0, GH, whh, 0, H, 1, dh, 0, H);
                 }
                 case LSTM -> {
-                    backLstm(s, t, dOut, dh, dc, dG);
-                    Blas.dgemm(false, false, B, H, GH, 1, dG, g0, GH, whh, 0, H, 1, dh, 0, H);
+                    if (proj > 0) {
+                        backProject(s, t, dOut, dh, dhs);
+                        Blas.dgemm(false, false, B, H, R, 1, dhs, s * BR, R, whr, 0, H, 0, dm, 0, H);   // dm = dh' W_hr
+                    }
+                    backLstm(s, t, dOut, dh, dc, dm, dG);
+                    Blas.dgemm(false, false, B, R, GH, 1, dG, g0, GH, whh, 0, R, 1, dh, 0, R);
                 }
                 case GRU -> {
                     backGru(s, t, dOut, dh, dG, dN);
@@ -320,7 +365,7 @@ final class FusedRnnDouble {
             }
         }
         if (dh0 != null) {
-            System.arraycopy(dh, 0, dh0, 0, BH);
+            System.arraycopy(dh, 0, dh0, 0, BR);
         }
         if (dc0 != null && dc != null) {
             System.arraycopy(dc, 0, dc0, 0, BH);
@@ -333,8 +378,11 @@ final class FusedRnnDouble {
                 Blas.dgemm(true, false, 2 * H, H, TB, 1, dG, 0, GH, hs, 0, H, 0, dwhh, 0, H);
                 Blas.dgemm(true, false, H, H, TB, 1, dG, 2 * H, GH, aux, 0, H, 0, dwhh, 2 * H * H, H);
             } else {
-                Blas.dgemm(true, false, GH, H, TB, 1, dG, 0, GH, hs, 0, H, 0, dwhh, 0, H);
+                Blas.dgemm(true, false, GH, R, TB, 1, dG, 0, GH, hs, 0, R, 0, dwhh, 0, R);
             }
+        }
+        if (dwhr != null) {
+            Blas.dgemm(true, false, R, H, TB, 1, dhs, 0, R, ms, 0, H, 0, dwhr, 0, H);   // dW_hr = dH'ᵀ M
         }
         if (dbhh != null) {
             System.arraycopy(dbG, 0, dbhh, 0, GH);   // b_hh adds to W_hh h: its gradient is dG's
@@ -402,10 +450,28 @@ final class FusedRnnDouble {
     }
 
     /**
-     * dc' += dh ⊙ o ⊙ (1 − tanh²c'); di = dc' ⊙ g, df = dc' ⊙ c, dg = dc' ⊙ i, do = dh ⊙ tanh c', each times
-     * its activation's slope; dc = dc' ⊙ f.
+     * The valid rows of step {@code s} with a projection: {@code dhs} gets dh' = dh + dOut (W_hr's output
+     * gradient), and dh is cleared there (the rest of dh' reaches h_prev through the gates).
      */
-    private void backLstm(int s, int t, double[] dOut, double[] dh, double[] dc, double[] dG) {
+    private void backProject(int s, int t, double[] dOut, double[] dh, double[] dhs) {
+        final int B = batch, T = time, R = rec;
+        for (int b = 0; b < B; b++) {
+            if (!valid(b, t)) {
+                continue;   // dhs stays 0 (so dm and dW_hr get nothing), dh passes through
+            }
+            int r = (s * B + b) * R, o = (b * T + t) * R, d = b * R;
+            for (int j = 0; j < R; j++) {
+                dhs[r + j] = dh[d + j] + dOut[o + j];
+                dh[d + j] = 0;
+            }
+        }
+    }
+
+    /**
+     * dc' += dm ⊙ o ⊙ (1 − tanh²c'); di = dc' ⊙ g, df = dc' ⊙ c, dg = dc' ⊙ i, do = dm ⊙ tanh c', each times
+     * its activation's slope; dc = dc' ⊙ f. Here dm = dh + dOut, or with a projection the given {@code dm}.
+     */
+    private void backLstm(int s, int t, double[] dOut, double[] dh, double[] dc, double[] dm, double[] dG) {
         final int B = batch, T = time, H = hidden, GH = gh;
         final double[] gt = gates, cs = this.cs, tcS = aux;
         for (int b = 0; b < B; b++) {
@@ -416,14 +482,16 @@ final class FusedRnnDouble {
             for (int j = 0; j < H; j++) {
                 double i = gt[gr + j], f = gt[gr + H + j], g = gt[gr + 2 * H + j], og = gt[gr + 3 * H + j];
                 double tc = tcS[cp + j];
-                double dhj = dh[d + j] + dOut[o + j];
+                double dhj = dm != null ? dm[d + j] : dh[d + j] + dOut[o + j];
                 double dcj = dc[d + j] + dhj * og * (1 - tc * tc);
                 dG[gr + j] = dcj * g * i * (1 - i);
                 dG[gr + H + j] = dcj * cs[cp + j] * f * (1 - f);
                 dG[gr + 2 * H + j] = dcj * i * (1 - g * g);
                 dG[gr + 3 * H + j] = dhj * tc * og * (1 - og);
                 dc[d + j] = dcj * f;
-                dh[d + j] = 0;
+            }
+            if (dm == null) {   // with a projection backProject has cleared dh (width P) already
+                Arrays.fill(dh, d, d + H, 0);
             }
         }
     }

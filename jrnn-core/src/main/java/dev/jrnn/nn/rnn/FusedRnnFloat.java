@@ -28,19 +28,29 @@ import java.util.Arrays;
  * unchanged, the output is 0 and the gate gradients are 0, so the state gradient passes straight through.
  * Forwards this freezes the state after the last valid step; in reverse the state stays {@code h0} until
  * {@code t = lengths[b]-1}: PyTorch's packed-sequence semantics, with one code path for both.
+ *
+ * <h2>LSTM projection</h2>
+ * With {@code proj_size = P > 0} the LSTM's hidden state is {@code h' = W_hr m}, {@code m = o ⊙ tanh(c')}
+ * ({@code W_hr [P, H]}): {@code hs}, the output and {@code W_hh [4H, P]} have width {@code R = P} instead of
+ * {@code H}, while {@code c} keeps {@code H}. Forward saves {@code m} per step and projects each step's block
+ * with one GEMM; backward turns the step's {@code dh} into {@code dm = dh W_hr} with one GEMM and forms
+ * {@code dW_hr = dHᵀ M} over all steps at the end.
  */
 final class FusedRnnFloat {
     private final CellType type;
     private final int batch, time, input, hidden, gh;
+    private final int proj;   // P, or 0 without a projection
+    private final int rec;    // R: the width of h (P with a projection, else H)
     private final int[] lengths;
     private final boolean reverse;
 
     // Saved by forward for backward (step-major, see the class comment).
     private float[] xs;      // [T·B, I]        x in processing order
     private float[] gates;   // [T·B, G·H]      gate activations (RNN: h itself)
-    private float[] hs;      // [(T+1)·B, H]    hs[0] = h0, hs[s+1] = h after step s
+    private float[] hs;      // [(T+1)·B, R]    hs[0] = h0, hs[s+1] = h after step s
     private float[] cs;      // [(T+1)·B, H]    LSTM: cs[0] = c0, cs[s+1] = c after step s
     private float[] aux;     // [T·B, H]        LSTM tanh(c'); GRU W_hn h + b_hn; GRU_RESET_BEFORE r ⊙ h
+    private float[] ms;      // [T·B, H]        LSTM with projection: m = o ⊙ tanh(c') (W_hr's input)
     private final float[] tmp;   // [H] scratch of one row
 
     /** A kernel for one call; {@link #forward} fills the saved buffers that {@link #backward} reads. */
@@ -51,6 +61,8 @@ final class FusedRnnFloat {
         this.input = d.input();
         this.hidden = d.hidden();
         this.gh = d.gates() * d.hidden();
+        this.proj = d.proj();
+        this.rec = d.proj() > 0 ? d.proj() : d.hidden();
         this.lengths = d.lengths();
         this.reverse = d.reverse();
         this.tmp = new float[hidden];
@@ -69,11 +81,12 @@ final class FusedRnnFloat {
     /**
      * Runs the layer. Inputs in the API layout ({@code x [B, T, I]}, weights {@code [G·H, ·]}); a null
      * {@code h0}/{@code c0} is zeros, a null bias is no bias. Writes {@code out [B, T, H]} (must be zero on
-     * entry: masked steps are not written), {@code hN [B, H]} and, for LSTM, {@code cN [B, H]}.
+     * entry: masked steps are not written), {@code hN [B, H]} and, for LSTM, {@code cN [B, H]}. With a
+     * projection {@code whr [P, H]} (else null), {@code h0}, {@code out} and {@code hN} have width P.
      */
     void forward(float[] x, float[] h0, float[] c0, float[] wih, float[] whh, float[] bih, float[] bhh,
-                 float[] out, float[] hN, float[] cN) {
-        final int B = batch, T = time, I = input, H = hidden, GH = gh, BH = B * H;
+                 float[] whr, float[] out, float[] hN, float[] cN) {
+        final int B = batch, T = time, I = input, H = hidden, GH = gh, BH = B * H, R = rec, BR = B * R;
         xs = new float[T * B * I];
         for (int s = 0; s < T; s++) {
             int t = timeOf(s);
@@ -81,9 +94,14 @@ final class FusedRnnFloat {
                 System.arraycopy(x, (b * T + t) * I, xs, (s * B + b) * I, I);
             }
         }
-        hs = new float[(T + 1) * BH];
+        hs = new float[(T + 1) * BR];
         if (h0 != null) {
-            System.arraycopy(h0, 0, hs, 0, BH);
+            System.arraycopy(h0, 0, hs, 0, BR);
+        }
+        float[] mp = null;   // [B, P]: W_hr m of one step
+        if (proj > 0) {
+            ms = new float[T * BH];
+            mp = new float[BR];
         }
         if (type == CellType.LSTM) {
             cs = new float[(T + 1) * BH];
@@ -128,8 +146,12 @@ final class FusedRnnFloat {
                     stepRnn(s, t, type == CellType.RNN_RELU, out);
                 }
                 case LSTM -> {
-                    Blas.sgemm(false, true, B, GH, H, 1, hs, hp, H, whh, 0, H, 1, gates, g0, GH);
+                    Blas.sgemm(false, true, B, GH, R, 1, hs, s * BR, R, whh, 0, R, 1, gates, g0, GH);
                     stepLstm(s, t, out);
+                    if (proj > 0) {
+                        Blas.sgemm(false, true, B, R, H, 1, ms, hp, H, whr, 0, H, 0, mp, 0, R);   // h' = W_hr m
+                        project(s, t, mp, out);
+                    }
                 }
                 case GRU -> {
                     Blas.sgemm(false, true, B, GH, H, 1, hs, hp, H, whh, 0, H, 0, hh, 0, GH);
@@ -145,7 +167,7 @@ final class FusedRnnFloat {
                 default -> throw new AssertionError(type);
             }
         }
-        System.arraycopy(hs, T * BH, hN, 0, BH);
+        System.arraycopy(hs, T * BR, hN, 0, BR);
         if (cN != null) {
             System.arraycopy(cs, T * BH, cN, 0, BH);
         }
@@ -153,10 +175,22 @@ final class FusedRnnFloat {
 
     /** Copies the state of row {@code b} through a masked step. */
     private void carry(int s, int b) {
-        int H = hidden, from = (s * batch + b) * H, to = from + batch * H;
-        System.arraycopy(hs, from, hs, to, H);
+        int R = rec, from = (s * batch + b) * R;
+        System.arraycopy(hs, from, hs, from + batch * R, R);
         if (cs != null) {
-            System.arraycopy(cs, from, cs, to, H);
+            int H = hidden, cf = (s * batch + b) * H;
+            System.arraycopy(cs, cf, cs, cf + batch * H, H);
+        }
+    }
+
+    /** Writes the projected {@code h' = W_hr m} of the valid rows of step {@code s} to {@code hs} and the output. */
+    private void project(int s, int t, float[] mp, float[] out) {
+        final int B = batch, T = time, R = rec;
+        for (int b = 0; b < B; b++) {
+            if (valid(b, t)) {   // masked rows were carried by stepLstm
+                System.arraycopy(mp, b * R, hs, ((s + 1) * B + b) * R, R);
+                System.arraycopy(mp, b * R, out, (b * T + t) * R, R);
+            }
         }
     }
 
@@ -183,7 +217,10 @@ final class FusedRnnFloat {
     // another offset: then C2 can prove the loop free of dependences and vectorise it (one loop doing
     // everything in place runs about 4x slower).
 
-    /** i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). Gates overwritten by activations. */
+    /**
+     * i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c') (with a projection this m goes to
+     * {@code ms}, and {@link #project} writes h'). Gates overwritten by activations.
+     */
     private void stepLstm(int s, int t, float[] out) {
         final int B = batch, T = time, H = hidden, GH = gh;
         final float[] gt = gates, cs = this.cs, tc = aux;
@@ -201,6 +238,12 @@ final class FusedRnnFloat {
             }
             System.arraycopy(tc, cp, cs, cn, H);
             KernelMath.tanh(tc, cp, H);                  // saved: backward needs 1 − tanh²(c')
+            if (proj > 0) {
+                for (int j = 0; j < H; j++) {
+                    ms[cp + j] = gt[gr + 3 * H + j] * tc[cp + j];   // m = o tanh(c'), projected afterwards
+                }
+                continue;
+            }
             for (int j = 0; j < H; j++) {
                 out[o + j] = gt[gr + 3 * H + j] * tc[cp + j];   // h' = o tanh(c')
             }
@@ -287,14 +330,19 @@ final class FusedRnnFloat {
      * {@code [output (B·T·H) | h (B·H) | c (B·H, LSTM only)]}. Each result array is written when non-null
      * (so unneeded gradients cost nothing) and must be zero on entry: {@code dx [B, T, I]}, {@code dh0},
      * {@code dc0 [B, H]}, {@code dwih [G·H, I]}, {@code dwhh [G·H, H]}, {@code dbih}, {@code dbhh [G·H]}.
+     * With a projection ({@code whr [P, H]}, else null) the output, h and {@code dh0} have width P,
+     * {@code dwhh} is {@code [4H, P]} and {@code dwhr [P, H]} is written.
      * Leaves the saved buffers untouched, so it may run more than once.
      */
-    void backward(float[] dPacked, float[] wih, float[] whh,
-                  float[] dx, float[] dh0, float[] dc0, float[] dwih, float[] dwhh, float[] dbih, float[] dbhh) {
-        final int B = batch, T = time, I = input, H = hidden, GH = gh, BH = B * H, BTH = B * T * H;
-        final float[] dOut = dPacked;   // [B, T, H] at offset 0
-        float[] dh = Arrays.copyOfRange(dPacked, BTH, BTH + BH);   // dL/dh entering the step being undone
-        float[] dc = type == CellType.LSTM ? Arrays.copyOfRange(dPacked, BTH + BH, BTH + 2 * BH) : null;
+    void backward(float[] dPacked, float[] wih, float[] whh, float[] whr, float[] dx, float[] dh0, float[] dc0,
+                  float[] dwih, float[] dwhh, float[] dbih, float[] dbhh, float[] dwhr) {
+        final int B = batch, T = time, I = input, H = hidden, GH = gh, BH = B * H, R = rec, BR = B * R;
+        final int BTR = B * T * R;
+        final float[] dOut = dPacked;   // [B, T, R] at offset 0
+        float[] dh = Arrays.copyOfRange(dPacked, BTR, BTR + BR);   // dL/dh entering the step being undone
+        float[] dc = type == CellType.LSTM ? Arrays.copyOfRange(dPacked, BTR + BR, BTR + BR + BH) : null;
+        float[] dhs = proj > 0 ? new float[T * BR] : null;   // projection: dL/dh' per step, for dW_hr
+        float[] dm = proj > 0 ? new float[BH] : null;        // projection: dL/dm of one step
         float[] dG = new float[T * B * GH];   // dL/d(W_hh h + b_hh) per step: what the recurrent GEMMs need
         float[] dN = type == CellType.GRU ? new float[T * BH] : null;   // GRU: dL/d(W_in x + b_in) ≠ n block of dG
         float[] drh = type == CellType.GRU_RESET_BEFORE ? new float[BH] : null;
@@ -312,8 +360,12 @@ final class FusedRnnFloat {
                     Blas.sgemm(false, false, B, H, GH, 1, dG, g0, GH, whh, 0, H, 1, dh, 0, H);
                 }
                 case LSTM -> {
-                    backLstm(s, t, dOut, dh, dc, dG);
-                    Blas.sgemm(false, false, B, H, GH, 1, dG, g0, GH, whh, 0, H, 1, dh, 0, H);
+                    if (proj > 0) {
+                        backProject(s, t, dOut, dh, dhs);
+                        Blas.sgemm(false, false, B, H, R, 1, dhs, s * BR, R, whr, 0, H, 0, dm, 0, H);   // dm = dh' W_hr
+                    }
+                    backLstm(s, t, dOut, dh, dc, dm, dG);
+                    Blas.sgemm(false, false, B, R, GH, 1, dG, g0, GH, whh, 0, R, 1, dh, 0, R);
                 }
                 case GRU -> {
                     backGru(s, t, dOut, dh, dG, dN);
@@ -336,7 +388,7 @@ final class FusedRnnFloat {
             }
         }
         if (dh0 != null) {
-            System.arraycopy(dh, 0, dh0, 0, BH);
+            System.arraycopy(dh, 0, dh0, 0, BR);
         }
         if (dc0 != null && dc != null) {
             System.arraycopy(dc, 0, dc0, 0, BH);
@@ -349,8 +401,11 @@ final class FusedRnnFloat {
                 Blas.sgemm(true, false, 2 * H, H, TB, 1, dG, 0, GH, hs, 0, H, 0, dwhh, 0, H);
                 Blas.sgemm(true, false, H, H, TB, 1, dG, 2 * H, GH, aux, 0, H, 0, dwhh, 2 * H * H, H);
             } else {
-                Blas.sgemm(true, false, GH, H, TB, 1, dG, 0, GH, hs, 0, H, 0, dwhh, 0, H);
+                Blas.sgemm(true, false, GH, R, TB, 1, dG, 0, GH, hs, 0, R, 0, dwhh, 0, R);
             }
+        }
+        if (dwhr != null) {
+            Blas.sgemm(true, false, R, H, TB, 1, dhs, 0, R, ms, 0, H, 0, dwhr, 0, H);   // dW_hr = dH'ᵀ M
         }
         if (dbhh != null) {
             System.arraycopy(dbG, 0, dbhh, 0, GH);   // b_hh adds to W_hh h: its gradient is dG's
@@ -418,10 +473,28 @@ final class FusedRnnFloat {
     }
 
     /**
-     * dc' += dh ⊙ o ⊙ (1 − tanh²c'); di = dc' ⊙ g, df = dc' ⊙ c, dg = dc' ⊙ i, do = dh ⊙ tanh c', each times
-     * its activation's slope; dc = dc' ⊙ f.
+     * The valid rows of step {@code s} with a projection: {@code dhs} gets dh' = dh + dOut (W_hr's output
+     * gradient), and dh is cleared there (the rest of dh' reaches h_prev through the gates).
      */
-    private void backLstm(int s, int t, float[] dOut, float[] dh, float[] dc, float[] dG) {
+    private void backProject(int s, int t, float[] dOut, float[] dh, float[] dhs) {
+        final int B = batch, T = time, R = rec;
+        for (int b = 0; b < B; b++) {
+            if (!valid(b, t)) {
+                continue;   // dhs stays 0 (so dm and dW_hr get nothing), dh passes through
+            }
+            int r = (s * B + b) * R, o = (b * T + t) * R, d = b * R;
+            for (int j = 0; j < R; j++) {
+                dhs[r + j] = dh[d + j] + dOut[o + j];
+                dh[d + j] = 0;
+            }
+        }
+    }
+
+    /**
+     * dc' += dm ⊙ o ⊙ (1 − tanh²c'); di = dc' ⊙ g, df = dc' ⊙ c, dg = dc' ⊙ i, do = dm ⊙ tanh c', each times
+     * its activation's slope; dc = dc' ⊙ f. Here dm = dh + dOut, or with a projection the given {@code dm}.
+     */
+    private void backLstm(int s, int t, float[] dOut, float[] dh, float[] dc, float[] dm, float[] dG) {
         final int B = batch, T = time, H = hidden, GH = gh;
         final float[] gt = gates, cs = this.cs, tcS = aux;
         for (int b = 0; b < B; b++) {
@@ -432,14 +505,16 @@ final class FusedRnnFloat {
             for (int j = 0; j < H; j++) {
                 float i = gt[gr + j], f = gt[gr + H + j], g = gt[gr + 2 * H + j], og = gt[gr + 3 * H + j];
                 float tc = tcS[cp + j];
-                float dhj = dh[d + j] + dOut[o + j];
+                float dhj = dm != null ? dm[d + j] : dh[d + j] + dOut[o + j];
                 float dcj = dc[d + j] + dhj * og * (1 - tc * tc);
                 dG[gr + j] = dcj * g * i * (1 - i);
                 dG[gr + H + j] = dcj * cs[cp + j] * f * (1 - f);
                 dG[gr + 2 * H + j] = dcj * i * (1 - g * g);
                 dG[gr + 3 * H + j] = dhj * tc * og * (1 - og);
                 dc[d + j] = dcj * f;
-                dh[d + j] = 0;
+            }
+            if (dm == null) {   // with a projection backProject has cleared dh (width P) already
+                Arrays.fill(dh, d, d + H, 0);
             }
         }
     }

@@ -22,6 +22,14 @@ import java.util.Objects;
  * Shapes: {@code x [B, I]}, {@code h, c [B, H]}; {@code weight_ih [4H, I]}, {@code weight_hh [4H, H]},
  * {@code bias_ih, bias_hh [4H]} (optional), row blocks i, f, g, o.
  *
+ * <p><b>Projection</b> ({@code torch.nn.LSTM}'s {@code proj_size = P}, Sak et al. 2014): the output is
+ * projected by {@code weight_hr [P, H]},
+ * <pre>
+ * h' = W_hr (o ⊙ tanh(c'))                               projected output  [B, P]
+ * </pre>
+ * so {@code h} is {@code [B, P]} ({@link #outputSize()} = P), {@code c} stays {@code [B, H]}, and
+ * {@code weight_hh} is {@code [4H, P]} (it reads the projected h).
+ *
  * <p>Two options beyond PyTorch:
  * <ul>
  * <li><b>Peephole connections</b> (Gers and Schmidhuber 2000): the bracketed terms above, with the
@@ -39,9 +47,15 @@ import java.util.Objects;
  */
 public final class LstmCell extends StandardCell<LstmState> {
     private final Parameter weightPeephole;
+    private final Parameter weightHr;
 
     private LstmCell(Parameter[] p, Parameter weightPeephole) {
-        super("LstmCell", 4, p[0], p[1], p[2], p[3]);
+        this(p, weightPeephole, null);
+    }
+
+    private LstmCell(Parameter[] p, Parameter weightPeephole, Parameter weightHr) {
+        super("LstmCell", 4, p[0], p[1], p[2], p[3], weightHr == null ? 0 : weightHr.shape().length == 2
+                ? weightHr.dim(0) : -1);
         if (weightPeephole != null) {
             if (!weightPeephole.data().hasShape(3, hiddenSize())) {
                 throw Shapes.mismatch("LstmCell", "weight_peephole", weightPeephole.shape(),
@@ -52,6 +66,16 @@ public final class LstmCell extends StandardCell<LstmState> {
             }
         }
         this.weightPeephole = weightPeephole == null ? null : registerParameter("weight_peephole", weightPeephole);
+        if (weightHr != null) {
+            if (!weightHr.data().hasShape(outputSize(), hiddenSize())) {
+                throw Shapes.mismatch("LstmCell", "weight_hr", weightHr.shape(), "[proj, H] = [" + outputSize() + ", "
+                        + hiddenSize() + "] (proj from weight_hh's columns, H from its rows / 4)");
+            }
+            if (weightHr.dtype() != p[0].dtype()) {
+                throw new IllegalArgumentException("LstmCell: weight_hr must have the weights' dtype " + p[0].dtype());
+            }
+        }
+        this.weightHr = weightHr == null ? null : registerParameter("weight_hr", weightHr);
     }
 
     /** A float32 cell with bias, no peepholes, parameters drawn from {@code rng}. */
@@ -79,6 +103,16 @@ public final class LstmCell extends StandardCell<LstmState> {
                 Objects.requireNonNull(weightPeephole, "weightPeephole"));
     }
 
+    /**
+     * A cell with a projection over existing parameters: {@code weight_ih [4H, I]}, {@code weight_hh [4H, P]},
+     * biases {@code [4H]} or both null, {@code weight_hr [P, H]}; no peepholes.
+     */
+    public static LstmCell projected(Parameter weightIh, Parameter weightHh, Parameter biasIh, Parameter biasHh,
+                                     Parameter weightHr) {
+        return new LstmCell(new Parameter[] {weightIh, weightHh, biasIh, biasHh}, null,
+                Objects.requireNonNull(weightHr, "weightHr"));
+    }
+
     @Override
     public LstmState step(Tensor x, LstmState s) {                     // x: [B, I]; s.h, s.c: [B, H]
         checkStep(x, s);
@@ -96,7 +130,11 @@ public final class LstmCell extends StandardCell<LstmState> {
             zo = zo.add(peephole(2).mul(c));                            // o peeks at the new memory
         }
         Tensor o = zo.sigmoid();
-        return new LstmState(o.mul(c.tanh()), c);                      // h' = o ⊙ tanh(c')
+        Tensor m = o.mul(c.tanh());                                     // o ⊙ tanh(c'): [B, H]
+        if (weightHr != null) {
+            return new LstmState(m.matmulTransposed(weightHr), c);     // h' = W_hr m: [B, P]
+        }
+        return new LstmState(m, c);                                     // h' = o ⊙ tanh(c')
     }
 
     private Tensor peephole(int row) {
@@ -105,11 +143,14 @@ public final class LstmCell extends StandardCell<LstmState> {
 
     @Override
     public LstmState zeroState(int batch, DType dtype) {
-        return new LstmState(zeros(batch, dtype), zeros(batch, dtype));
+        return new LstmState(zeroOutput(batch, dtype), zeros(batch, dtype));
     }
 
     /** {@code weight_peephole} {@code [3, H]} (rows p_i, p_f, p_o), or null without peepholes. */
     public Parameter weightPeephole() { return weightPeephole; }
+
+    /** {@code weight_hr} {@code [P, H]}, or null without a projection. */
+    public Parameter weightHr() { return weightHr; }
 
     /** Whether the cell has peephole connections. */
     public boolean hasPeephole() { return weightPeephole != null; }
@@ -117,7 +158,7 @@ public final class LstmCell extends StandardCell<LstmState> {
     @Override
     protected String describe() {
         return "LstmCell(inputSize=" + inputSize() + ", hiddenSize=" + hiddenSize() + ", bias=" + hasBias()
-                + ", peephole=" + hasPeephole() + ")";
+                + ", peephole=" + hasPeephole() + (weightHr == null ? "" : ", projSize=" + outputSize()) + ")";
     }
 
     /** Options of a fresh {@link LstmCell}; defaults: bias, no peepholes, forget bias 0, float32, {@code new Rng(0)}. */
@@ -127,6 +168,7 @@ public final class LstmCell extends StandardCell<LstmState> {
         private boolean bias = true;
         private boolean peephole;
         private double forgetBias;
+        private int projSize;
         private DType dtype = DType.FLOAT32;
         private Rng rng;
 
@@ -137,6 +179,19 @@ public final class LstmCell extends StandardCell<LstmState> {
 
         /** With ({@code true}, the default) or without the biases. */
         public Builder bias(boolean bias) { this.bias = bias; return this; }
+
+        /**
+         * Projects the output to {@code p} features ({@code weight_hr [p, H]}, PyTorch's {@code proj_size});
+         * 0 (the default) is no projection. PyTorch requires {@code 0 < p < H}; so does this builder.
+         */
+        public Builder projSize(int p) {
+            if (p < 0 || (p > 0 && p >= hiddenSize)) {
+                throw new IllegalArgumentException("LstmCell: projSize must be 0 (none) or in 1.." + (hiddenSize - 1)
+                        + " (less than hiddenSize=" + hiddenSize + "), got " + p);
+            }
+            this.projSize = p;
+            return this;
+        }
 
         /** Adds peephole connections ({@code weight_peephole [3, H]}). */
         public Builder peephole(boolean peephole) { this.peephole = peephole; return this; }
@@ -164,13 +219,18 @@ public final class LstmCell extends StandardCell<LstmState> {
             }
             Rng r = rng == null ? new Rng(0) : rng;
             Parameter[] p = freshParameters("LstmCell", 4, inputSize, hiddenSize, bias, dtype, r);
+            Parameter hr = null;
+            if (projSize > 0) {   // weight_hh reads the projected h; weight_hr drawn last, as PyTorch registers it
+                p[1] = new Parameter(Init.torchDefault(r, dtype, hiddenSize, 4 * hiddenSize, projSize));
+                hr = new Parameter(Init.torchDefault(r, dtype, hiddenSize, projSize, hiddenSize));
+            }
             Parameter peep = peephole ? new Parameter(Init.torchDefault(r, dtype, hiddenSize, 3, hiddenSize)) : null;
             if (forgetBias != 0) {
                 for (int k = LstmGate.FORGET.start(hiddenSize); k < LstmGate.FORGET.end(hiddenSize); k++) {
                     p[2].data().setFlat(k, p[2].data().getFlat(k) + forgetBias);
                 }
             }
-            return new LstmCell(p, peep);
+            return new LstmCell(p, peep, hr);
         }
     }
 }

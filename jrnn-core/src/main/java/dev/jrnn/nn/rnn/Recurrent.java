@@ -138,7 +138,7 @@ public final class Recurrent<S extends RnnState> extends Layer {
             }
         }
         for (int t = steps; t < time; t++) {
-            ys[t] = Tensor.zeros(x.dtype(), batch, cell.hiddenSize());     // steps past every length
+            ys[t] = Tensor.zeros(x.dtype(), batch, cell.outputSize());     // steps past every length
         }
         return new RecurrentResult<>(Tensor.stack(1, ys), state);        // [B, T, H]
     }

@@ -34,6 +34,14 @@ public interface RecurrentCell<S extends RnnState> {
     int hiddenSize();
 
     /**
+     * Features of the step's output {@code h} ({@code [batch, outputSize]}): {@link #hiddenSize()} unless the
+     * cell projects its output to another size (an {@link LstmCell} with a projection: {@code P}).
+     */
+    default int outputSize() {
+        return hiddenSize();
+    }
+
+    /**
      * One time step.
      *
      * @param x     the input at this step, {@code [batch, inputSize]}

@@ -29,6 +29,7 @@ import java.util.function.BiFunction;
  * weight_hh_l{k}{suffix}  [G·H, H]
  * bias_ih_l{k}{suffix}    [G·H]          (with bias)
  * bias_hh_l{k}{suffix}    [G·H]          (with bias)
+ * weight_hr_l{k}{suffix}  [P, H]         (LSTM with projSize P &gt; 0; then weight_hh is [4H, P], I_k = P·D)
  * </pre>
  * so {@link #stateDict()} has exactly the keys of PyTorch's {@code state_dict()} and loads its values.
  *
@@ -38,6 +39,8 @@ import java.util.function.BiFunction;
  * {@code t = 0 .. len−1}, the reverse direction {@code t = len−1 .. 0}; their outputs are concatenated on
  * features (forward first), dropout is applied in training mode, and the result feeds layer {@code k+1}.
  * The result is an {@link RnnOutput}: {@code output [B, T, D·H]}, {@code hN [L·D, B, H]}, {@code cN}.
+ * With a projection ({@code projSize = P}) {@code h0}, {@code hN} and the output have {@code P} features per
+ * direction where they had {@code H}; {@code c0} and {@code cN} keep {@code H}.
  *
  * <p><b>Two paths, one set of parameters.</b> {@link Path#FAST} (the default) runs each layer-direction
  * as one fused op ({@link RnnKernels#run}); {@link Path#READABLE} runs the cells ({@link SimpleRnnCell},
@@ -54,7 +57,7 @@ public abstract class RnnBase extends Module {
     }
 
     private final RnnConfig config;
-    private final Parameter[][] weights;                 // [k·D + d] -> {w_ih, w_hh, b_ih, b_hh}
+    private final Parameter[][] weights;                 // [k·D + d] -> {w_ih, w_hh, b_ih, b_hh, w_hr}
     private final List<StandardCell<?>> cells = new ArrayList<>();
     private final Dropout dropout;
     private Path path = Path.FAST;
@@ -72,18 +75,21 @@ public abstract class RnnBase extends Module {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": config.mode is " + config.mode()
                     + ", expected one of " + List.of(expected));
         }
-        int h = config.hiddenSize(), gh = config.gates() * h, dirs = config.numDirections();
+        int h = config.hiddenSize(), gh = config.gates() * h, dirs = config.numDirections(), r = config.stateSize();
         weights = new Parameter[config.numLayers() * dirs][];
         for (int k = 0; k < config.numLayers(); k++) {
             for (int d = 0; d < dirs; d++) {
                 String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
-                Parameter[] p = new Parameter[4];
+                Parameter[] p = new Parameter[5];
                 p[0] = registerParameter("weight_ih" + suffix,
                         new Parameter(Init.torchDefault(rng, dtype, h, gh, config.layerInputSize(k))));
-                p[1] = registerParameter("weight_hh" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh, h)));
+                p[1] = registerParameter("weight_hh" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh, r)));
                 if (config.bias()) {
                     p[2] = registerParameter("bias_ih" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh)));
                     p[3] = registerParameter("bias_hh" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh)));
+                }
+                if (config.projSize() > 0) {   // after the biases: PyTorch's registration order
+                    p[4] = registerParameter("weight_hr" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, r, h)));
                 }
                 weights[k * dirs + d] = p;
                 cells.add(cellOver(config.mode(), p));
@@ -102,7 +108,8 @@ public abstract class RnnBase extends Module {
     /** The readable cell over one layer-direction's parameters (not registered: the parameters already are). */
     private static StandardCell<?> cellOver(RnnKernels.CellType mode, Parameter[] p) {
         switch (mode) {
-            case LSTM: return LstmCell.over(p[0], p[1], p[2], p[3]);
+            case LSTM: return p[4] == null ? LstmCell.over(p[0], p[1], p[2], p[3])
+                    : LstmCell.projected(p[0], p[1], p[2], p[3], p[4]);
             case GRU: return GruCell.over(p[0], p[1], p[2], p[3], GruVariant.RESET_AFTER);
             case GRU_RESET_BEFORE: return GruCell.over(p[0], p[1], p[2], p[3], GruVariant.RESET_BEFORE);
             case RNN_RELU: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.RELU);
@@ -133,6 +140,9 @@ public abstract class RnnBase extends Module {
 
     /** {@code bias_hh_l{layer}[_reverse]} {@code [G·H]}, or null without bias. */
     public Parameter biasHh(int layer, boolean reverse) { return weights(layer, reverse)[3]; }
+
+    /** {@code weight_hr_l{layer}[_reverse]} {@code [P, H]}, or null without a projection. */
+    public Parameter weightHr(int layer, boolean reverse) { return weights(layer, reverse)[4]; }
 
     /**
      * The readable cell of one layer-direction, over the layer's own parameters: step it by hand (for
@@ -228,13 +238,13 @@ public abstract class RnnBase extends Module {
 
     private RnnKernels.Result fast(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
         Parameter[] p = weights[i];
-        return RnnKernels.run(config.mode(), x, h0, c0, p[0], p[1], p[2], p[3], lengths, reverse);
+        return RnnKernels.run(config.mode(), x, h0, c0, p[0], p[1], p[2], p[3], p[4], lengths, reverse);
     }
 
     private RnnKernels.Result readable(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
         StandardCell<?> cell = cells.get(i);
         int batch = x.dim(0);
-        Tensor h = h0 != null ? h0 : Tensor.zeros(x.dtype(), batch, config.hiddenSize());
+        Tensor h = h0 != null ? h0 : Tensor.zeros(x.dtype(), batch, config.stateSize());
         if (cell instanceof LstmCell) {
             Tensor c = c0 != null ? c0 : Tensor.zeros(x.dtype(), batch, config.hiddenSize());
             RecurrentResult<LstmState> r = Recurrent.of((LstmCell) cell).unroll(x, lengths, new LstmState(h, c), reverse);
@@ -269,9 +279,12 @@ public abstract class RnnBase extends Module {
             return;
         }
         int ld = config.numLayers() * config.numDirections();
-        if (s.rank() != 3 || s.dim(0) != ld || s.dim(1) != batch || s.dim(2) != config.hiddenSize()) {
-            throw Shapes.mismatch(op, name, s.shape(), "[numLayers·directions=" + ld + ", batch=" + batch + ", hidden="
-                    + config.hiddenSize() + "] (" + name + " is never batch-first, as in PyTorch)");
+        boolean projected = name.equals("h0") && config.projSize() > 0;   // h has proj_size features, c keeps H
+        int features = projected ? config.projSize() : config.hiddenSize();
+        if (s.rank() != 3 || s.dim(0) != ld || s.dim(1) != batch || s.dim(2) != features) {
+            throw Shapes.mismatch(op, name, s.shape(), "[numLayers·directions=" + ld + ", batch=" + batch
+                    + (projected ? ", proj_size=" : ", hidden=") + features + "] (" + name
+                    + " is never batch-first, as in PyTorch)");
         }
         if (s.dtype() != x.dtype()) {
             throw new IllegalArgumentException(op + ": " + name + " is " + s.dtype() + " but x is " + x.dtype());
@@ -301,7 +314,8 @@ public abstract class RnnBase extends Module {
                 + (c.mode() == RnnKernels.CellType.RNN_RELU ? ", nonlinearity=relu" : "")
                 + (c.mode() == RnnKernels.CellType.GRU_RESET_BEFORE ? ", variant=RESET_BEFORE" : "")
                 + ", numLayers=" + c.numLayers() + ", bias=" + c.bias() + ", batchFirst=" + c.batchFirst()
-                + ", dropout=" + c.dropout() + ", bidirectional=" + c.bidirectional() + ", path=" + path + ")";
+                + ", dropout=" + c.dropout() + ", bidirectional=" + c.bidirectional()
+                + (c.projSize() > 0 ? ", projSize=" + c.projSize() : "") + ", path=" + path + ")";
     }
 
     /** The {@link Layer} view of a stock layer. */
@@ -333,6 +347,34 @@ public abstract class RnnBase extends Module {
     }
 
     /**
+     * A layer from {@code torch.nn.RNNBase}'s constructor arguments, with PyTorch's defaults, so that code ported
+     * from PyTorch reads the same tensors the same way:
+     * {@code RnnBase.torch("LSTM", 10, 20).numLayers(2).bidirectional(true).build()} is
+     * {@code nn.LSTM(10, 20, num_layers=2, bidirectional=True)}. In particular {@code batch_first} starts
+     * <b>false</b> here ({@code x} is {@code [time, batch, features]}), unlike the layers' own builders, which default
+     * to batch-first; a sequence-first tensor read as batch-first is silently wrong whenever {@code T == B}.
+     *
+     * @param mode       PyTorch's mode name: {@code "LSTM"}, {@code "GRU"}, {@code "RNN_TANH"} or {@code "RNN_RELU"}
+     * @param inputSize  {@code input_size}
+     * @param hiddenSize {@code hidden_size}
+     * @return a builder with {@code num_layers=1, bias=True, batch_first=False, dropout=0, bidirectional=False}
+     * @throws IllegalArgumentException naming the mode and the accepted ones
+     */
+    public static Builder<? extends RnnBase> torch(String mode, int inputSize, int hiddenSize) {
+        Builder<? extends RnnBase> b;
+        switch (mode) {
+            case "LSTM": b = Lstm.builder(inputSize, hiddenSize); break;
+            case "GRU": b = Gru.builder(inputSize, hiddenSize); break;
+            case "RNN_TANH": b = SimpleRnn.builder(inputSize, hiddenSize); break;
+            case "RNN_RELU": b = SimpleRnn.builder(inputSize, hiddenSize).nonlinearity(Activation.Kind.RELU); break;
+            default:
+                throw new IllegalArgumentException("RnnBase.torch: mode '" + mode + "' is not one of PyTorch's RNNBase modes"
+                        + " LSTM, GRU, RNN_TANH, RNN_RELU");
+        }
+        return b.batchFirst(false);
+    }
+
+    /**
      * Options of a stock layer: the required sizes go to {@code builder(inputSize, hiddenSize)}, everything
      * else has a default here. {@code build()} validates everything (see {@link RnnConfig}).
      *
@@ -349,6 +391,7 @@ public abstract class RnnBase extends Module {
         private boolean batchFirst = true;
         private double dropout;
         private boolean bidirectional;
+        private int projSize;
         private DType dtype = DType.FLOAT32;
         private Rng rng;
         private Path path = Path.FAST;
@@ -402,6 +445,13 @@ public abstract class RnnBase extends Module {
             return this;
         }
 
+        /**
+         * PyTorch's {@code proj_size} (default 0, no projection): an {@link Lstm} with {@code 0 < p < hiddenSize}
+         * projects each layer-direction's output with {@code weight_hr_l{k} [p, H]} (see {@link RnnConfig}); any
+         * other layer accepts only 0. Checked by {@link #build()}.
+         */
+        public Builder<L> projSize(int p) { this.projSize = p; return this; }
+
         /** {@link Gru} only: {@link GruVariant#RESET_AFTER} (default, PyTorch) or {@link GruVariant#RESET_BEFORE}. */
         public Builder<L> variant(GruVariant variant) {
             if (mode != RnnKernels.CellType.GRU && mode != RnnKernels.CellType.GRU_RESET_BEFORE) {
@@ -413,7 +463,7 @@ public abstract class RnnBase extends Module {
 
         /** The validated configuration these options describe. */
         public RnnConfig config() {
-            return new RnnConfig(mode, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional);
+            return new RnnConfig(mode, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize);
         }
 
         DType dtype() { return dtype; }

@@ -20,9 +20,13 @@ import java.util.Objects;
  * @param dropout       drop probability in {@code [0, 1)} applied to each layer's output except the last,
  *                      in training mode only (default 0)
  * @param bidirectional adds a reverse direction to every layer ({@code D = 2}), default false
+ * @param projSize      LSTM only: PyTorch's {@code proj_size} {@code P}, 0 (default) for none, else
+ *                      {@code 0 < P < H}; each layer-direction then has {@code weight_hr [P, H]} and
+ *                      {@code h = W_hr (o ⊙ tanh c)}, so {@code h0}/{@code hN} and the output have {@code P}
+ *                      features per direction and {@code c0}/{@code cN} keep {@code H}
  */
 public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize, int numLayers, boolean bias,
-                        boolean batchFirst, double dropout, boolean bidirectional) {
+                        boolean batchFirst, double dropout, boolean bidirectional, int projSize) {
     /** Validates every field, naming the layer and the bad value. */
     public RnnConfig {
         Objects.requireNonNull(mode, "mode");
@@ -40,6 +44,20 @@ public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize,
             throw new IllegalArgumentException(name + ": dropout must be in [0, 1), got " + dropout
                     + " (it is the probability of zeroing an element between layers)");
         }
+        if (projSize != 0 && mode != RnnKernels.CellType.LSTM) {
+            throw new IllegalArgumentException(name + ": proj_size=" + projSize + " is an option of Lstm only"
+                    + " (as in PyTorch); use 0");
+        }
+        if (projSize < 0 || projSize >= hiddenSize && projSize != 0) {
+            throw new IllegalArgumentException(name + ": proj_size must be 0 (none) or in 1.." + (hiddenSize - 1)
+                    + " (less than hiddenSize=" + hiddenSize + ", as in PyTorch), got " + projSize);
+        }
+    }
+
+    /** A configuration without a projection ({@code projSize = 0}). */
+    public RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize, int numLayers, boolean bias,
+                     boolean batchFirst, double dropout, boolean bidirectional) {
+        this(mode, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, 0);
     }
 
     /** The class name of the stock layer for {@code mode} ({@code SimpleRnn}, {@code Lstm}, {@code Gru}). */
@@ -65,13 +83,18 @@ public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize,
         }
     }
 
-    /** The input size of layer {@code k}: {@code I} for layer 0, {@code H · D} above. */
-    public int layerInputSize(int k) {
-        return k == 0 ? inputSize : hiddenSize * numDirections();
+    /** {@code R}: the features of {@code h} per direction, {@code P} with a projection, else {@code H}. */
+    public int stateSize() {
+        return projSize > 0 ? projSize : hiddenSize;
     }
 
-    /** Output features {@code H · D}. */
+    /** The input size of layer {@code k}: {@code I} for layer 0, {@code R · D} above ({@link #stateSize()}). */
+    public int layerInputSize(int k) {
+        return k == 0 ? inputSize : stateSize() * numDirections();
+    }
+
+    /** Output features {@code R · D} ({@code H · D}, or {@code P · D} with a projection). */
     public int outputSize() {
-        return hiddenSize * numDirections();
+        return stateSize() * numDirections();
     }
 }

@@ -21,6 +21,8 @@ import dev.jrnn.tensor.Shapes;
  * LSTM (G = 4: i, f, g, o)     i = σ(W_ii x + b_ii + W_hi h + b_hi)      f = σ(W_if x + b_if + W_hf h + b_hf)
  *                              g = tanh(W_ig x + b_ig + W_hg h + b_hg)   o = σ(W_io x + b_io + W_ho h + b_ho)
  *                              c' = f ⊙ c + i ⊙ g                        h' = o ⊙ tanh(c')
+ * LSTM with projection (P)     as LSTM but h' = W_hr (o ⊙ tanh(c')), W_hr [P, H]: h, the output and
+ *                              W_hh's columns have width P, c keeps H (PyTorch's proj_size)
  * GRU (G = 3: r, z, n)         r = σ(W_ir x + b_ir + W_hr h + b_hr)      z = σ(W_iz x + b_iz + W_hz h + b_hz)
  *                              n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
  *                              h' = (1 − z) ⊙ n + z ⊙ h
@@ -86,8 +88,11 @@ public final class RnnKernels {
     public record Result(Tensor output, Tensor h, Tensor c) {}
 
     /** The sizes and options of one call, shared by the float and double kernels. */
-    record Dims(CellType type, int batch, int time, int input, int hidden, int[] lengths, boolean reverse) {
+    record Dims(CellType type, int batch, int time, int input, int hidden, int proj, int[] lengths, boolean reverse) {
         int gates() { return type.gates(); }
+
+        /** R: the width of h and of the output (P with a projection, else H). */
+        int rec() { return proj > 0 ? proj : hidden; }
     }
 
     /**
@@ -111,34 +116,48 @@ public final class RnnKernels {
      */
     public static Result run(CellType type, Tensor x, Tensor h0, Tensor c0, Tensor weightIh, Tensor weightHh,
                              Tensor biasIh, Tensor biasHh, int[] lengths, boolean reverse) {
-        Dims d = validate(type, x, h0, c0, weightIh, weightHh, biasIh, biasHh, lengths, reverse);
-        final int B = d.batch(), T = d.time(), H = d.hidden();
+        return run(type, x, h0, c0, weightIh, weightHh, biasIh, biasHh, null, lengths, reverse);
+    }
+
+    /**
+     * As {@link #run(CellType, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, int[], boolean)}, for an
+     * LSTM with a projection {@code weightHr [P, H]} (PyTorch's {@code weight_hr_l{k}}, {@code proj_size = P}):
+     * {@code h' = W_hr (o ⊙ tanh(c'))}. Then {@code weightHh} is {@code [4H, P]}, {@code h0} and the returned
+     * {@code h} are {@code [B, P]}, the output {@code [B, T, P]}; {@code c0} and {@code c} stay {@code [B, H]}.
+     * A null {@code weightHr} is the plain cell.
+     *
+     * @param weightHr {@code [P, H]} or null; LSTM only
+     */
+    public static Result run(CellType type, Tensor x, Tensor h0, Tensor c0, Tensor weightIh, Tensor weightHh,
+                             Tensor biasIh, Tensor biasHh, Tensor weightHr, int[] lengths, boolean reverse) {
+        Dims d = validate(type, x, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr, lengths, reverse);
+        final int B = d.batch(), T = d.time(), H = d.hidden(), R = d.rec();
         final boolean lstm = type == CellType.LSTM;
         final DType dtype = x.dtype();
-        NdArray out = NdArray.zeros(dtype, B, T, H);
-        NdArray hN = NdArray.zeros(dtype, B, H);
+        NdArray out = NdArray.zeros(dtype, B, T, R);
+        NdArray hN = NdArray.zeros(dtype, B, R);
         NdArray cN = lstm ? NdArray.zeros(dtype, B, H) : null;
 
         Object kernel;   // a FusedRnnFloat or FusedRnnDouble holding what backward needs
         if (dtype == DType.FLOAT32) {
             FusedRnnFloat k = new FusedRnnFloat(d);
             k.forward(x.data().floatData(), fl(h0), fl(c0), fl(weightIh), fl(weightHh), fl(biasIh), fl(biasHh),
-                    out.floatData(), hN.floatData(), lstm ? cN.floatData() : null);
+                    fl(weightHr), out.floatData(), hN.floatData(), lstm ? cN.floatData() : null);
             kernel = k;
         } else {
             FusedRnnDouble k = new FusedRnnDouble(d);
             k.forward(x.data().doubleData(), db(h0), db(c0), db(weightIh), db(weightHh), db(biasIh), db(biasHh),
-                    out.doubleData(), hN.doubleData(), lstm ? cN.doubleData() : null);
+                    db(weightHr), out.doubleData(), hN.doubleData(), lstm ? cN.doubleData() : null);
             kernel = k;
         }
 
-        Tensor[] inputs = {x, h0, c0, weightIh, weightHh, biasIh, biasHh};
+        Tensor[] inputs = {x, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr};
         if (!Autograd.isEnabled() || !anyRequiresGrad(inputs)) {
             return new Result(Tensor.constant(out), Tensor.constant(hN), lstm ? Tensor.constant(cN) : null);
         }
         // One op whose value packs [output | h | c] (flat), so that one backward sees the gradients of all
         // three; the results are views of it whose backward places their gradient in the packed layout.
-        int nOut = B * T * H, nH = B * H, total = nOut + nH + (lstm ? nH : 0);
+        int nOut = B * T * R, nH = B * R, total = nOut + nH + (lstm ? B * H : 0);
         NdArray packed = NdArray.zeros(dtype, total);
         copyInto(out, packed, 0);
         copyInto(hN, packed, nOut);
@@ -153,7 +172,7 @@ public final class RnnKernels {
         return new Result(output, h, c);
     }
 
-    /** Gradients of {@code x, h0, c0, weightIh, weightHh, biasIh, biasHh} from the packed output gradient. */
+    /** Gradients of {@code x, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr} from the packed output gradient. */
     private static NdArray[] backward(Object kernel, Dims d, NdArray g, Tensor[] in) {
         NdArray[] grads = new NdArray[in.length];
         for (int k = 0; k < in.length; k++) {
@@ -162,13 +181,15 @@ public final class RnnKernels {
             }
         }
         NdArray weightIh = in[3].data(), weightHh = in[4].data();
+        NdArray weightHr = in[7] == null ? null : in[7].data();
         if (kernel instanceof FusedRnnFloat k) {
-            k.backward(g.to(DType.FLOAT32).floatData(), weightIh.floatData(), weightHh.floatData(),
-                    fl(grads[0]), fl(grads[1]), fl(grads[2]), fl(grads[3]), fl(grads[4]), fl(grads[5]), fl(grads[6]));
+            k.backward(g.to(DType.FLOAT32).floatData(), weightIh.floatData(), weightHh.floatData(), fl(weightHr),
+                    fl(grads[0]), fl(grads[1]), fl(grads[2]), fl(grads[3]), fl(grads[4]), fl(grads[5]), fl(grads[6]),
+                    fl(grads[7]));
         } else {
             ((FusedRnnDouble) kernel).backward(g.to(DType.FLOAT64).doubleData(), weightIh.doubleData(),
-                    weightHh.doubleData(), db(grads[0]), db(grads[1]), db(grads[2]), db(grads[3]), db(grads[4]),
-                    db(grads[5]), db(grads[6]));
+                    weightHh.doubleData(), db(weightHr), db(grads[0]), db(grads[1]), db(grads[2]), db(grads[3]),
+                    db(grads[4]), db(grads[5]), db(grads[6]), db(grads[7]));
         }
         return grads;
     }
@@ -219,7 +240,7 @@ public final class RnnKernels {
     // ------------------------------------------------------------------ argument checks
 
     private static Dims validate(CellType type, Tensor x, Tensor h0, Tensor c0, Tensor weightIh, Tensor weightHh,
-                                 Tensor biasIh, Tensor biasHh, int[] lengths, boolean reverse) {
+                                 Tensor biasIh, Tensor biasHh, Tensor weightHr, int[] lengths, boolean reverse) {
         if (type == null) {
             throw new IllegalArgumentException("RnnKernels.run: type is null; pass one of RNN_TANH, RNN_RELU, LSTM, GRU, "
                     + "GRU_RESET_BEFORE");
@@ -243,6 +264,9 @@ public final class RnnKernels {
         int B = xs[0], T = xs[1], I = xs[2];
 
         int[] whs = weightHh.shape();
+        if (weightHr != null) {
+            return validateProjected(op, type, x, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr, lengths, reverse);
+        }
         if (whs.length != 2 || whs[1] < 1 || whs[0] != G * whs[1]) {
             String exp = whs.length == 2 && whs[1] >= 1
                     ? Shapes.str(G * whs[1], whs[1]) + " = [" + gh + ", hidden] with hidden = " + whs[1] + blocks
@@ -268,6 +292,50 @@ public final class RnnKernels {
             expectShape(op, "h0", h0, new int[] {B, H}, "[batch, hidden] with batch = " + B + " (from x) and hidden = "
                     + H + " (from weightHh)");
         }
+        return checkRest(op, type, x, h0, c0, weightIh, weightHh, biasIh, biasHh, null, lengths, reverse, H, 0);
+    }
+
+    /** {@code weightHr [P, H]} gives H and P; then {@code weightHh [4H, P]}, {@code h0 [B, P]}, {@code c0 [B, H]}. */
+    private static Dims validateProjected(String op, CellType type, Tensor x, Tensor h0, Tensor c0, Tensor weightIh, Tensor weightHh,
+                                          Tensor biasIh, Tensor biasHh, Tensor weightHr, int[] lengths,
+                                          boolean reverse) {
+        if (type != CellType.LSTM) {
+            throw new IllegalArgumentException(op + ": weightHr (a projection, PyTorch's proj_size) is for LSTM only;"
+                    + " pass null");
+        }
+        int[] xs = x.shape(), hr = weightHr.shape();
+        if (hr.length != 2 || hr[0] < 1 || hr[1] < 1) {
+            throw Shapes.mismatch(op, "weightHr", hr, "[proj, hidden] (rank 2, PyTorch's weight_hr_l{k})");
+        }
+        int B = xs[0], I = xs[2], P = hr[0], H = hr[1];
+        if ((long) B * xs[1] * 4 * H > Integer.MAX_VALUE - 16 || (long) B * xs[1] * I > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(op + ": x " + Shapes.str(xs) + " with hidden = " + H + " needs more "
+                    + "values than one Java array holds; split the batch or the sequence (truncated BPTT) into smaller calls");
+        }
+        expectShape(op, "weightHh", weightHh, new int[] {4 * H, P}, "[4·hidden, proj] with hidden = " + H
+                + " and proj = " + P + " (from weightHr [proj, hidden]), row blocks i, f, g, o as in PyTorch");
+        expectShape(op, "weightIh", weightIh, new int[] {4 * H, I}, "[4·hidden, input] with hidden = " + H
+                + " (from weightHr) and input = " + I + " (from x), row blocks i, f, g, o as in PyTorch");
+        if (biasIh != null) {
+            expectShape(op, "biasIh", biasIh, new int[] {4 * H}, "[4·hidden] with hidden = " + H);
+        }
+        if (biasHh != null) {
+            expectShape(op, "biasHh", biasHh, new int[] {4 * H}, "[4·hidden] with hidden = " + H);
+        }
+        if (h0 != null) {
+            expectShape(op, "h0", h0, new int[] {B, P}, "[batch, proj] with batch = " + B + " (from x) and proj = "
+                    + P + " (from weightHr): with a projection h has proj features");
+        }
+        return checkRest(op, CellType.LSTM, x, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr, lengths, reverse,
+                H, P);
+    }
+
+    /** The checks shared by both shapes of weights: c0, dtypes, lengths. */
+    private static Dims checkRest(String op, CellType type, Tensor x, Tensor h0, Tensor c0, Tensor weightIh,
+                                  Tensor weightHh, Tensor biasIh, Tensor biasHh, Tensor weightHr, int[] lengths,
+                                  boolean reverse, int H, int P) {
+        int[] xs = x.shape();
+        int B = xs[0], T = xs[1];
         if (c0 != null) {
             if (type != CellType.LSTM) {
                 throw new IllegalArgumentException(op + ": c0 was given, but only LSTM has a cell state; pass null");
@@ -276,8 +344,8 @@ public final class RnnKernels {
                     + H + " (from weightHh)");
         }
         DType dt = x.dtype();
-        String[] names = {"h0", "c0", "weightIh", "weightHh", "biasIh", "biasHh"};
-        Tensor[] others = {h0, c0, weightIh, weightHh, biasIh, biasHh};
+        String[] names = {"h0", "c0", "weightIh", "weightHh", "biasIh", "biasHh", "weightHr"};
+        Tensor[] others = {h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr};
         for (int k = 0; k < others.length; k++) {
             if (others[k] != null && others[k].dtype() != dt) {
                 throw new IllegalArgumentException(op + ": " + names[k] + " is " + others[k].dtype() + " but x is " + dt
@@ -299,7 +367,7 @@ public final class RnnKernels {
             }
             lens = lengths.clone();   // the backward closure must not see later edits by the caller
         }
-        return new Dims(type, B, T, I, H, lens, reverse);
+        return new Dims(type, B, T, xs[2], H, P, lens, reverse);
     }
 
     private static void requireNonNull(String op, String name, Tensor t) {

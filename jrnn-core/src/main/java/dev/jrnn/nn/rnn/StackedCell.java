@@ -32,9 +32,9 @@ public final class StackedCell extends Module implements RecurrentCell<StackedSt
             throw new IllegalArgumentException("StackedCell: needs at least one cell");
         }
         for (int k = 1; k < cells.size(); k++) {
-            if (cells.get(k).inputSize() != cells.get(k - 1).hiddenSize()) {
+            if (cells.get(k).inputSize() != cells.get(k - 1).outputSize()) {
                 throw new IllegalArgumentException("StackedCell: cell " + k + " has inputSize=" + cells.get(k).inputSize()
-                        + " but cell " + (k - 1) + " outputs hiddenSize=" + cells.get(k - 1).hiddenSize()
+                        + " but cell " + (k - 1) + " outputs outputSize=" + cells.get(k - 1).outputSize()
                         + "; they must be equal");
             }
         }
@@ -54,6 +54,9 @@ public final class StackedCell extends Module implements RecurrentCell<StackedSt
 
     @Override
     public int hiddenSize() { return cells.get(cells.size() - 1).hiddenSize(); }
+
+    @Override
+    public int outputSize() { return cells.get(cells.size() - 1).outputSize(); }
 
     @Override
     public StackedState step(Tensor x, StackedState state) {         // x: [B, I]

@@ -36,6 +36,7 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
     protected final Parameter biasHh;
     private final int inputSize;
     private final int hiddenSize;
+    private final int outputSize;
     private final String name;
 
     /**
@@ -46,6 +47,16 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
      */
     protected StandardCell(String name, int gates, Parameter weightIh, Parameter weightHh, Parameter biasIh,
                            Parameter biasHh) {
+        this(name, gates, weightIh, weightHh, biasIh, biasHh, 0);
+    }
+
+    /**
+     * As {@link #StandardCell(String, int, Parameter, Parameter, Parameter, Parameter)} for a cell whose state
+     * {@code h} has {@code outputSize} features: then {@code weight_hh} is {@code [G·H, outputSize]} and H is read
+     * from its rows. {@code outputSize = 0} means {@code h} has H features.
+     */
+    protected StandardCell(String name, int gates, Parameter weightIh, Parameter weightHh, Parameter biasIh,
+                           Parameter biasHh, int outputSize) {
         this.name = name;
         if (weightIh == null || weightHh == null) {
             throw new IllegalArgumentException(name + ": weight_ih and weight_hh are required");
@@ -53,11 +64,18 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
         if ((biasIh == null) != (biasHh == null)) {
             throw new IllegalArgumentException(name + ": give both bias_ih and bias_hh, or neither (a cell without bias)");
         }
-        if (weightHh.rank() != 2 || weightHh.dim(0) % gates != 0 || weightHh.dim(0) / gates != weightHh.dim(1)) {
+        if (outputSize > 0) {
+            if (weightHh.rank() != 2 || weightHh.dim(0) % gates != 0 || weightHh.dim(0) == 0
+                    || weightHh.dim(1) != outputSize) {
+                throw Shapes.mismatch(name, "weight_hh", weightHh.shape(), "[" + gates + "·H, " + outputSize + "] ("
+                        + gates + " gate blocks of H rows; columns: the projected h, proj=" + outputSize + ")");
+            }
+        } else if (weightHh.rank() != 2 || weightHh.dim(0) % gates != 0 || weightHh.dim(0) / gates != weightHh.dim(1)) {
             throw Shapes.mismatch(name, "weight_hh", weightHh.shape(),
                     "[" + gates + "·H, H] (" + gates + " gate blocks of H rows)");
         }
-        this.hiddenSize = weightHh.dim(1);
+        this.hiddenSize = weightHh.dim(0) / gates;
+        this.outputSize = outputSize > 0 ? outputSize : hiddenSize;
         int gh = gates * hiddenSize;
         if (weightIh.rank() != 2 || weightIh.dim(0) != gh) {
             throw Shapes.mismatch(name, "weight_ih", weightIh.shape(), "[" + gh + ", inputSize]");
@@ -112,7 +130,7 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
         List<Tensor> ts = state.tensors();
         for (int k = 0; k < ts.size(); k++) {
             String n = state instanceof LstmState ? (k == 0 ? "state.h" : "state.c") : "state.h";
-            CellChecks.state(op, n, ts.get(k), x.dim(0), hiddenSize);
+            CellChecks.state(op, n, ts.get(k), x.dim(0), k == 0 ? outputSize : hiddenSize);
         }
     }
 
@@ -121,6 +139,9 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
 
     @Override
     public final int hiddenSize() { return hiddenSize; }
+
+    @Override
+    public final int outputSize() { return outputSize; }
 
     /** {@code weight_ih} {@code [G·H, I]}. */
     public Parameter weightIh() { return weightIh; }
@@ -143,6 +164,11 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
     /** A zero tensor {@code [batch, H]}. */
     protected final Tensor zeros(int batch, DType dtype) {
         return Tensor.zeros(dtype, batch, hiddenSize);
+    }
+
+    /** A zero tensor {@code [batch, outputSize]}: the initial {@code h}. */
+    protected final Tensor zeroOutput(int batch, DType dtype) {
+        return Tensor.zeros(dtype, batch, outputSize);
     }
 
     @Override

@@ -125,8 +125,7 @@ class GoldenRecurrentTest {
             default: {
                 KerasImport.GruWeights g = KerasImport.gru(k, r, bias);
                 w = g.weights();
-                b = Gru.builder(in, hidden).variant(g.variant() == KerasImport.GruVariant.RESET_AFTER
-                        ? GruVariant.RESET_AFTER : GruVariant.RESET_BEFORE);
+                b = Gru.builder(in, hidden).variant(g.variant());
             }
         }
         for (RnnBase.Path p : RnnBase.Path.values()) {
