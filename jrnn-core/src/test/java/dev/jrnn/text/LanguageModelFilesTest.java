@@ -60,7 +60,7 @@ class LanguageModelFilesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RnnKernels.CellType.class, names = {"LSTM", "GRU", "GRU_RESET_BEFORE", "RNN_TANH", "RNN_RELU"})
+    @EnumSource(value = RnnKernels.CellType.class, names = {"LSTM", "GRU", "GRU_RESET_BEFORE", "RNN_TANH", "RNN_RELU", "MIN_GRU", "MIN_LSTM"})
     void saveThenLoadGivesIdenticalOutputs(RnnKernels.CellType cell) throws IOException {
         CharTokenizer t = CharTokenizer.builder().lowerCase(true).build();
         Vocabulary v = charVocab(t);
