@@ -17,13 +17,15 @@ import dev.jrnn.tensor.Shapes;
  * <li>a scan over time in log space, one fused op ({@link #scan}):
  * <pre>
  * A_t = Σ_{k≤t} log a_k                              (a cumulative sum)
- * S_t = log Σ_{k≤t} exp(log b_k − A_k)               (a log-cumsum-exp, kept with a running logaddexp)
+ * S_t = log Σ_{k≤t} exp(log b_k − A_k)               (a log-cumsum-exp)
  * h_t = exp(A_t) ⊙ h_0 + exp(A_t + S_t)
  * </pre>
  *     which is the recurrence unrolled: {@code h_t = (Π_{k≤t} a_k) h_0 + Σ_{k≤t} (Π_{k<j≤t} a_j) b_k}. The
  *     products of gates never leave log space, so they cannot underflow over long sequences. {@code b_t > 0}
  *     always ({@code b = z ⊙ g(h̃)} with {@code g > 0}); {@code h_0} may have any sign, as it sits outside the
- *     logarithm.</li>
+ *     logarithm. First every step's {@code log a_t}, {@code log b_t} (independent of each other), then the
+ *     scan, which keeps {@code P_t = A_t + S_t} as one running value, {@code P_t = logaddexp(log a_t + P_{t−1},
+ *     log b_t)}, so that the large {@code A_t} and {@code S_t} of a long sequence never cancel.</li>
  * </ol>
  * The log coefficients per cell, from the pre-activations {@code pre = W x + b} (row blocks as in
  * {@link RnnKernels.CellType}), with {@code softplus(s) = log(1 + e^s)}:
@@ -38,8 +40,9 @@ import dev.jrnn.tensor.Shapes;
  * {@code ∂L/∂a_t = δ_t h_{t−1}} and {@code ∂L/∂b_t = δ_t}, then the gates' local derivatives; it reads
  * {@code h_{t−1}} from the op's own output, so nothing beyond the output is stored.
  *
- * <p>On a CPU the scan is one pass over time per (sequence, unit), vectorisable across units; what makes the
- * layer fast is that no step waits for a matrix product. Arithmetic is double inside for both dtypes. Lengths
+ * <p>On a CPU the scan is one pass over time per (sequence, unit), vectorised across units, the sequences of a
+ * batch on the fork-join pool; what makes the layer fast is that no step waits for a matrix product (the
+ * logarithms and exponentials of the log space are what it costs). Arithmetic is double inside for both dtypes. Lengths
  * and direction are as in {@link RnnKernels}: sequence {@code b} is read at {@code t = 0..L_b−1} (reverse:
  * {@code L_b−1..0}); outputs past {@code L_b} are zero and receive no gradient.
  */
@@ -138,31 +141,56 @@ public final class ScanKernels {
         int t(int b, int s) { return reverse ? length(b) - 1 - s : s; }
     }
 
+    /** Sequences are independent: above this many element-steps they run on the common fork-join pool. */
+    private static final long PARALLEL_WORK = 1 << 16;
+
+    private static void forEachSequence(Dims d, java.util.function.IntConsumer body) {
+        if (d.batch() > 1 && (long) d.batch() * d.time() * d.hidden() >= PARALLEL_WORK) {
+            java.util.stream.IntStream.range(0, d.batch()).parallel().forEach(body);   // disjoint slices: deterministic
+        } else {
+            for (int b = 0; b < d.batch(); b++) body.accept(b);
+        }
+    }
+
     private static void forward(Dims d, NdArray pre, NdArray h0, NdArray out) {
-        int T = d.time(), H = d.hidden(), GH = d.gates() * H;
-        double[] p = new double[T * GH], y = new double[T * H], init = new double[H];
-        double[] cumLogA = new double[H], logSum = new double[H];
-        double[] coef = new double[2];
-        for (int b = 0; b < d.batch(); b++) {
-            load(pre, b * T * GH, p, T * GH);
-            if (h0 != null) {
-                load(h0, b * H, init, H);
+        forEachSequence(d, b -> forwardSequence(d, pre, h0, out, b));
+    }
+
+    /**
+     * Sequence {@code b}: first {@code log a}, {@code log b} of every valid step (no dependence between steps),
+     * then the scan, {@code A_t = A_{t−1} + log a_t} and {@code P_t = logaddexp(log a_t + P_{t−1}, log b_t)}, which
+     * is {@code A_t + S_t} of the class comment kept as one running value (so no large {@code A} and {@code S}
+     * cancel), and {@code h_t = exp(A_t) h_0 + exp(P_t)}.
+     */
+    private static void forwardSequence(Dims d, NdArray pre, NdArray h0, NdArray out, int b) {
+        int T = d.time(), H = d.hidden(), GH = d.gates() * H, len = d.length(b);
+        double[] p = new double[T * GH], logA = new double[T * H], logB = new double[T * H], y = new double[T * H];
+        load(pre, b * T * GH, p, T * GH);
+        for (int t = 0; t < len; t++) {                                     // valid steps are 0..len−1 in either direction
+            logCoefficients(d.lstm(), p, t * GH, H, logA, logB, t * H);
+        }
+        double[] init = new double[H], cumLogA = new double[H], logH = new double[H];
+        if (h0 != null) {
+            load(h0, b * H, init, H);
+        }
+        java.util.Arrays.fill(logH, Double.NEGATIVE_INFINITY);             // log 0: the zero-initial part starts empty
+        for (int s = 0; s < len; s++) {
+            int t = d.t(b, s), row = t * H;
+            for (int u = 0; u < H; u++) {
+                double la = logA[row + u];
+                double x = la + logH[u], z = logB[row + u];
+                double hi = Math.max(x, z), lo = Math.min(x, z);
+                logH[u] = lo == Double.NEGATIVE_INFINITY ? hi : hi + Math.log(1 + Math.exp(lo - hi));   // P_t
+                y[row + u] = Math.exp(logH[u]);
             }
-            java.util.Arrays.fill(y, 0);
-            java.util.Arrays.fill(cumLogA, 0);
-            java.util.Arrays.fill(logSum, Double.NEGATIVE_INFINITY);     // log of an empty sum
-            for (int s = 0; s < d.length(b); s++) {
-                int t = d.t(b, s), row = t * GH;
+            if (h0 != null) {
                 for (int u = 0; u < H; u++) {
-                    logCoefficients(d.lstm(), p, row, H, u, coef);       // coef = {log a_t, log b_t}
-                    double a = cumLogA[u] + coef[0];                     // A_t
-                    cumLogA[u] = a;
-                    logSum[u] = logAddExp(logSum[u], coef[1] - a);       // S_t
-                    y[t * H + u] = Math.exp(a) * init[u] + Math.exp(a + logSum[u]);   // h_t
+                    cumLogA[u] += logA[row + u];                           // A_t
+                    y[row + u] += Math.exp(cumLogA[u]) * init[u];
                 }
             }
-            store(y, out, b * T * H, T * H);
         }
+        store(y, out, b * T * H, T * H);
     }
 
     /**
@@ -170,52 +198,62 @@ public final class ScanKernels {
      * gate's local chain rule.
      */
     private static NdArray[] backward(Dims d, NdArray gradOut, Tensor preT, Tensor h0T, NdArray out) {
-        int T = d.time(), H = d.hidden(), GH = d.gates() * H;
-        NdArray pre = preT.data(), dPre = NdArray.zeros(pre.dtype(), d.batch(), T, GH);
-        NdArray dH0 = h0T != null && h0T.requiresGrad() ? NdArray.zeros(pre.dtype(), d.batch(), H) : null;
-        double[] p = new double[T * GH], y = new double[T * H], gy = new double[T * H], dp = new double[T * GH];
-        double[] init = new double[H], delta = new double[H];
-        for (int b = 0; b < d.batch(); b++) {
-            load(pre, b * T * GH, p, T * GH);
-            load(out, b * T * H, y, T * H);
-            load(gradOut, b * T * H, gy, T * H);
-            java.util.Arrays.fill(init, 0);
-            if (h0T != null) {
-                load(h0T.data(), b * H, init, H);
-            }
-            java.util.Arrays.fill(dp, 0);
-            java.util.Arrays.fill(delta, 0);
-            for (int s = d.length(b) - 1; s >= 0; s--) {
-                int t = d.t(b, s), row = t * GH;
-                int prevRow = s == 0 ? -1 : d.t(b, s - 1) * H;              // h_{t−1} in processing order
-                for (int u = 0; u < H; u++) {
-                    double dh = delta[u] + gy[t * H + u];                  // δ_t
-                    double hPrev = prevRow < 0 ? init[u] : y[prevRow + u];
-                    double a = d.lstm()
-                            ? gradLstm(p, dp, row, H, u, dh * hPrev, dh)
-                            : gradGru(p, dp, row, H, u, dh * hPrev, dh);
-                    delta[u] = a * dh;                                     // carried to h_{t−1}
-                }
-            }
-            store(dp, dPre, b * T * GH, T * GH);
-            if (dH0 != null) {
-                store(delta, dH0, b * H, H);
-            }
-        }
+        NdArray pre = preT.data(), dPre = NdArray.zeros(pre.dtype(), d.batch(), d.time(), d.gates() * d.hidden());
+        NdArray dH0 = h0T != null && h0T.requiresGrad() ? NdArray.zeros(pre.dtype(), d.batch(), d.hidden()) : null;
+        NdArray h0 = h0T == null ? null : h0T.data();
+        forEachSequence(d, b -> backwardSequence(d, gradOut, pre, h0, out, dPre, dH0, b));
         return new NdArray[] {preT.requiresGrad() ? dPre : null, dH0};
     }
 
-    /** {@code coef = {log a, log b}} of unit {@code u} from the pre-activations in {@code p[row ..]}. */
-    private static void logCoefficients(boolean lstm, double[] p, int row, int h, int u, double[] coef) {
+    private static void backwardSequence(Dims d, NdArray gradOut, NdArray pre, NdArray h0, NdArray out, NdArray dPre,
+                                         NdArray dH0, int b) {
+        int T = d.time(), H = d.hidden(), GH = d.gates() * H;
+        double[] p = new double[T * GH], y = new double[T * H], gy = new double[T * H], dp = new double[T * GH];
+        double[] init = new double[H], delta = new double[H];
+        load(pre, b * T * GH, p, T * GH);
+        load(out, b * T * H, y, T * H);
+        load(gradOut, b * T * H, gy, T * H);
+        if (h0 != null) {
+            load(h0, b * H, init, H);
+        }
+        for (int s = d.length(b) - 1; s >= 0; s--) {
+            int t = d.t(b, s), row = t * GH;
+            int prevRow = s == 0 ? -1 : d.t(b, s - 1) * H;                  // h_{t−1} in processing order
+            for (int u = 0; u < H; u++) {
+                double dh = delta[u] + gy[t * H + u];                      // δ_t
+                double hPrev = prevRow < 0 ? init[u] : y[prevRow + u];
+                double a = d.lstm()
+                        ? gradLstm(p, dp, row, H, u, dh * hPrev, dh)
+                        : gradGru(p, dp, row, H, u, dh * hPrev, dh);
+                delta[u] = a * dh;                                         // carried to h_{t−1}
+            }
+        }
+        store(dp, dPre, b * T * GH, T * GH);
+        if (dH0 != null) {
+            store(delta, dH0, b * H, H);
+        }
+    }
+
+    /**
+     * {@code log a}, {@code log b} of the {@code h} units of one step from its pre-activations {@code p[row ..]},
+     * written at {@code at} of {@code logA}, {@code logB}. Softplus as {@code max(s, 0) + log(1 + e^{−|s|})}.
+     */
+    private static void logCoefficients(boolean lstm, double[] p, int row, int h, double[] logA, double[] logB, int at) {
         if (lstm) {
-            double kf = p[row + u], ki = p[row + h + u], v = p[row + 2 * h + u];
-            double diff = softplus(-kf) - softplus(-ki);                   // log(i / f)
-            coef[0] = -softplus(diff);                                     // log f' = log(f / (f + i))
-            coef[1] = -softplus(-diff) + logG(v);                          // log i' + log g(h̃)
+            for (int u = 0; u < h; u++) {
+                double kf = p[row + u], ki = p[row + h + u], v = p[row + 2 * h + u];
+                double diff = softplus(-kf) - softplus(-ki);               // log(i / f)
+                double la = -softplus(diff);                               // log f' = log(f / (f + i))
+                logA[at + u] = la;
+                logB[at + u] = la + diff + logG(v);                        // log i' = log f' + log(i / f); + log g(h̃)
+            }
         } else {
-            double k = p[row + u], v = p[row + h + u];
-            coef[0] = -softplus(k);                                        // log(1 − z)
-            coef[1] = -softplus(-k) + logG(v);                             // log z + log g(h̃)
+            for (int u = 0; u < h; u++) {
+                double k = p[row + u], v = p[row + h + u];
+                double la = -softplus(k);                                  // log(1 − z) = log σ(−k)
+                logA[at + u] = la;
+                logB[at + u] = la + k + logG(v);                           // log z = log σ(−k) + k; + log g(h̃)
+            }
         }
     }
 
@@ -225,26 +263,36 @@ public final class ScanKernels {
      */
     private static double gradGru(double[] p, double[] dp, int row, int h, int u, double dA, double dB) {
         double z = sigmoid(p[row + u]), v = p[row + h + u];
-        double g = g(v);
+        double sv = v > 0 ? 0 : sigmoid(v);
+        double g = v > 0 ? v + 0.5 : sv, gPrime = v > 0 ? 1 : sv * (1 - sv);
         dp[row + u] = z * (1 - z) * (dB * g - dA);                         // da/dk = −z(1−z), db/dk = z(1−z) g
-        dp[row + h + u] = dB * z * gPrime(v);                              // db/dv = z g'(v)
+        dp[row + h + u] = dB * z * gPrime;                                 // db/dv = z g'(v)
         return 1 - z;
     }
 
     /**
-     * minLSTM, unit {@code u}: {@code a = f' = σ(−d)}, {@code b = i' g} with {@code i' = σ(d)},
-     * {@code d = log(i/f)}; with {@code q = f' i'}: {@code ∂f'/∂k_f = q(1−f)}, {@code ∂f'/∂k_i = −q(1−i)},
-     * {@code ∂i'/∂k = −∂f'/∂k}. Returns {@code a}.
+     * minLSTM, unit {@code u}: {@code a = f' = f/(f+i)}, {@code b = i' g} with {@code i' = i/(f+i)}; with
+     * {@code q = f' i'}: {@code ∂f'/∂k_f = q(1−f)}, {@code ∂f'/∂k_i = −q(1−i)}, {@code ∂i'/∂k = −∂f'/∂k}. Returns
+     * {@code a}.
      */
     private static double gradLstm(double[] p, double[] dp, int row, int h, int u, double dA, double dB) {
         double kf = p[row + u], ki = p[row + h + u], v = p[row + 2 * h + u];
         double f = sigmoid(kf), i = sigmoid(ki);
-        double diff = softplus(-kf) - softplus(-ki);
-        double fn = sigmoid(-diff), in = sigmoid(diff), q = fn * in;      // f', i', f' i'
-        double g = g(v);
+        double fn, in;
+        if (f + i > 1e-300) {
+            fn = f / (f + i);
+            in = i / (f + i);
+        } else {                                                           // both gates underflow: through log(i / f)
+            double diff = softplus(-kf) - softplus(-ki);
+            fn = sigmoid(-diff);
+            in = sigmoid(diff);
+        }
+        double q = fn * in;
+        double sv = v > 0 ? 0 : sigmoid(v);
+        double g = v > 0 ? v + 0.5 : sv, gPrime = v > 0 ? 1 : sv * (1 - sv);
         dp[row + u] = q * (1 - f) * (dA - dB * g);
         dp[row + h + u] = q * (1 - i) * (dB * g - dA);
-        dp[row + 2 * h + u] = dB * in * gPrime(v);
+        dp[row + 2 * h + u] = dB * in * gPrime;
         return fn;
     }
 
@@ -253,16 +301,8 @@ public final class ScanKernels {
         return v > 0 ? v + 0.5 : sigmoid(v);
     }
 
-    private static double gPrime(double v) {
-        if (v > 0) {
-            return 1;
-        }
-        double s = sigmoid(v);
-        return s * (1 - s);
-    }
-
     private static double logG(double v) {
-        return v > 0 ? Math.log(v + 0.5) : -softplus(-v);                // log σ(v) = −softplus(−v)
+        return v > 0 ? Math.log(v + 0.5) : v - Math.log(1 + Math.exp(v));  // log σ(v) = v − softplus(v), e^v ≤ 1
     }
 
     private static double sigmoid(double v) {
@@ -271,13 +311,7 @@ public final class ScanKernels {
 
     /** {@code log(1 + e^s)} without overflow. */
     private static double softplus(double s) {
-        return s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s));
-    }
-
-    /** {@code log(e^x + e^y)} without overflow; {@code x} may be −∞. */
-    private static double logAddExp(double x, double y) {
-        double hi = Math.max(x, y), lo = Math.min(x, y);
-        return lo == Double.NEGATIVE_INFINITY ? hi : hi + Math.log1p(Math.exp(lo - hi));
+        return Math.max(s, 0) + Math.log(1 + Math.exp(-Math.abs(s)));
     }
 
     private static void load(NdArray a, int offset, double[] buf, int n) {
