@@ -23,7 +23,8 @@ import java.util.Map;
  * the fused LSTM and GRU at one shape, float32, fast path: one training step is forward over {@code [B, T, I]},
  * a fixed random linear loss on every output, and backward to every parameter. The cells take turns, one step
  * each per round, so that a machine whose load changes affects them alike; reported is the median step with its
- * range and tokens/s = B·T / median. Also the sequential (inference) form: tokens/s of stepping the cell one
+ * range and tokens/s = B·T / median, and the process CPU time per step (all threads; on a shared machine less
+ * disturbed than wall time). Also the sequential (inference) form: tokens/s of stepping the cell one
  * token at a time with O(1) state, batch B, without gradients.
  *
  * <pre>
@@ -51,10 +52,11 @@ public final class ScanBench {
         Tensor x = Tensor.constant(NdArray.randn(rng, DType.FLOAT32, 0, 1, batch, time, input));
         Tensor w = Tensor.constant(NdArray.randn(rng, DType.FLOAT32, 0, 1, batch, time, hidden));
         Map<CellType, RnnBase> layers = new LinkedHashMap<>();
-        Map<CellType, double[]> train = new LinkedHashMap<>(), infer = new LinkedHashMap<>();
+        Map<CellType, double[]> train = new LinkedHashMap<>(), infer = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
         for (CellType c : cells) {
             layers.put(c, RnnBase.create(new RnnConfig(c, input, hidden, 1, true, true, 0, false), DType.FLOAT32, new Rng(1)));
             train.put(c, new double[rounds]);
+            cpu.put(c, new double[rounds]);
             infer.put(c, new double[rounds]);
         }
         System.out.printf(Locale.ROOT, "ScanBench: B=%d T=%d I=%d H=%d, float32, %d warm-up + %d rounds, cells take turns%n",
@@ -62,10 +64,10 @@ public final class ScanBench {
         for (int r = -warmup; r < rounds; r++) {
             for (CellType c : cells) {
                 RnnBase layer = layers.get(c);
-                long t0 = System.nanoTime();
+                long c0 = processCpuNanos(), t0 = System.nanoTime();
                 Tensor loss = layer.forwardFrom(x, null, null).output().mul(w).sum();
                 loss.backward();
-                double trainS = (System.nanoTime() - t0) / 1e9;
+                double trainS = (System.nanoTime() - t0) / 1e9, cpuS = (processCpuNanos() - c0) / 1e9;
                 layer.parameters().forEach(Tensor::zeroGrad);
                 long t1 = System.nanoTime();
                 try (var scope = Autograd.noGrad()) {
@@ -74,20 +76,24 @@ public final class ScanBench {
                 double inferS = (System.nanoTime() - t1) / 1e9 * time / Math.min(time, 128);   // scaled to T steps
                 if (r >= 0) {
                     train.get(c)[r] = trainS;
+                    cpu.get(c)[r] = cpuS;
                     infer.get(c)[r] = inferS;
                 }
             }
         }
         double lstm = train.containsKey(CellType.LSTM) ? median(train.get(CellType.LSTM)) : Double.NaN;
-        System.out.println("| cell | params | train step (median, range) | train tokens/s | vs LSTM | sequential inference tokens/s |");
-        System.out.println("|---|---:|---:|---:|---:|---:|");
+        double lstmCpu = cpu.containsKey(CellType.LSTM) ? median(cpu.get(CellType.LSTM)) : Double.NaN;
+        System.out.println("| cell | params | train step, wall (median, range) | train tokens/s | vs LSTM | CPU s per step "
+                + "(all threads) | vs LSTM (CPU) | sequential inference tokens/s |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
         for (CellType c : cells) {
             double[] s = train.get(c).clone();
             Arrays.sort(s);
             double m = median(s);
             long params = layers.get(c).parameters().stream().mapToLong(p -> p.data().size()).sum();
-            System.out.printf(Locale.ROOT, "| %s | %d | %.3f s (%.3f–%.3f) | %.0f | %.2f× | %.0f |%n", c, params, m, s[0],
-                    s[s.length - 1], batch * time / m, lstm / m, batch * time / median(infer.get(c)));
+            double mc = median(cpu.get(c));
+            System.out.printf(Locale.ROOT, "| %s | %d | %.3f s (%.3f–%.3f) | %.0f | %.2f× | %.3f | %.2f× | %.0f |%n", c, params,
+                    m, s[0], s[s.length - 1], batch * time / m, lstm / m, mc, lstmCpu / mc, batch * time / median(infer.get(c)));
         }
     }
 
@@ -99,6 +105,12 @@ public final class ScanBench {
         for (int t = 0; t < steps; t++) {
             s = c.step(x.select(1, t), s);
         }
+    }
+
+    /** CPU time of the whole process (every thread, JIT and GC included): less disturbed by other processes than wall time. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static double median(double[] v) {
