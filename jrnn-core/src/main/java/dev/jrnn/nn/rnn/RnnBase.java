@@ -60,6 +60,7 @@ public abstract class RnnBase extends Module {
     private final List<StandardCell<?>> cells = new ArrayList<>();
     private final Dropout dropout;
     private Path path = Path.FAST;
+    private ScanKernels.Form scanForm = ScanKernels.Form.LOG_SPACE;
 
     /**
      * Registers fresh parameters, drawn from {@code rng} in registration order.
@@ -136,6 +137,18 @@ public abstract class RnnBase extends Module {
     /** Chooses the path {@code forward} runs; returns this. */
     public RnnBase path(Path path) {
         this.path = Objects.requireNonNull(path, "path");
+        return this;
+    }
+
+    /** How the fast path of a scan layer ({@link MinGru}, {@link MinLstm}) evaluates its scan (default log space). */
+    public ScanKernels.Form scanForm() { return scanForm; }
+
+    /**
+     * Chooses how the fast path of a scan layer evaluates its scan: {@link ScanKernels.Form#LOG_SPACE} (default) or
+     * {@link ScanKernels.Form#LINEAR} (the same values, fewer exponentials); ignored by the other layers. Returns this.
+     */
+    public RnnBase scanForm(ScanKernels.Form form) {
+        this.scanForm = Objects.requireNonNull(form, "form");
         return this;
     }
 
@@ -246,7 +259,7 @@ public abstract class RnnBase extends Module {
     private RnnKernels.Result fast(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
         Parameter[] p = weights[i];
         if (!config.mode().hasRecurrentWeights()) {
-            return ScanKernels.run(config.mode(), x, h0, p[0], p[2], lengths, reverse);   // one product, then a scan
+            return ScanKernels.run(config.mode(), x, h0, p[0], p[2], lengths, reverse, scanForm);   // one product, then a scan
         }
         return RnnKernels.run(config.mode(), x, h0, c0, p[0], p[1], p[2], p[3], lengths, reverse);
     }

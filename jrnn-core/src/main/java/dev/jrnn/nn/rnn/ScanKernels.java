@@ -50,6 +50,25 @@ public final class ScanKernels {
     private ScanKernels() {}
 
     /**
+     * How the forward scan is evaluated; both give the same {@code h_t} (to rounding, tested) and share one
+     * backward.
+     */
+    public enum Form {
+        /**
+         * The log-space scan of the class comment (the paper's form; the default): products of gates stay logarithms,
+         * which is what a parallel prefix evaluation needs to be stable. About six logarithms and exponentials per
+         * element and step.
+         */
+        LOG_SPACE,
+        /**
+         * {@code a_t}, {@code b_t} directly ({@code 1 − z = σ(−k)}, ...), then {@code h_t = a_t h_{t−1} + b_t} in time
+         * order. Evaluated in order, the recurrence is stable without logarithms (each step is a convex combination
+         * of {@code h_{t−1}} and {@code h̃_t}), and it costs one or two exponentials per element and step.
+         */
+        LINEAR
+    }
+
+    /**
      * One scan layer in one direction: the product of all gates, then {@link #scan}.
      *
      * @param type     {@code MIN_GRU} or {@code MIN_LSTM}
@@ -64,6 +83,12 @@ public final class ScanKernels {
      */
     public static RnnKernels.Result run(RnnKernels.CellType type, Tensor x, Tensor h0, Tensor weightIh, Tensor biasIh,
                                         int[] lengths, boolean reverse) {
+        return run(type, x, h0, weightIh, biasIh, lengths, reverse, Form.LOG_SPACE);
+    }
+
+    /** As {@link #run(RnnKernels.CellType, Tensor, Tensor, Tensor, Tensor, int[], boolean)}, with the scan's {@link Form}. */
+    public static RnnKernels.Result run(RnnKernels.CellType type, Tensor x, Tensor h0, Tensor weightIh, Tensor biasIh,
+                                        int[] lengths, boolean reverse, Form form) {
         String op = "ScanKernels.run(" + type + ")";
         checkType(op, type);
         if (x == null || weightIh == null) {
@@ -85,7 +110,7 @@ public final class ScanKernels {
         if (biasIh != null) {
             pre = pre.add(biasIh);
         }
-        Tensor out = scan(type, pre.reshape(B, T, G * H), h0, lengths, reverse);   // [B, T, H]
+        Tensor out = scan(type, pre.reshape(B, T, G * H), h0, lengths, reverse, form);   // [B, T, H]
         Tensor hN = reverse ? out.select(1, 0) : Sequences.lastValid(out, lengths); // after each sequence's last step
         return new RnnKernels.Result(out, hN, null);
     }
@@ -101,6 +126,12 @@ public final class ScanKernels {
      * @return {@code h_t} for every step {@code [B, T, H]}, zero past each sequence's length
      */
     public static Tensor scan(RnnKernels.CellType type, Tensor pre, Tensor h0, int[] lengths, boolean reverse) {
+        return scan(type, pre, h0, lengths, reverse, Form.LOG_SPACE);
+    }
+
+    /** As {@link #scan(RnnKernels.CellType, Tensor, Tensor, int[], boolean)}, evaluated in the given {@link Form}. */
+    public static Tensor scan(RnnKernels.CellType type, Tensor pre, Tensor h0, int[] lengths, boolean reverse, Form form) {
+        java.util.Objects.requireNonNull(form, "form");
         String op = "ScanKernels.scan(" + type + ")";
         checkType(op, type);
         int G = type.gates();
@@ -120,7 +151,12 @@ public final class ScanKernels {
         }
         Dims d = new Dims(type == RnnKernels.CellType.MIN_LSTM, B, T, H, lengths == null ? null : lengths.clone(), reverse);
         NdArray out = NdArray.zeros(pre.dtype(), B, T, H);
-        forward(d, pre.data(), h0 == null ? null : h0.data(), out);
+        NdArray h0d = h0 == null ? null : h0.data();
+        if (form == Form.LINEAR) {
+            forEachSequence(d, b -> linearSequence(d, pre.data(), h0d, out, b));
+        } else {
+            forEachSequence(d, b -> forwardSequence(d, pre.data(), h0d, out, b));
+        }
         return Tensor.custom(op, out, g -> backward(d, g, pre, h0, out), pre, h0);
     }
 
@@ -152,8 +188,41 @@ public final class ScanKernels {
         }
     }
 
-    private static void forward(Dims d, NdArray pre, NdArray h0, NdArray out) {
-        forEachSequence(d, b -> forwardSequence(d, pre, h0, out, b));
+    /** {@link Form#LINEAR}, sequence {@code b}: {@code h_t = a_t h_{t−1} + b_t} with the coefficients computed directly. */
+    private static void linearSequence(Dims d, NdArray pre, NdArray h0, NdArray out, int b) {
+        int T = d.time(), H = d.hidden(), GH = d.gates() * H, len = d.length(b);
+        double[] p = new double[T * GH], y = new double[T * H], h = new double[H];
+        load(pre, b * T * GH, p, T * GH);
+        if (h0 != null) {
+            load(h0, b * H, h, H);
+        }
+        for (int s = 0; s < len; s++) {
+            int t = d.t(b, s), row = t * GH, at = t * H;
+            if (d.lstm()) {
+                for (int u = 0; u < H; u++) {
+                    double f = sigmoid(p[row + u]), i = sigmoid(p[row + H + u]), sum = f + i;
+                    double hTilde = g(p[row + 2 * H + u]);
+                    double next = sum > 1e-300 ? (f * h[u] + i * hTilde) / sum                  // f' h + i' h̃
+                            : lstmByLogRatio(p[row + u], p[row + H + u], h[u], hTilde);          // both gates underflow
+                    h[u] = next;
+                    y[at + u] = next;
+                }
+            } else {
+                for (int u = 0; u < H; u++) {
+                    double z = sigmoid(p[row + u]);
+                    double next = h[u] + z * (g(p[row + H + u]) - h[u]);                        // (1 − z) h + z h̃
+                    h[u] = next;
+                    y[at + u] = next;
+                }
+            }
+        }
+        store(y, out, b * T * H, T * H);
+    }
+
+    /** {@code f' h + i' h̃} through {@code d = log(i / f)} when {@code f + i} underflows. */
+    private static double lstmByLogRatio(double kf, double ki, double h, double hTilde) {
+        double diff = softplus(-kf) - softplus(-ki);
+        return sigmoid(-diff) * h + sigmoid(diff) * hTilde;
     }
 
     /**

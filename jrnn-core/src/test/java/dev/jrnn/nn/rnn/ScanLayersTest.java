@@ -176,10 +176,44 @@ class ScanLayersTest {
         }
         assertTrue(Double.isFinite(maxAbs(fast.output().data())));
         assertClose(slow.output(), fast.output(), 1e-9, cell + " output over " + time + " steps");
+        try (var scope = Autograd.noGrad()) {
+            RnnOutput linear = layer.path(RnnBase.Path.FAST).scanForm(ScanKernels.Form.LINEAR).forwardFrom(x, null, null);
+            assertClose(slow.output(), linear.output(), 1e-9, cell + " LINEAR over " + time + " steps");
+        }
+        layer.scanForm(ScanKernels.Form.LOG_SPACE);
         layer.path(RnnBase.Path.FAST);
         Tensor xv = Tensor.variable(x.data());
         weightedSum(layer.forwardFrom(xv, null, null).output(), 4).backward();
         assertTrue(Double.isFinite(maxAbs(xv.grad())), "finite gradients over " + time + " steps");
+    }
+
+    @ParameterizedTest(name = "{0} reverse={1}")
+    @CsvSource({"mingru, false", "mingru, true", "minlstm, false", "minlstm, true"})
+    void linearFormEqualsTheLogSpaceScan(String cell, boolean reverse) {
+        RnnKernels.CellType t = type(cell);
+        Rng rng = new Rng(21);
+        int[] lengths = {6, 3, 1};
+        NdArray pre = NdArray.randn(rng, F64, 0, 3, 3, 6, t.gates() * 4);      // saturated gates included
+        NdArray h0 = NdArray.randn(rng, F64, 0, 1, 3, 4);
+        Tensor w = Tensor.constant(NdArray.rand(new Rng(22), F64, -1, 1, 3, 6, 4));
+        List<NdArray> grads = new ArrayList<>();
+        List<Tensor> outs = new ArrayList<>();
+        for (ScanKernels.Form form : ScanKernels.Form.values()) {
+            Tensor p = Tensor.variable(pre.copy()), h = Tensor.variable(h0.copy());
+            Tensor y = ScanKernels.scan(t, p, h, lengths, reverse, form);
+            y.mul(w).sum().backward();
+            outs.add(y);
+            grads.add(p.grad());
+            grads.add(h.grad());
+        }
+        assertClose(outs.get(0), outs.get(1), 1e-13, cell + " output");
+        assertClose(grads.get(0), grads.get(2), 1e-12, cell + " d pre");
+        assertClose(grads.get(1), grads.get(3), 1e-12, cell + " d h0");
+        RnnBase layer = builder(cell, 3, 4).dtype(F64).rng(new Rng(23)).build().scanForm(ScanKernels.Form.LINEAR);
+        Tensor x = Tensor.constant(NdArray.randn(rng, F64, 0, 1, 3, 6, 3));
+        RnnOutput linear = layer.forwardFrom(x, null, lengths);
+        assertClose(layer.path(RnnBase.Path.READABLE).forwardFrom(x, null, lengths).output(), linear.output(), 1e-13,
+                cell + " LINEAR vs stepping");
     }
 
     @ParameterizedTest(name = "{0}")
