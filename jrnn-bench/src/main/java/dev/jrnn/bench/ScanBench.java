@@ -6,6 +6,7 @@ import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
 import dev.jrnn.nn.rnn.RnnKernels.CellType;
 import dev.jrnn.nn.rnn.RnnState;
+import dev.jrnn.nn.rnn.ScanKernels;
 import dev.jrnn.nn.rnn.StandardCell;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
@@ -20,7 +21,7 @@ import java.util.Map;
 
 /**
  * Training tokens/s of the scan layers (minGRU, minLSTM: one product for all gates, then a log-space scan) against
- * the fused LSTM and GRU at one shape, float32, fast path: one training step is forward over {@code [B, T, I]},
+ * the fused LSTM and GRU at one shape (a scan cell written {@code MIN_GRU/LINEAR} runs {@link ScanKernels.Form#LINEAR}), float32, fast path: one training step is forward over {@code [B, T, I]},
  * a fixed random linear loss on every output, and backward to every parameter. The cells take turns, one step
  * each per round, so that a machine whose load changes affects them alike; reported is the median step with its
  * range and tokens/s = B·T / median, and the process CPU time per step (all threads; on a shared machine less
@@ -29,7 +30,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp jrnn-bench/target/benchmarks.jar dev.jrnn.bench.ScanBench [--batch 16] [--time 512] [--input 64]
- *      [--hidden 256] [--rounds 7] [--warmup 2] [--cells LSTM,GRU,MIN_GRU,MIN_LSTM]
+ *      [--hidden 256] [--rounds 7] [--warmup 2] [--cells LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR]
  * </pre>
  */
 public final class ScanBench {
@@ -45,16 +46,24 @@ public final class ScanBench {
         int hidden = Integer.parseInt(o.getOrDefault("hidden", "256"));
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "7"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "2"));
-        List<CellType> cells = new ArrayList<>();
-        for (String c : o.getOrDefault("cells", "LSTM,GRU,MIN_GRU,MIN_LSTM").split(",")) cells.add(CellType.valueOf(c.trim()));
+        List<String> cells = new ArrayList<>();                            // "MIN_GRU" or "MIN_GRU/LINEAR"
+        for (String c : o.getOrDefault("cells", "LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR").split(",")) {
+            cells.add(c.trim());
+        }
 
         Rng rng = new Rng(42);
         Tensor x = Tensor.constant(NdArray.randn(rng, DType.FLOAT32, 0, 1, batch, time, input));
         Tensor w = Tensor.constant(NdArray.randn(rng, DType.FLOAT32, 0, 1, batch, time, hidden));
-        Map<CellType, RnnBase> layers = new LinkedHashMap<>();
-        Map<CellType, double[]> train = new LinkedHashMap<>(), infer = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
-        for (CellType c : cells) {
-            layers.put(c, RnnBase.create(new RnnConfig(c, input, hidden, 1, true, true, 0, false), DType.FLOAT32, new Rng(1)));
+        Map<String, RnnBase> layers = new LinkedHashMap<>();
+        Map<String, double[]> train = new LinkedHashMap<>(), infer = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
+        for (String c : cells) {
+            String[] parts = c.split("/");
+            RnnBase layer = RnnBase.create(new RnnConfig(CellType.valueOf(parts[0]), input, hidden, 1, true, true, 0, false),
+                    DType.FLOAT32, new Rng(1));
+            if (parts.length > 1) {
+                layer.scanForm(ScanKernels.Form.valueOf(parts[1]));
+            }
+            layers.put(c, layer);
             train.put(c, new double[rounds]);
             cpu.put(c, new double[rounds]);
             infer.put(c, new double[rounds]);
@@ -62,7 +71,7 @@ public final class ScanBench {
         System.out.printf(Locale.ROOT, "ScanBench: B=%d T=%d I=%d H=%d, float32, %d warm-up + %d rounds, cells take turns%n",
                 batch, time, input, hidden, warmup, rounds);
         for (int r = -warmup; r < rounds; r++) {
-            for (CellType c : cells) {
+            for (String c : cells) {
                 RnnBase layer = layers.get(c);
                 long c0 = processCpuNanos(), t0 = System.nanoTime();
                 Tensor loss = layer.forwardFrom(x, null, null).output().mul(w).sum();
@@ -81,12 +90,12 @@ public final class ScanBench {
                 }
             }
         }
-        double lstm = train.containsKey(CellType.LSTM) ? median(train.get(CellType.LSTM)) : Double.NaN;
-        double lstmCpu = cpu.containsKey(CellType.LSTM) ? median(cpu.get(CellType.LSTM)) : Double.NaN;
+        double lstm = train.containsKey("LSTM") ? median(train.get("LSTM")) : Double.NaN;
+        double lstmCpu = cpu.containsKey("LSTM") ? median(cpu.get("LSTM")) : Double.NaN;
         System.out.println("| cell | params | train step, wall (median, range) | train tokens/s | vs LSTM | CPU s per step "
                 + "(all threads) | vs LSTM (CPU) | sequential inference tokens/s |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
-        for (CellType c : cells) {
+        for (String c : cells) {
             double[] s = train.get(c).clone();
             Arrays.sort(s);
             double m = median(s);
