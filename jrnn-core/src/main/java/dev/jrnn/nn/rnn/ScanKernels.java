@@ -40,8 +40,8 @@ import dev.jrnn.tensor.Shapes;
  * {@code ∂L/∂a_t = δ_t h_{t−1}} and {@code ∂L/∂b_t = δ_t}, then the gates' local derivatives; it reads
  * {@code h_{t−1}} from the op's own output, so nothing beyond the output is stored.
  *
- * <p>On a CPU the scan is one pass over time per (sequence, unit), vectorised across units, the sequences of a
- * batch on the fork-join pool; what makes the layer fast is that no step waits for a matrix product (the
+ * <p>On a CPU the scan is one pass over time per (sequence, unit), vectorised across units, on the calling
+ * thread; what makes the layer fast is that no step waits for a matrix product (the
  * logarithms and exponentials of the log space are what it costs). Arithmetic is double inside for both dtypes. Lengths
  * and direction are as in {@link RnnKernels}: sequence {@code b} is read at {@code t = 0..L_b−1} (reverse:
  * {@code L_b−1..0}); outputs past {@code L_b} are zero and receive no gradient.
@@ -177,14 +177,13 @@ public final class ScanKernels {
         int t(int b, int s) { return reverse ? length(b) - 1 - s : s; }
     }
 
-    /** Sequences are independent: above this many element-steps they run on the common fork-join pool. */
-    private static final long PARALLEL_WORK = 1 << 16;
-
+    /**
+     * Runs {@code body} for every sequence, on the calling thread: as the fused kernels' elementwise passes, the scan
+     * does not fork (a caller waiting for a descheduled helper thread cost more than it gained on a loaded machine).
+     */
     private static void forEachSequence(Dims d, java.util.function.IntConsumer body) {
-        if (d.batch() > 1 && (long) d.batch() * d.time() * d.hidden() >= PARALLEL_WORK) {
-            java.util.stream.IntStream.range(0, d.batch()).parallel().forEach(body);   // disjoint slices: deterministic
-        } else {
-            for (int b = 0; b < d.batch(); b++) body.accept(b);
+        for (int b = 0; b < d.batch(); b++) {
+            body.accept(b);
         }
     }
 
