@@ -146,11 +146,23 @@ CELLS = {
     "lstm": dict(G=4, has_c=True, layout="torch"),
     "gru": dict(G=3, has_c=False, layout="torch"),
     "minimal_gru": dict(G=2, has_c=False, layout="torch"),
+    # minGRU / minLSTM (Feng et al. 2024): gates from x only, no weight_hh / bias_hh
+    "min_gru": dict(G=2, has_c=False, layout="torch"),
+    "min_lstm": dict(G=3, has_c=False, layout="torch"),
     "peephole_lstm": dict(G=4, has_c=True, layout="torch"),
     "keras_lstm": dict(G=4, has_c=True, layout="keras"),
     "keras_gru": dict(G=3, has_c=False, layout="keras"),
     "keras_simple_rnn": dict(G=1, has_c=False, layout="keras"),
 }
+
+
+def has_recurrent_weights(cell):
+    return cell not in ("min_gru", "min_lstm")
+
+
+def g_pos(v):
+    """minGRU/minLSTM candidate activation: v + 1/2 for v > 0, sigmoid(v) otherwise (positive, continuous)."""
+    return np.where(v > 0, v + 0.5, sigmoid(np.minimum(v, 0.0)))
 
 
 def _lin(x, W, b):
@@ -170,6 +182,17 @@ def torch_step(cell, p, x, h, c, rec, valid):
     """One step of a torch-layout cell. p: dict with W_ih, W_hh, b_ih, b_hh, (P)."""
     H = h.shape[1]
     gi = _lin(x, p["W_ih"], p["b_ih"])
+    if cell in ("min_gru", "min_lstm"):
+        # sequential form, straight from the paper's equations; the kink of g at 0 is kept away from
+        v = gi[:, (1 if cell == "min_gru" else 2) * H:]
+        if rec is not None and valid.any():
+            rec.min_relu_abs = min(rec.min_relu_abs, float(np.abs(v[valid[:, 0]]).min()))
+        if cell == "min_gru":
+            z = sigmoid(gi[:, 0:H])
+            return (1.0 - z) * h + z * g_pos(v), None
+        f = sigmoid(gi[:, 0:H])
+        i = sigmoid(gi[:, H:2 * H])
+        return f / (f + i) * h + i / (f + i) * g_pos(v), None
     gh = _lin(h, p["W_hh"], p["b_hh"])
     if cell in ("rnn_tanh", "rnn_relu"):
         a = gi + gh
@@ -247,7 +270,7 @@ def layer_params(case, t, l, d):
     if CELLS[case["cell"]]["layout"] == "keras":
         return {"K": t["keras.kernel"], "R": t["keras.recurrent_kernel"], "bias": t["keras.bias"]}
     s = "_l%d%s" % (l, suffix(d))
-    p = {"W_ih": t["weight_ih" + s], "W_hh": t["weight_hh" + s],
+    p = {"W_ih": t["weight_ih" + s], "W_hh": t.get("weight_hh" + s),
          "b_ih": t.get("bias_ih" + s), "b_hh": t.get("bias_hh" + s)}
     if case["cell"] == "peephole_lstm":
         p["P"] = t["weight_peephole" + s]
@@ -433,6 +456,13 @@ def build_cases():
         torch_case("minimal_gru_l1_bias_h0", "minimal_gru", 1, False, True, True, 2, 5),
         torch_case("peephole_lstm_l1_bias_h0", "peephole_lstm", 1, False, True, True, 2, 5),
     ]
+    for cell in ("min_gru", "min_lstm"):
+        cases += [
+            torch_case(cell + "_l1_bias", cell, 1, False, True, False, 2, 5),
+            torch_case(cell + "_l1_nobias_h0", cell, 1, False, False, True, 3, 4),
+            torch_case(cell + "_l1_bias_h0_t1", cell, 1, False, True, True, 2, 1),
+            torch_case(cell + "_l2_bi_bias_h0_lengths", cell, 2, True, True, True, 3, 5, [3, 5, 1]),
+        ]
     return cases
 
 
@@ -449,11 +479,14 @@ def param_shapes(case):
         in_l = I if l == 0 else H * D
         for d in range(D):
             s = "_l%d%s" % (l, suffix(d))
+            rec = has_recurrent_weights(cell)
             out.append(("weight_ih" + s, [G * H, in_l]))
-            out.append(("weight_hh" + s, [G * H, H]))
+            if rec:
+                out.append(("weight_hh" + s, [G * H, H]))
             if case["bias"]:
                 out.append(("bias_ih" + s, [G * H]))
-                out.append(("bias_hh" + s, [G * H]))
+                if rec:
+                    out.append(("bias_hh" + s, [G * H]))
             if cell == "peephole_lstm":
                 out.append(("weight_peephole" + s, [3, H]))
     return out
@@ -629,7 +662,7 @@ def main():
         if "bptt_max_abs_diff" in info:
             worst_bptt = max(worst_bptt, info["bptt_max_abs_diff"])
             extra = "  |FD-BPTT|max=%.2e" % info["bptt_max_abs_diff"]
-        if case["cell"] == "rnn_relu":
+        if case["cell"] in ("rnn_relu", "min_gru", "min_lstm"):
             extra += "  min|relu preact|=%.2e" % info["min_relu_abs"]
         print("%-40s %6d bytes%s" % (fname, len(buf), extra))
         index["cases"].append({

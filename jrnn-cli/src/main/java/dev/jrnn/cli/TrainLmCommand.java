@@ -43,7 +43,8 @@ import java.util.concurrent.Callable;
 final class TrainLmCommand implements Callable<Integer> {
     /** The recurrent cell, as the flag spells it. */
     enum Cell {
-        LSTM(RnnKernels.CellType.LSTM), GRU(RnnKernels.CellType.GRU), RNN(RnnKernels.CellType.RNN_TANH);
+        LSTM(RnnKernels.CellType.LSTM), GRU(RnnKernels.CellType.GRU), RNN(RnnKernels.CellType.RNN_TANH),
+        MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM);
         final RnnKernels.CellType type;
 
         Cell(RnnKernels.CellType type) { this.type = type; }
@@ -85,7 +86,7 @@ final class TrainLmCommand implements Callable<Integer> {
             description = "At most N ids, specials included, most frequent first (default: 0 = no limit).")
     int maxVocab;
 
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
     Cell cell;
 
     @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")

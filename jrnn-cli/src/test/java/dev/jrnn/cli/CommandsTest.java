@@ -294,6 +294,30 @@ class CommandsTest {
     }
 
     @Test
+    void scanCellsTrainDiagnoseSampleAndInspect() throws IOException {
+        for (String cell : List.of("mingru", "minlstm")) {
+            Path out = tmp.resolve("scan-" + cell);
+            Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--cell", cell,
+                    "--diagnose", "4", "--max-steps", "8"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
+                    "--progress", "none"));
+            assertEquals(0, t.status(), t.toString());
+            assertEquals(3, t.out().lines().filter(l -> l.startsWith("diagnostics: ")).count(), t.out());
+            List<String> jsonl = Files.readAllLines(out.resolve("diagnostics/diagnostics.jsonl"));
+            assertTrue(jsonl.get(2).contains(cell.equals("mingru") ? "min_gru" : "min_lstm"), jsonl.get(2));
+            LanguageModelFiles.Loaded m = LanguageModelFiles.load(out.resolve("model"));
+            assertEquals(cell.equals("mingru") ? "MIN_GRU" : "MIN_LSTM", m.model().config().cell().name());
+            Run i = Run.of("inspect", out.toString());
+            assertEquals(0, i.status(), i.toString());
+            int gates = cell.equals("mingru") ? 2 : 3;
+            assertTrue(i.out().contains("rnn.weight_ih_l0  [" + gates * 16 + ", 8]"), i.out());
+            assertTrue(!i.out().contains("weight_hh"), "a scan layer has no weight_hh:\n" + i.out());
+            Run s = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "20", "--seed", "3");
+            assertEquals(0, s.status(), s.toString());
+            assertEquals("the ".length() + 20 + 1, s.out().length(), s.out());
+        }
+    }
+
+    @Test
     void theDemoTrainsSamplesAndCanSaveItsModel() throws IOException {
         Path saved = tmp.resolve("demo-model");
         Run r = Run.of("demo", "--seconds", "1.5", "--hidden", "24", "--embedding", "8", "--bptt", "32", "--samples", "2",

@@ -1,6 +1,7 @@
 package dev.jrnn.io;
 
 import dev.jrnn.nn.Module;
+import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Shapes;
 
@@ -180,6 +181,31 @@ public final class TorchNames {
                     out.add(biasHh(k, rev));
                 }
             }
+        }
+        return out;
+    }
+
+    /**
+     * The shape of everything a stock layer of {@code cell} holds: {@link #recurrentShapes(int, int, int, int,
+     * boolean, boolean)} with {@code G = cell.gates()}, without {@code weight_hh}/{@code bias_hh} for the scan
+     * cells ({@code MIN_GRU}, {@code MIN_LSTM}), whose gates read the input only.
+     *
+     * @param cell          the cell type
+     * @param inputSize     features per time step of the layer-0 input
+     * @param hiddenSize    hidden units per direction
+     * @param numLayers     stacked layers
+     * @param bidirectional whether each layer has a reverse direction
+     * @param bias          whether the layer has biases
+     * @return names (PyTorch order) to shapes
+     */
+    public static Map<String, int[]> recurrentShapes(RnnKernels.CellType cell, int inputSize, int hiddenSize,
+                                                     int numLayers, boolean bidirectional, boolean bias) {
+        Map<String, int[]> out = recurrentShapes(cell.gates(), inputSize, hiddenSize, numLayers, bidirectional, bias);
+        if (!cell.hasRecurrentWeights()) {
+            out.keySet().removeIf(n -> {
+                Kind k = parse(n).orElseThrow().kind();
+                return k == Kind.WEIGHT_HH || k == Kind.BIAS_HH;
+            });
         }
         return out;
     }

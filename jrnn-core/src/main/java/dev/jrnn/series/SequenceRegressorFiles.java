@@ -172,9 +172,8 @@ public final class SequenceRegressorFiles {
      * ({@code rnn.weight_ih_l0 [G·H, F]}, ...), {@code output.weight [K, D·H]}, {@code output.bias [K]}.
      */
     public static Map<String, int[]> expectedShapes(SequenceRegressor.Config c) {
-        int gates = c.cell().gates();
         Map<String, int[]> out = new LinkedHashMap<>();
-        TorchNames.recurrentShapes(gates, c.inputSize(), c.hiddenSize(), c.numLayers(), c.bidirectional(), true)
+        TorchNames.recurrentShapes(c.cell(), c.inputSize(), c.hiddenSize(), c.numLayers(), c.bidirectional(), true)
                 .forEach((n, s) -> out.put("rnn." + n, s));
         out.put("output.weight", new int[] {c.outputSize(), c.directions() * c.hiddenSize()});
         out.put("output.bias", new int[] {c.outputSize()});

@@ -8,14 +8,11 @@ import dev.jrnn.nn.Embedding;
 import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.nn.Module;
-import dev.jrnn.nn.rnn.Gru;
-import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.RnnState;
-import dev.jrnn.nn.rnn.SimpleRnn;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
@@ -87,12 +84,7 @@ public final class LanguageModel extends Module {
 
     /** A stock recurrent layer (batch-first, unidirectional, with biases) for a cell type. */
     static RnnBase newRecurrent(RnnKernels.CellType cell, int in, int hidden, int layers, double dropout, DType dtype, Rng rng) {
-        RnnConfig c = new RnnConfig(cell, in, hidden, layers, true, true, dropout, false);
-        switch (cell) {
-            case LSTM: return new Lstm(c, dtype, rng);
-            case GRU: case GRU_RESET_BEFORE: return new Gru(c, dtype, rng);
-            default: return new SimpleRnn(c, dtype, rng);
-        }
+        return RnnBase.create(new RnnConfig(cell, in, hidden, layers, true, true, dropout, false), dtype, rng);
     }
 
     /** The configuration. */

@@ -199,10 +199,9 @@ public final class LanguageModelFiles {
      * ({@code rnn.weight_ih_l0 [G·H, E]}, ...), {@code output.weight [V, H]}, {@code output.bias [V]}.
      */
     public static Map<String, int[]> expectedShapes(LanguageModelConfig c) {
-        int gates = c.cell().gates();
         Map<String, int[]> out = new LinkedHashMap<>();
         out.put("embedding.weight", new int[] {c.vocabSize(), c.embeddingDim()});
-        TorchNames.recurrentShapes(gates, c.embeddingDim(), c.hiddenSize(), c.numLayers(), false, true)
+        TorchNames.recurrentShapes(c.cell(), c.embeddingDim(), c.hiddenSize(), c.numLayers(), false, true)
                 .forEach((n, s) -> out.put("rnn." + n, s));
         out.put("output.weight", new int[] {c.vocabSize(), c.hiddenSize()});
         out.put("output.bias", new int[] {c.vocabSize()});

@@ -219,8 +219,7 @@ public final class Seq2SeqFiles {
      * {@code target_embedding.weight [Vt, E]}, {@code output.weight [Vt, H]}, {@code output.bias [Vt]}.
      */
     public static Map<String, int[]> expectedShapes(Seq2SeqConfig c) {
-        int gates = c.cell().gates();
-        Map<String, int[]> rnn = TorchNames.recurrentShapes(gates, c.embeddingDim(), c.hiddenSize(), c.numLayers(), false, true);
+        Map<String, int[]> rnn = TorchNames.recurrentShapes(c.cell(), c.embeddingDim(), c.hiddenSize(), c.numLayers(), false, true);
         Map<String, int[]> out = new LinkedHashMap<>();
         out.put("source_embedding.weight", new int[] {c.sourceVocabSize(), c.embeddingDim()});
         rnn.forEach((n, s) -> out.put("encoder." + n, s));

@@ -5,13 +5,10 @@ import dev.jrnn.nn.Dropout;
 import dev.jrnn.nn.Embedding;
 import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Module;
-import dev.jrnn.nn.rnn.Gru;
-import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.rnn.RnnOutput;
-import dev.jrnn.nn.rnn.SimpleRnn;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.Rng;
 
@@ -35,7 +32,7 @@ public final class TextClassifier extends Module {
     /**
      * The architecture.
      *
-     * @param cell          LSTM, GRU (or GRU_RESET_BEFORE), RNN_TANH or RNN_RELU
+     * @param cell          LSTM, GRU (or GRU_RESET_BEFORE), RNN_TANH, RNN_RELU, MIN_GRU or MIN_LSTM
      * @param vocabSize     {@code V}, rows of the embedding
      * @param embeddingDim  {@code E}
      * @param hiddenSize    {@code H}, per direction
@@ -131,13 +128,7 @@ public final class TextClassifier extends Module {
         embedding = registerModule("embedding", eb.build());
         RnnConfig rc = new RnnConfig(config.cell(), config.embeddingDim(), config.hiddenSize(), config.numLayers(), true, true,
                 config.dropout(), config.bidirectional());
-        RnnBase r;
-        switch (config.cell()) {
-            case LSTM: r = new Lstm(rc, config.dtype(), rng); break;
-            case GRU: case GRU_RESET_BEFORE: r = new Gru(rc, config.dtype(), rng); break;
-            default: r = new SimpleRnn(rc, config.dtype(), rng);
-        }
-        rnn = registerModule("rnn", r);
+        rnn = registerModule("rnn", RnnBase.create(rc, config.dtype(), rng));
         output = registerModule("output", new Linear(config.directions() * config.hiddenSize(), config.numClasses(), true,
                 config.dtype(), rng));
         dropout = registerModule("dropout", new Dropout(config.dropout(), new Rng(rng.nextLong())));

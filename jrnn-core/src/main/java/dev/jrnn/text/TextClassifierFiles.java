@@ -171,10 +171,9 @@ public final class TextClassifierFiles {
      * layers under PyTorch's names, {@code output.weight [C, D·H]}, {@code output.bias [C]}.
      */
     public static Map<String, int[]> expectedShapes(TextClassifier.Config c) {
-        int gates = c.cell().gates();
         Map<String, int[]> out = new LinkedHashMap<>();
         out.put("embedding.weight", new int[] {c.vocabSize(), c.embeddingDim()});
-        TorchNames.recurrentShapes(gates, c.embeddingDim(), c.hiddenSize(), c.numLayers(), c.bidirectional(), true)
+        TorchNames.recurrentShapes(c.cell(), c.embeddingDim(), c.hiddenSize(), c.numLayers(), c.bidirectional(), true)
                 .forEach((n, s) -> out.put("rnn." + n, s));
         out.put("output.weight", new int[] {c.numClasses(), c.directions() * c.hiddenSize()});
         out.put("output.bias", new int[] {c.numClasses()});

@@ -6,6 +6,8 @@ import dev.jrnn.nn.Activation;
 import dev.jrnn.nn.rnn.Gru;
 import dev.jrnn.nn.rnn.GruVariant;
 import dev.jrnn.nn.rnn.Lstm;
+import dev.jrnn.nn.rnn.MinGru;
+import dev.jrnn.nn.rnn.MinLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnKernels.CellType;
 import dev.jrnn.nn.rnn.RnnOutput;
@@ -54,6 +56,8 @@ class PackedRnnTest {
             case GRU_RESET_BEFORE -> Gru.builder(I, H).variant(GruVariant.RESET_BEFORE);
             case RNN_TANH -> SimpleRnn.builder(I, H);
             case RNN_RELU -> SimpleRnn.builder(I, H).nonlinearity(Activation.Kind.RELU);
+            case MIN_GRU -> MinGru.builder(I, H);
+            case MIN_LSTM -> MinLstm.builder(I, H);
         };
         return b.numLayers(layers).bidirectional(bidirectional).dtype(dtype).rng(new Rng(seed)).build();
     }

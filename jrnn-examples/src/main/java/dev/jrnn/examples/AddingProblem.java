@@ -262,13 +262,15 @@ public final class AddingProblem {
             case "simple" -> "SimpleRNN (tanh)";
             case "lstm" -> "LSTM";
             case "gru" -> "GRU";
+            case "mingru" -> "minGRU";
+            case "minlstm" -> "minLSTM";
             default -> kind;
         };
     }
 
     static Map<String, String> labels() {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String k : new String[] {"simple", "lstm", "gru"}) m.put(k, label(k));
+        for (String k : new String[] {"simple", "lstm", "gru", "mingru", "minlstm"}) m.put(k, label(k));
         return m;
     }
 }

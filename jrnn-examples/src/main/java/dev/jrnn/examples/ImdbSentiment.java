@@ -9,6 +9,8 @@ import dev.jrnn.nn.Module;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.nn.rnn.Gru;
 import dev.jrnn.nn.rnn.Lstm;
+import dev.jrnn.nn.rnn.MinGru;
+import dev.jrnn.nn.rnn.MinLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.SimpleRnn;
@@ -167,7 +169,12 @@ public final class ImdbSentiment {
                     .rng(rng).build();
             case "lstm" -> Lstm.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout).rng(rng).build();
             case "gru" -> Gru.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout).rng(rng).build();
-            default -> throw new IllegalArgumentException("unknown recurrent layer '" + kind + "' (simple, lstm, gru)");
+            case "mingru" -> MinGru.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout)
+                    .rng(rng).build();
+            case "minlstm" -> MinLstm.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout)
+                    .rng(rng).build();
+            default -> throw new IllegalArgumentException("unknown recurrent layer '" + kind
+                    + "' (simple, lstm, gru, mingru, minlstm)");
         };
     }
 

@@ -20,7 +20,8 @@ import java.util.function.BiFunction;
  * Base of the stock recurrent layers {@link SimpleRnn}, {@link Lstm} and {@link Gru}, which match
  * {@code torch.nn.RNN}, {@code torch.nn.LSTM} and {@code torch.nn.GRU}: the same configuration
  * ({@link RnnConfig}), the same parameter names, shapes, gate order and initialisation, the same
- * outputs.
+ * outputs; and of the scan layers {@link MinGru} and {@link MinLstm}, which have the same options and names
+ * but only {@code weight_ih} and {@code bias_ih} (their gates read {@code x} alone).
  *
  * <p><b>Parameters</b>, for layer {@code k} and direction suffix {@code ""} or {@code "_reverse"}, registered
  * in PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 forward, ...), each {@code U(±1/sqrt(H))}:
@@ -43,7 +44,8 @@ import java.util.function.BiFunction;
  * direction where they had {@code H}; {@code c0} and {@code cN} keep {@code H}.
  *
  * <p><b>Two paths, one set of parameters.</b> {@link Path#FAST} (the default) runs each layer-direction
- * as one fused op ({@link RnnKernels#run}); {@link Path#READABLE} runs the cells ({@link SimpleRnnCell},
+ * as one fused op ({@link RnnKernels#run}, or {@link ScanKernels#run} for the scan layers); {@link Path#READABLE}
+ * runs the cells ({@link SimpleRnnCell},
  * {@link LstmCell}, {@link GruCell}) built over the very same {@link Parameter} objects, unrolled by
  * {@link Recurrent}. Both give the same outputs and gradients (tested against each other).
  */
@@ -61,6 +63,7 @@ public abstract class RnnBase extends Module {
     private final List<StandardCell<?>> cells = new ArrayList<>();
     private final Dropout dropout;
     private Path path = Path.FAST;
+    private ScanKernels.Form scanForm = ScanKernels.Form.LOG_SPACE;
 
     /**
      * Registers fresh parameters, drawn from {@code rng} in registration order.
@@ -80,13 +83,18 @@ public abstract class RnnBase extends Module {
         for (int k = 0; k < config.numLayers(); k++) {
             for (int d = 0; d < dirs; d++) {
                 String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                boolean recurrent = config.mode().hasRecurrentWeights();   // false: a scan layer, x-only gates
                 Parameter[] p = new Parameter[5];
                 p[0] = registerParameter("weight_ih" + suffix,
                         new Parameter(Init.torchDefault(rng, dtype, h, gh, config.layerInputSize(k))));
-                p[1] = registerParameter("weight_hh" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh, r)));
+                if (recurrent) {
+                    p[1] = registerParameter("weight_hh" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh, r)));
+                }
                 if (config.bias()) {
                     p[2] = registerParameter("bias_ih" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh)));
-                    p[3] = registerParameter("bias_hh" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh)));
+                    if (recurrent) {
+                        p[3] = registerParameter("bias_hh" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, gh)));
+                    }
                 }
                 if (config.projSize() > 0) {   // after the biases: PyTorch's registration order
                     p[4] = registerParameter("weight_hr" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, r, h)));
@@ -105,6 +113,21 @@ public abstract class RnnBase extends Module {
         return g.isEmpty() ? java.util.Map.of() : java.util.Map.of("dropout", g.get(""));
     }
 
+    /**
+     * A fresh stock layer for {@code config.mode()}: {@link Lstm}, {@link Gru}, {@link SimpleRnn}, {@link MinGru} or
+     * {@link MinLstm}, parameters drawn from {@code rng}. The models that take a cell type by name build their
+     * recurrent layers here.
+     */
+    public static RnnBase create(RnnConfig config, DType dtype, Rng rng) {
+        switch (config.mode()) {
+            case LSTM: return new Lstm(config, dtype, rng);
+            case GRU: case GRU_RESET_BEFORE: return new Gru(config, dtype, rng);
+            case MIN_GRU: return new MinGru(config, dtype, rng);
+            case MIN_LSTM: return new MinLstm(config, dtype, rng);
+            default: return new SimpleRnn(config, dtype, rng);
+        }
+    }
+
     /** The readable cell over one layer-direction's parameters (not registered: the parameters already are). */
     private static StandardCell<?> cellOver(RnnKernels.CellType mode, Parameter[] p) {
         switch (mode) {
@@ -113,6 +136,8 @@ public abstract class RnnBase extends Module {
             case GRU: return GruCell.over(p[0], p[1], p[2], p[3], GruVariant.RESET_AFTER);
             case GRU_RESET_BEFORE: return GruCell.over(p[0], p[1], p[2], p[3], GruVariant.RESET_BEFORE);
             case RNN_RELU: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.RELU);
+            case MIN_GRU: return MinGruCell.over(p[0], p[2]);
+            case MIN_LSTM: return MinLstmCell.over(p[0], p[2]);
             default: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.TANH);
         }
     }
@@ -129,16 +154,28 @@ public abstract class RnnBase extends Module {
         return this;
     }
 
+    /** How the fast path of a scan layer ({@link MinGru}, {@link MinLstm}) evaluates its scan (default log space). */
+    public ScanKernels.Form scanForm() { return scanForm; }
+
+    /**
+     * Chooses how the fast path of a scan layer evaluates its scan: {@link ScanKernels.Form#LOG_SPACE} (default) or
+     * {@link ScanKernels.Form#LINEAR} (the same values, fewer exponentials); ignored by the other layers. Returns this.
+     */
+    public RnnBase scanForm(ScanKernels.Form form) {
+        this.scanForm = Objects.requireNonNull(form, "form");
+        return this;
+    }
+
     /** {@code weight_ih_l{layer}[_reverse]} {@code [G·H, I_layer]}. */
     public Parameter weightIh(int layer, boolean reverse) { return weights(layer, reverse)[0]; }
 
-    /** {@code weight_hh_l{layer}[_reverse]} {@code [G·H, H]}. */
+    /** {@code weight_hh_l{layer}[_reverse]} {@code [G·H, H]}, or null for a scan layer ({@link MinGru}, {@link MinLstm}). */
     public Parameter weightHh(int layer, boolean reverse) { return weights(layer, reverse)[1]; }
 
     /** {@code bias_ih_l{layer}[_reverse]} {@code [G·H]}, or null without bias. */
     public Parameter biasIh(int layer, boolean reverse) { return weights(layer, reverse)[2]; }
 
-    /** {@code bias_hh_l{layer}[_reverse]} {@code [G·H]}, or null without bias. */
+    /** {@code bias_hh_l{layer}[_reverse]} {@code [G·H]}, or null without bias or for a scan layer. */
     public Parameter biasHh(int layer, boolean reverse) { return weights(layer, reverse)[3]; }
 
     /** {@code weight_hr_l{layer}[_reverse]} {@code [P, H]}, or null without a projection. */
@@ -238,6 +275,9 @@ public abstract class RnnBase extends Module {
 
     private RnnKernels.Result fast(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
         Parameter[] p = weights[i];
+        if (!config.mode().hasRecurrentWeights()) {
+            return ScanKernels.run(config.mode(), x, h0, p[0], p[2], lengths, reverse, scanForm);   // one product, then a scan
+        }
         return RnnKernels.run(config.mode(), x, h0, c0, p[0], p[1], p[2], p[3], p[4], lengths, reverse);
     }
 

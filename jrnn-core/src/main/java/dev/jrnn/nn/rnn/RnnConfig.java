@@ -8,7 +8,8 @@ import java.util.Objects;
  * ({@code Lstm.builder(inputSize, hiddenSize)...}), which read required and optional arguments apart.
  *
  * @param mode          the cell: {@code RNN_TANH}, {@code RNN_RELU}, {@code LSTM}, {@code GRU} (or
- *                      {@code GRU_RESET_BEFORE}, jrnn's extension)
+ *                      {@code GRU_RESET_BEFORE}, jrnn's extension), {@code MIN_GRU} or {@code MIN_LSTM} (the
+ *                      scan layers {@link MinGru}, {@link MinLstm})
  * @param inputSize     features {@code I} of the input {@code x} (required, &gt; 0)
  * @param hiddenSize    features {@code H} of the hidden state (required, &gt; 0)
  * @param numLayers     stacked layers {@code L} (default 1, &gt; 0); layer {@code k > 0} reads layer
@@ -65,6 +66,8 @@ public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize,
         switch (mode) {
             case LSTM: return "Lstm";
             case RNN_TANH: case RNN_RELU: return "SimpleRnn";
+            case MIN_GRU: return "MinGru";
+            case MIN_LSTM: return "MinLstm";
             default: return "Gru";
         }
     }
@@ -74,13 +77,9 @@ public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize,
         return bidirectional ? 2 : 1;
     }
 
-    /** {@code G}: gate blocks per weight matrix (1 for RNN, 3 for GRU, 4 for LSTM). */
+    /** {@code G}: gate blocks per weight matrix (1 for RNN, 2 for minGRU, 3 for GRU and minLSTM, 4 for LSTM). */
     public int gates() {
-        switch (mode) {
-            case LSTM: return 4;
-            case RNN_TANH: case RNN_RELU: return 1;
-            default: return 3;
-        }
+        return mode.gates();
     }
 
     /** {@code R}: the features of {@code h} per direction, {@code P} with a projection, else {@code H}. */

@@ -64,7 +64,14 @@ public final class RnnKernels {
         /** GRU as in PyTorch (reset gate after {@code W_hn h + b_hn}), G = 3, row blocks r, z, n. */
         GRU(3, "r, z, n"),
         /** GRU with the reset gate before the product, {@code W_hn (r ⊙ h)} (Cho 2014; Keras reset_after=False), G = 3. */
-        GRU_RESET_BEFORE(3, "r, z, n");
+        GRU_RESET_BEFORE(3, "r, z, n"),
+        /**
+         * minGRU (Feng et al. 2024), G = 2, row blocks z, h: gates from {@code x} alone, no {@code weight_hh}; runs
+         * as a log-space scan over time ({@link ScanKernels}), not here.
+         */
+        MIN_GRU(2, "z, h"),
+        /** minLSTM (Feng et al. 2024), G = 3, row blocks f, i, h: as {@link #MIN_GRU}, with two gates normalised to sum to 1. */
+        MIN_LSTM(3, "f, i, h");
 
         private final int gates;
         private final String blocks;
@@ -76,6 +83,15 @@ public final class RnnKernels {
 
         /** G: how many row blocks of H rows the weights and biases have. */
         public int gates() { return gates; }
+
+        /**
+         * Whether the gates read {@code h_{t-1}} ({@code weight_hh}, {@code bias_hh}); false for the scan cells
+         * {@link #MIN_GRU} and {@link #MIN_LSTM}, which have only {@code weight_ih} and {@code bias_ih}.
+         */
+        public boolean hasRecurrentWeights() { return this != MIN_GRU && this != MIN_LSTM; }
+
+        /** The row blocks, top to bottom, e.g. {@code "i, f, g, o"}. */
+        public String blocks() { return blocks; }
     }
 
     /**
@@ -246,6 +262,9 @@ public final class RnnKernels {
                     + "GRU_RESET_BEFORE");
         }
         String op = "RnnKernels.run(" + type + ")";
+        if (!type.hasRecurrentWeights()) {
+            throw new IllegalArgumentException(op + ": " + type + " has no weight_hh; its fast path is ScanKernels.run");
+        }
         requireNonNull(op, "x", x);
         requireNonNull(op, "weightIh", weightIh);
         requireNonNull(op, "weightHh", weightHh);

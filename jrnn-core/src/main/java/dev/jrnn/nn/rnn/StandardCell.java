@@ -17,7 +17,8 @@ import java.util.List;
  * weight_ih  [G·H, I]     weight_hh  [G·H, H]     bias_ih  [G·H]     bias_hh  [G·H]
  * </pre>
  * registered under those names (as in {@code torch.nn.LSTMCell}). A gate's pre-activation is
- * {@code W_i· x + b_i· + W_h· h + b_h·}: the two biases add, as in PyTorch.
+ * {@code W_i· x + b_i· + W_h· h + b_h·}: the two biases add, as in PyTorch. The scan cells
+ * ({@link MinGruCell}, {@link MinLstmCell}) have {@code weight_ih} and {@code bias_ih} only.
  *
  * <p>A cell is built either from fresh parameters (initialised {@code U(±1/sqrt(H))}, PyTorch's default)
  * or over existing {@link Parameter}s; the stock layers ({@link Lstm}, {@link Gru}, {@link SimpleRnn}) use
@@ -96,6 +97,38 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
     }
 
     /**
+     * Registers the parameters of a cell whose gates read {@code x} only ({@link MinGruCell}, {@link MinLstmCell}):
+     * {@code weight_ih [G·H, I]} and {@code bias_ih [G·H]} (or null); {@link #weightHh()} and {@link #biasHh()}
+     * are null.
+     *
+     * @param name  the cell's class name for messages
+     * @param gates number of row blocks {@code G}
+     */
+    protected StandardCell(String name, int gates, Parameter weightIh, Parameter biasIh) {
+        this.name = name;
+        if (weightIh == null) {
+            throw new IllegalArgumentException(name + ": weight_ih is required");
+        }
+        if (weightIh.rank() != 2 || weightIh.dim(0) == 0 || weightIh.dim(0) % gates != 0) {
+            throw Shapes.mismatch(name, "weight_ih", weightIh.shape(), "[" + gates + "·H, inputSize] (" + gates
+                    + " gate blocks of H rows)");
+        }
+        this.hiddenSize = weightIh.dim(0) / gates;
+        this.outputSize = hiddenSize;                                   // no projection for a scan cell
+        this.inputSize = weightIh.dim(1);
+        if (biasIh != null) {
+            CellChecks.parameter(name, "bias_ih", biasIh, gates * hiddenSize);
+            if (biasIh.dtype() != weightIh.dtype()) {
+                throw new IllegalArgumentException(name + ": all parameters must have one dtype");
+            }
+        }
+        this.weightIh = registerParameter("weight_ih", weightIh);
+        this.weightHh = null;
+        this.biasIh = biasIh == null ? null : registerParameter("bias_ih", biasIh);
+        this.biasHh = null;
+    }
+
+    /**
      * Fresh parameters {@code {weight_ih, weight_hh, bias_ih, bias_hh}} (biases null when {@code bias} is
      * false), each {@code U(±1/sqrt(H))}, drawn from {@code rng} in that order.
      */
@@ -146,13 +179,13 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
     /** {@code weight_ih} {@code [G·H, I]}. */
     public Parameter weightIh() { return weightIh; }
 
-    /** {@code weight_hh} {@code [G·H, H]}. */
+    /** {@code weight_hh} {@code [G·H, H]}, or null for a cell whose gates read {@code x} only. */
     public Parameter weightHh() { return weightHh; }
 
     /** {@code bias_ih} {@code [G·H]}, or null without bias. */
     public Parameter biasIh() { return biasIh; }
 
-    /** {@code bias_hh} {@code [G·H]}, or null without bias. */
+    /** {@code bias_hh} {@code [G·H]}, or null without bias or without {@code weight_hh}. */
     public Parameter biasHh() { return biasHh; }
 
     /** Whether the cell has biases. */

@@ -7,6 +7,8 @@ import dev.jrnn.nn.Parameter;
 import dev.jrnn.nn.rnn.GruCell;
 import dev.jrnn.nn.rnn.GruVariant;
 import dev.jrnn.nn.rnn.HiddenState;
+import dev.jrnn.nn.rnn.MinGruCell;
+import dev.jrnn.nn.rnn.MinLstmCell;
 import dev.jrnn.nn.rnn.LstmCell;
 import dev.jrnn.nn.rnn.LstmState;
 import dev.jrnn.nn.rnn.MinimalGruCell;
@@ -250,7 +252,7 @@ public final class GradientProbe {
             }
             Map<String, Double> rho = new LinkedHashMap<>(), norm = new LinkedHashMap<>();
             String headline = null;
-            if (cell instanceof StandardCell<?> sc) {
+            if (cell instanceof StandardCell<?> sc && sc.weightHh() != null) {   // scan cells have no weight_hh
                 NdArray w = sc.weightHh().data();
                 int blocks = w.dim(0) / w.dim(1);
                 String[] names = blockNames(cell, blocks);
@@ -378,6 +380,8 @@ public final class GradientProbe {
         if (cell instanceof LstmCell l) return l.hasPeephole() ? "lstm_peephole" : "lstm";
         if (cell instanceof GruCell g) return g.variant() == GruVariant.RESET_AFTER ? "gru" : "gru_reset_before";
         if (cell instanceof MinimalGruCell) return "minimal_gru";
+        if (cell instanceof MinGruCell) return "min_gru";
+        if (cell instanceof MinLstmCell) return "min_lstm";
         return cell.getClass().getSimpleName();
     }
 
@@ -423,6 +427,10 @@ public final class GradientProbe {
                         .add(c, "tanh(c)", "tanh");
             } else if (cell instanceof GruCell) {
                 g.add(c, "r", "sigmoid").add(c, "z", "sigmoid").add(c, "n", "tanh");
+            } else if (cell instanceof MinGruCell) {
+                g.add(c, "z", "sigmoid");                              // h̃ = g(v) is unbounded above: nothing saturates
+            } else if (cell instanceof MinLstmCell) {
+                g.add(c, "f", "sigmoid").add(c, "i", "sigmoid").add(c, "f'", "sigmoid");   // f' = f/(f+i) = σ(−log(i/f))
             } else if (cell instanceof MinimalGruCell) {
                 g.add(c, "u", "sigmoid").add(c, "c", "tanh");
             }
@@ -452,6 +460,18 @@ public final class GradientProbe {
             StandardCell<?> sc = (StandardCell<?>) cell;
             NdArray x = xt.data(), hp = prev.h().data();
             NdArray zx = affine(x, sc.weightIh().data(), sc.biasIh());             // [B, G·H]
+            if (cell instanceof MinGruCell) {                                      // gates from x alone
+                count(0, zx.chunk(2, 1)[0].sigmoid(), batch, h, valid);
+                return;
+            }
+            if (cell instanceof MinLstmCell) {
+                NdArray[] z = zx.chunk(3, 1);
+                NdArray f = z[0].sigmoid(), i = z[1].sigmoid();
+                count(0, f, batch, h, valid);
+                count(1, i, batch, h, valid);
+                count(2, f.div(f.add(i)), batch, h, valid);
+                return;
+            }
             if (cell instanceof LstmCell lc) {
                 NdArray[] z = zx.add(affine(hp, sc.weightHh().data(), sc.biasHh())).chunk(4, 1);   // i, f, g, o
                 NdArray cPrev = ((LstmState) prev).c().data(), cNext = ((LstmState) next).c().data();

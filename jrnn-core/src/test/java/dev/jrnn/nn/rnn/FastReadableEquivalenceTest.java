@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The two paths of the stock layers over one set of parameters: the fused kernels ({@link RnnKernels})
  * and the readable cells give the same outputs, final states and gradients (parameters, input, initial
- * states). Skipped while the kernels are not written yet.
+ * states). For {@link MinGru} and {@link MinLstm} that is the parallel scan ({@link ScanKernels}) against
+ * sequential stepping. Skipped while the kernels are not written yet.
  */
 class FastReadableEquivalenceTest {
     @BeforeAll
@@ -47,6 +48,14 @@ class FastReadableEquivalenceTest {
         "rnn_tanh, float64, 3, false, false, false, true, true",
         "rnn_relu, float64, 2, true, true, true, true, true",
         "rnn_relu, float32, 1, false, true, true, false, true",
+        "mingru, float64, 1, false, true, false, false, true",
+        "mingru, float64, 2, true, true, true, true, true",
+        "mingru, float64, 3, false, false, true, true, false",
+        "mingru, float32, 2, true, true, true, true, true",
+        "minlstm, float64, 1, false, true, false, true, true",
+        "minlstm, float64, 2, true, true, true, true, true",
+        "minlstm, float64, 3, true, false, true, false, false",
+        "minlstm, float32, 2, true, true, true, true, true",
     })
     void fastAndReadablePathsAgree(String mode, String dtype, int layers, boolean bi, boolean bias, boolean withLengths,
                                    boolean withH0, boolean batchFirst) {
@@ -56,6 +65,8 @@ class FastReadableEquivalenceTest {
         switch (mode) {
             case "lstm": b = Lstm.builder(3, 4); break;
             case "gru": b = Gru.builder(3, 4); break;
+            case "mingru": b = MinGru.builder(3, 4); break;              // FAST: log-space scan; READABLE: sequential
+            case "minlstm": b = MinLstm.builder(3, 4); break;
             case "gru_before": b = Gru.builder(3, 4).variant(GruVariant.RESET_BEFORE); break;
             case "rnn_relu": b = SimpleRnn.builder(3, 4).nonlinearity(dev.jrnn.nn.Activation.Kind.RELU); break;
             default: b = SimpleRnn.builder(3, 4);

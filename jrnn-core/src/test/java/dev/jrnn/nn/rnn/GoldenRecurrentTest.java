@@ -56,7 +56,7 @@ class GoldenRecurrentTest {
         Map<String, String> m = f.metadata();
         String cell = m.get("cell");
         switch (cell) {
-            case "rnn_tanh": case "rnn_relu": case "lstm": case "gru":
+            case "rnn_tanh": case "rnn_relu": case "lstm": case "gru": case "min_gru": case "min_lstm":
                 for (RnnBase.Path p : RnnBase.Path.values()) {
                     stock(file, t, m, p);
                 }
@@ -78,6 +78,8 @@ class GoldenRecurrentTest {
         switch (m.get("cell")) {
             case "lstm": b = Lstm.builder(in, hidden); break;
             case "gru": b = Gru.builder(in, hidden); break;
+            case "min_gru": b = MinGru.builder(in, hidden); break;         // FAST: the log-space scan; READABLE: steps
+            case "min_lstm": b = MinLstm.builder(in, hidden); break;
             case "rnn_relu": b = SimpleRnn.builder(in, hidden).nonlinearity(Activation.Kind.RELU); break;
             default: b = SimpleRnn.builder(in, hidden);
         }

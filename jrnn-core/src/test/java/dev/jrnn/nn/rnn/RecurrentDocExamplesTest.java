@@ -48,6 +48,17 @@ class RecurrentDocExamplesTest {
         assertShape(lstm.forward(x).output(), 3, 7, 40);
     }
 
+    @Test
+    void scanLayers() {
+        MinLstm layer = MinLstm.builder(10, 32).numLayers(2).bidirectional(true).rng(rng).build();
+        RnnOutput out = layer.forward(x, null, new int[] {7, 4, 2});      // x [3, 7, 10]: output [3, 7, 64], hN [4, 3, 32]
+        MinLstmCell cell = layer.cell(0, false);                           // the same parameters, stepped
+        HiddenState s = cell.step(x.select(1, 0), cell.zeroState(3, DType.FLOAT32));
+        assertShape(out.output(), 3, 7, 64);
+        assertShape(out.hN(), 4, 3, 32);
+        assertShape(s.h(), 3, 32);
+    }
+
     /** A cell of your own: one step from tensor ops; no loop, no backward. */
     static final class MinimalRnnCell extends Module implements RecurrentCell<HiddenState> {
         private final int inputSize, hiddenSize;

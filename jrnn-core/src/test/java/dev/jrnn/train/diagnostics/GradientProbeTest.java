@@ -10,6 +10,8 @@ import dev.jrnn.nn.rnn.HiddenState;
 import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.LstmCell;
 import dev.jrnn.nn.rnn.LstmState;
+import dev.jrnn.nn.rnn.MinGru;
+import dev.jrnn.nn.rnn.MinLstm;
 import dev.jrnn.nn.rnn.Recurrent;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnOutput;
@@ -48,6 +50,8 @@ class GradientProbeTest {
             case "gru" -> Gru.builder(in, hidden).numLayers(layers).bidirectional(bi).dtype(F64).rng(rng).build();
             case "gru_before" -> Gru.builder(in, hidden).variant(GruVariant.RESET_BEFORE).numLayers(layers)
                     .bidirectional(bi).dtype(F64).rng(rng).build();
+            case "mingru" -> MinGru.builder(in, hidden).numLayers(layers).bidirectional(bi).dtype(F64).rng(rng).build();
+            case "minlstm" -> MinLstm.builder(in, hidden).numLayers(layers).bidirectional(bi).dtype(F64).rng(rng).build();
             case "relu" -> SimpleRnn.builder(in, hidden).nonlinearity(Activation.Kind.RELU).numLayers(layers)
                     .bidirectional(bi).dtype(F64).rng(rng).build();
             default -> SimpleRnn.builder(in, hidden).numLayers(layers).bidirectional(bi).dtype(F64).rng(rng).build();
@@ -117,7 +121,8 @@ class GradientProbeTest {
     }
 
     @ParameterizedTest(name = "{0}, {1} layer(s), bidirectional={2}")
-    @CsvSource({"lstm,2,false", "gru,1,true", "rnn,2,true", "gru_before,1,false", "relu,1,false", "lstm,1,true"})
+    @CsvSource({"lstm,2,false", "gru,1,true", "rnn,2,true", "gru_before,1,false", "relu,1,false", "lstm,1,true",
+        "mingru,2,true", "minlstm,2,false"})
     void gradientNormsMatchCentralDifferences(String kind, int layers, boolean bi) {
         int batch = 2, time = 4, in = 3, hidden = 3;
         RnnBase rnn = layer(kind, in, hidden, layers, bi, 11);
@@ -383,6 +388,22 @@ class GradientProbeTest {
         LayerReport dead = GradientProbe.measure(relu, ProbeBatch.of(x, out -> out.output().sum())).layer("l0");
         assertEquals("relu", dead.gate("h").activation());
         assertEquals(1, dead.gate("h").low(), 0);
+
+        MinLstm minLstm = (MinLstm) layer("minlstm", 2, 3, 1, false, 56);
+        for (Parameter p : minLstm.parameters()) p.data().fillInPlace(0);
+        for (int u = 0; u < 3; u++) minLstm.biasIh(0, false).data().set(20, u);   // f = σ(20) ≈ 1, i = ½
+        LayerReport m = GradientProbe.measure(minLstm, ProbeBatch.of(x, loss)).layer("l0");
+        assertEquals("min_lstm", m.cell());
+        assertEquals(List.of("f", "i", "f'"), m.gates().stream().map(GateStats::gate).toList());
+        assertEquals(1, m.gate("f").high(), 0);
+        assertEquals(0.5, m.gate("i").mean(), 1e-12);
+        assertEquals(1 / 1.5, m.gate("f'").mean(), 1e-8, "f' = f / (f + i)");
+        assertTrue(m.spectralRadius().isEmpty(), "no weight_hh, no spectral radius");
+        MinGru minGru = (MinGru) layer("mingru", 2, 3, 1, false, 57);
+        LayerReport mg = GradientProbe.measure(minGru, ProbeBatch.of(x, loss)).layer("l0");
+        assertEquals("min_gru", mg.cell());
+        assertEquals(List.of("z"), mg.gates().stream().map(GateStats::gate).toList());
+        assertEquals(2 * 3 * 3, mg.gate("z").count());
     }
 
     @Test
