@@ -6,6 +6,7 @@ import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Word vectors trained elsewhere (GloVe, word2vec), read from their usual files, to initialise an
@@ -253,7 +255,7 @@ public final class PretrainedEmbeddings {
     public static PretrainedEmbeddings read(InputStream in, String source, Format format, LoadOptions options) throws IOException {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(options, "options");
-        InputStream raw = maybeGunzip(new BufferedInputStream(in, 1 << 16));
+        InputStream raw = maybeGunzip(new BufferedInputStream(in, 1 << 16), source);
         Loader loader = new Loader(source, format, options);
         if (format == Format.WORD2VEC_BINARY) {
             loader.readBinary(raw);
@@ -270,7 +272,7 @@ public final class PretrainedEmbeddings {
      * one-dimensional word that is a number ({@code "2 3"}) would be taken for word2vec: name the format then.
      */
     public static Format detectFormat(Path file) throws IOException {
-        try (InputStream in = maybeGunzip(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+        try (InputStream in = maybeGunzip(new BufferedInputStream(Files.newInputStream(file), 1 << 16), file.toString())) {
             byte[] head = in.readNBytes(1024);
             int nl = indexOf(head, (byte) '\n', head.length);
             String first = new String(head, 0, nl < 0 ? head.length : nl, StandardCharsets.ISO_8859_1).strip();
@@ -291,11 +293,50 @@ public final class PretrainedEmbeddings {
         }
     }
 
-    private static InputStream maybeGunzip(BufferedInputStream in) throws IOException {
+    private static InputStream maybeGunzip(BufferedInputStream in, String source) throws IOException {
         in.mark(2);
         int b0 = in.read(), b1 = in.read();
         in.reset();
-        return b0 == 0x1f && b1 == 0x8b ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in;
+        if (b0 != 0x1f || b1 != 0x8b) {
+            return in;
+        }
+        try {
+            return new BufferedInputStream(new GzipErrors(new GZIPInputStream(in, 1 << 16), source), 1 << 16);
+        } catch (ZipException | EOFException e) {
+            throw GzipErrors.damaged(source, e);
+        }
+    }
+
+    /** Reports damaged gzip data (a ZipException, or the compressed data ending early) as the source's fault. */
+    private static final class GzipErrors extends FilterInputStream {
+        private final String source;
+
+        GzipErrors(InputStream in, String source) {
+            super(in);
+            this.source = source;
+        }
+
+        static FileFormatException damaged(String source, IOException e) {
+            return new FileFormatException(source, 0, "damaged gzip data (" + e.getMessage() + ")", e);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (ZipException | EOFException e) {
+                throw damaged(source, e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (ZipException | EOFException e) {
+                throw damaged(source, e);
+            }
+        }
     }
 
     private static int indexOf(byte[] a, byte b, int n) {

@@ -77,16 +77,20 @@ class ModelDirectoryFuzzTest {
             Files.write(DIR.resolve(name), java.util.Arrays.copyOfRange(data, start, end));
             at = end;
         }
-        SavedModels.Kind kind = SavedModels.Kind.values()[(data[0] & 0xFF) % SavedModels.Kind.values().length];
+        loadAndUse(SavedModels.Kind.values()[(data[0] & 0xFF) % SavedModels.Kind.values().length], DIR);
+    }
+
+    /** Loads the model directory {@code dir} with the loader of {@code kind} and uses the model once. */
+    static void loadAndUse(SavedModels.Kind kind, Path dir) throws Exception {
         switch (kind) {
             case LANGUAGE_MODEL -> {
-                LanguageModelFiles.Loaded m = LanguageModelFiles.load(DIR);
+                LanguageModelFiles.Loaded m = LanguageModelFiles.load(dir);
                 if (m.vocabulary() != null) m.decode(m.encode("the cat"));
             }
-            case TEXT_CLASSIFIER -> TextClassifierFiles.load(DIR).predictProbabilities(List.of("a good film", ""));
-            case SEQ2SEQ -> Seq2SeqFiles.load(DIR).greedy(List.of("1+2"));
+            case TEXT_CLASSIFIER -> TextClassifierFiles.load(dir).predictProbabilities(List.of("a good film", ""));
+            case SEQ2SEQ -> Seq2SeqFiles.load(dir).greedy(List.of("1+2"));
             case SEQUENCE_REGRESSOR -> {
-                SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(DIR);
+                SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(dir);
                 int window = m.spec().window();
                 if (window <= 64) {                                  // a forecast from a table of zeros
                     m.forecast(TimeSeries.of(m.spec().columns(), new double[window][m.spec().columns().size()]));
