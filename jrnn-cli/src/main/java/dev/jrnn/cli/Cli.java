@@ -3,6 +3,7 @@ package dev.jrnn.cli;
 import dev.jrnn.io.ModelFile;
 import picocli.CommandLine;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /** Small helpers shared by the subcommands: argument checks, reading text files, finding a saved model. */
 final class Cli {
@@ -55,6 +57,8 @@ final class Cli {
         if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
             try (InputStream in = new GZIPInputStream(Files.newInputStream(p))) {
                 bytes = in.readAllBytes();
+            } catch (ZipException | EOFException e) {                  // corrupt or cut-short compressed data
+                throw new Failure(what + " " + p + ": damaged gzip data (" + e.getMessage() + ")");
             }
         }
         return decode(bytes, what + " " + p);

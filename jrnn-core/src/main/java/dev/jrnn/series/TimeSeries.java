@@ -1,5 +1,6 @@
 package dev.jrnn.series;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * A table of observations in time order, read from a CSV file: one row per time step, one column per variable.
@@ -97,6 +99,8 @@ public final class TimeSeries {
         if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
             try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
                 bytes = in.readAllBytes();
+            } catch (ZipException | EOFException e) {                  // corrupt or cut-short compressed data
+                throw new IOException(file + ": damaged gzip data (" + e.getMessage() + ")", e);
             }
         }
         String text;
