@@ -19,13 +19,26 @@ import java.util.Map;
  */
 class ModelConfigValuesFuzzTest {
     private static final Path DIR = FuzzSupport.scratch("values").resolve("model");
+    private static final Map<SavedModels.Kind, Map<String, byte[]>> FILES = new java.util.EnumMap<>(SavedModels.Kind.class);
+    private static final Map<SavedModels.Kind, ModelConfig> CONFIGS = new java.util.EnumMap<>(SavedModels.Kind.class);
+
+    static {
+        for (SavedModels.Kind kind : SavedModels.Kind.values()) {
+            FILES.put(kind, SavedModels.withoutChecksums(SavedModels.files(kind)));
+            try {
+                CONFIGS.put(kind, ModelConfig.parse(new String(FILES.get(kind).get(ModelFile.CONFIG_FILE),
+                        StandardCharsets.UTF_8), ModelFile.CONFIG_FILE));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("a saved config does not parse", e);
+            }
+        }
+    }
 
     @FuzzTest(maxDuration = "5m")
     void load(FuzzedDataProvider data) throws Exception {
         SavedModels.Kind kind = data.pickValue(SavedModels.Kind.values());
-        Map<String, byte[]> files = SavedModels.withoutChecksums(SavedModels.files(kind));
-        ModelConfig config = ModelConfig.parse(new String(files.get(ModelFile.CONFIG_FILE), StandardCharsets.UTF_8),
-                ModelFile.CONFIG_FILE);
+        Map<String, byte[]> files = FILES.get(kind);
+        ModelConfig config = CONFIGS.get(kind);
         int edits = data.consumeInt(1, 4);
         for (int i = 0; i < edits; i++) {
             List<List<String>> paths = new ArrayList<>();
