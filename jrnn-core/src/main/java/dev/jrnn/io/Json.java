@@ -261,7 +261,16 @@ public final class Json {
         if (text.length() > 1000) {
             throw new JsonException("number literal is longer than 1000 characters", start, null);
         }
-        return integer ? new BigInteger(text) : new BigDecimal(text);
+        if (integer) return new BigInteger(text);
+        try {
+            return new BigDecimal(text);
+        } catch (NumberFormatException e) {                  // an exponent beyond BigDecimal's int scale
+            throw new JsonException("number " + abbreviate(text) + " has an exponent out of range", start, null);
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 37) + "...";
     }
 
     private Object literal(String word, Object value) throws JsonException {

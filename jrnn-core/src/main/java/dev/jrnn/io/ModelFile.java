@@ -448,6 +448,25 @@ public final class ModelFile {
     }
 
     /**
+     * Checks a layer count from the config against the weights file before the loader lists the names the layers
+     * imply: every layer has tensors of its own, so a count above the number of tensors in the file cannot match, and
+     * listing its names would take memory in proportion to a number the config chose (a {@code num_layers} of
+     * 10^9 ran out of memory there).
+     *
+     * @param section the config section holding the count (its {@code source} names the file)
+     * @param field   the field, e.g. {@code num_layers}
+     * @param layers  its value
+     * @throws ModelFileException naming the field, its value and the number of tensors the file holds
+     */
+    public void checkLayerCount(ModelConfig section, String field, long layers) throws ModelFileException {
+        int tensors = weights.tensors().size();
+        if (layers > tensors) {
+            throw section.fieldError(field, "is " + layers + ", but " + WEIGHTS_FILE + " holds only " + tensors
+                    + " tensors (every layer has its own)");
+        }
+    }
+
+    /**
      * Checks that the weights file holds exactly the expected names with the expected shapes, and only loadable
      * float types, from the header alone; then that the model and its weights fit this JVM's heap
      * ({@link Limits#heapProblem}), so that a model too large is refused before anything is allocated.

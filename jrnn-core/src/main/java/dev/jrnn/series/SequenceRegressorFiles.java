@@ -226,6 +226,7 @@ public final class SequenceRegressorFiles {
         }
         Standardizer z = new Standardizer(cols, mean, std);
         ModelFile.Provenance provenance = file.provenance();
+        file.checkLayerCount(config.getObject("model"), "num_layers", mc.numLayers());
         file.checkWeights(expectedShapes(mc));
 
         SequenceRegressor model = new SequenceRegressor(mc);

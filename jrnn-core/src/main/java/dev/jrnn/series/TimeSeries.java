@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
 
 /**
  * A table of observations in time order, read from a CSV file: one row per time step, one column per variable.
@@ -322,8 +323,9 @@ public final class TimeSeries {
             throw new IOException(source + ": no column '" + name + "'; the columns are " + String.join(", ", names) + hint);
         }
         if (firstProblem[c] != null) {
-            throw new IOException(source + ":" + firstProblem[c].substring("line ".length()).replaceFirst(": ", ": column '"
-                    + names.get(c) + "': ") + " (every value of a column used by the model must be a number)");
+            throw new IOException(source + ":" + firstProblem[c].substring("line ".length()).replaceFirst(": ",
+                    Matcher.quoteReplacement(": column '" + names.get(c) + "': "))     // a name may hold '$' or '\\'
+                    + " (every value of a column used by the model must be a number)");
         }
         return c;
     }

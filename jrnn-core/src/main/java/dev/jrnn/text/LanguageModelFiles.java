@@ -251,6 +251,7 @@ public final class LanguageModelFiles {
         } else if (config.has("tokenizer")) {
             throw config.fieldError("vocabulary", "is missing, but a tokenizer is given (a tokenizer needs its vocabulary)");
         }
+        file.checkLayerCount(config.getObject("model"), "num_layers", lmConfig.numLayers());
         file.checkWeights(expectedShapes(lmConfig));
 
         LanguageModel model = new LanguageModel(lmConfig);

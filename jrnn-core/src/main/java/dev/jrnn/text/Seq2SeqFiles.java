@@ -261,6 +261,7 @@ public final class Seq2SeqFiles {
         Path targetPath = file.file(target.getObject("vocabulary").getString("file"));
         checkSpecial(targetPath, "bos_id", mc.bosId(), targetVocab.bosId(), "<bos>");
         checkSpecial(targetPath, "eos_id", mc.eosId(), targetVocab.eosId(), "<eos>");
+        file.checkLayerCount(config.getObject("model"), "num_layers", mc.numLayers());
         file.checkWeights(expectedShapes(mc));
 
         Seq2Seq model = new Seq2Seq(mc);

@@ -222,6 +222,7 @@ public final class TextClassifierFiles {
             throw new ModelFileException(vocabPath + ": <pad> has id " + vocab.padId() + " here, but model.pad_id is "
                     + mc.padId() + "; the vocabulary does not match the model");
         }
+        file.checkLayerCount(config.getObject("model"), "num_layers", mc.numLayers());
         file.checkWeights(expectedShapes(mc));
 
         TextClassifier model = new TextClassifier(mc);
