@@ -5,7 +5,6 @@ import dev.jrnn.io.Limits;
 import dev.jrnn.io.ModelFile;
 import picocli.CommandLine;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -8,7 +8,6 @@ import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
 
 import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
