@@ -66,7 +66,8 @@ class LstmProjectionTest {
         Tensor x = Tensor.zeros(F64, 5, 3);
         ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
                 () -> cell.step(x, new LstmState(Tensor.zeros(F64, 5, 4), Tensor.zeros(F64, 5, 4))));
-        assertTrue(e.getMessage().contains("state.h") && e.getMessage().contains("[5, 4]"), e.getMessage());
+        assertTrue(e.getMessage().contains("state.h") && e.getMessage().contains("[5, 4]")
+                && e.getMessage().contains("proj=2"), e.getMessage());
         IllegalArgumentException p = assertThrows(IllegalArgumentException.class,
                 () -> LstmCell.builder(3, 4).projSize(4));
         assertTrue(p.getMessage().contains("projSize") && p.getMessage().contains("1..3"), p.getMessage());
