@@ -29,9 +29,11 @@ import java.util.regex.Pattern;
  *   weight_hh_l{k}[_reverse]  [G*H, H]
  *   bias_ih_l{k}[_reverse]    [G*H]
  *   bias_hh_l{k}[_reverse]    [G*H]
+ *   weight_hr_l{k}[_reverse]  [P, H]       (LSTM with proj_size P &gt; 0 only)
  * </pre>
  * in PyTorch's order: layer by layer, forward direction before reverse, then weight_ih, weight_hh, bias_ih,
- * bias_hh. Projections ({@code weight_hr}, LSTM {@code proj_size}) are not supported.
+ * bias_hh, weight_hr. With a projection {@code weight_hh} is {@code [G*H, P]} and the layers above read
+ * {@code D*P} features.
  */
 public final class TorchNames {
     /** Gate blocks of a simple (Elman) RNN. */
@@ -41,11 +43,11 @@ public final class TorchNames {
     /** Gate blocks of an LSTM (i, f, g, o). */
     public static final int GATES_LSTM = 4;
 
-    private static final Pattern NAME = Pattern.compile("(weight_ih|weight_hh|bias_ih|bias_hh)_l(0|[1-9][0-9]{0,8})(_reverse)?");
+    private static final Pattern NAME = Pattern.compile("(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(0|[1-9][0-9]{0,8})(_reverse)?");
 
     private TorchNames() {}
 
-    /** The four kinds of recurrent parameters. */
+    /** The kinds of recurrent parameters. */
     public enum Kind {
         /** Input-to-hidden weights, {@code [G*H, input]}. */
         WEIGHT_IH("weight_ih"),
@@ -54,7 +56,9 @@ public final class TorchNames {
         /** Input-to-hidden bias, {@code [G*H]}. */
         BIAS_IH("bias_ih"),
         /** Hidden-to-hidden bias, {@code [G*H]}. */
-        BIAS_HH("bias_hh");
+        BIAS_HH("bias_hh"),
+        /** LSTM projection ({@code proj_size} P), {@code [P, H]}. */
+        WEIGHT_HR("weight_hr");
 
         private final String stem;
 
@@ -62,7 +66,7 @@ public final class TorchNames {
             this.stem = stem;
         }
 
-        /** The name stem: {@code weight_ih}, {@code weight_hh}, {@code bias_ih} or {@code bias_hh}. */
+        /** The name stem: {@code weight_ih}, {@code weight_hh}, {@code bias_ih}, {@code bias_hh} or {@code weight_hr}. */
         public String stem() { return stem; }
 
         static Kind ofStem(String stem) {
@@ -145,6 +149,15 @@ public final class TorchNames {
     public static String biasHh(int layer, boolean reverse) { return name(Kind.BIAS_HH, layer, reverse); }
 
     /**
+     * {@code weight_hr_l{layer}[_reverse]}: an LSTM's projection {@code [P, H]}.
+     *
+     * @param layer   layer index
+     * @param reverse reverse direction
+     * @return the name
+     */
+    public static String weightHr(int layer, boolean reverse) { return name(Kind.WEIGHT_HR, layer, reverse); }
+
+    /**
      * Parses a recurrent parameter name (exactly, without any module prefix; see {@link #stripPrefix}).
      *
      * @param name a name such as {@code weight_hh_l2_reverse}
@@ -167,6 +180,20 @@ public final class TorchNames {
      * @return the names, layer by layer, forward before reverse
      */
     public static List<String> recurrentNames(int numLayers, boolean bidirectional, boolean bias) {
+        return recurrentNames(numLayers, bidirectional, bias, false);
+    }
+
+    /**
+     * As {@link #recurrentNames(int, boolean, boolean)}, with {@code weight_hr_l{k}[_reverse]} after the biases of
+     * each layer-direction when {@code projection} (an LSTM with {@code proj_size > 0}).
+     *
+     * @param numLayers     number of stacked layers, {@code >= 1}
+     * @param bidirectional whether each layer has a reverse direction
+     * @param bias          whether the layer has biases
+     * @param projection    whether each layer-direction has a projection
+     * @return the names, layer by layer, forward before reverse
+     */
+    public static List<String> recurrentNames(int numLayers, boolean bidirectional, boolean bias, boolean projection) {
         if (numLayers < 1) {
             throw new IllegalArgumentException("TorchNames.recurrentNames: numLayers must be >= 1, got " + numLayers);
         }
@@ -179,6 +206,9 @@ public final class TorchNames {
                 if (bias) {
                     out.add(biasIh(k, rev));
                     out.add(biasHh(k, rev));
+                }
+                if (projection) {
+                    out.add(weightHr(k, rev));
                 }
             }
         }
@@ -223,18 +253,43 @@ public final class TorchNames {
      */
     public static Map<String, int[]> recurrentShapes(int gates, int inputSize, int hiddenSize, int numLayers,
                                                      boolean bidirectional, boolean bias) {
+        return recurrentShapes(gates, inputSize, hiddenSize, numLayers, bidirectional, bias, 0);
+    }
+
+    /**
+     * As {@link #recurrentShapes(int, int, int, int, boolean, boolean)} for an LSTM with {@code proj_size}
+     * {@code projSize} (0 for none): {@code weight_hh [G*H, P]}, {@code weight_hr [P, H]}, layers above 0 read
+     * {@code D*P}.
+     *
+     * @param gates         gate blocks
+     * @param inputSize     features per time step of the layer-0 input
+     * @param hiddenSize    hidden units per direction
+     * @param numLayers     stacked layers
+     * @param bidirectional whether each layer has a reverse direction
+     * @param bias          whether the layer has biases
+     * @param projSize      PyTorch's {@code proj_size}, 0 for none
+     * @return names (PyTorch order) to shapes
+     */
+    public static Map<String, int[]> recurrentShapes(int gates, int inputSize, int hiddenSize, int numLayers,
+                                                     boolean bidirectional, boolean bias, int projSize) {
+        if (projSize < 0 || projSize > 0 && (gates != GATES_LSTM || projSize >= hiddenSize)) {
+            throw new IllegalArgumentException("TorchNames.recurrentShapes: projSize must be 0, or for an LSTM in 1.."
+                    + (hiddenSize - 1) + ", got projSize=" + projSize + " with gates=" + gates);
+        }
         if (gates < 1 || inputSize < 1 || hiddenSize < 1) {
             throw new IllegalArgumentException("TorchNames.recurrentShapes: gates, inputSize and hiddenSize must be >= 1,"
                     + " got gates=" + gates + ", inputSize=" + inputSize + ", hiddenSize=" + hiddenSize);
         }
         int gh = gates * hiddenSize;
         int dirs = bidirectional ? 2 : 1;
+        int r = projSize > 0 ? projSize : hiddenSize;   // the features of h
         Map<String, int[]> out = new LinkedHashMap<>();
-        for (String n : recurrentNames(numLayers, bidirectional, bias)) {
+        for (String n : recurrentNames(numLayers, bidirectional, bias, projSize > 0)) {
             Name p = parse(n).orElseThrow();
             switch (p.kind()) {
-                case WEIGHT_IH: out.put(n, new int[] {gh, p.layer() == 0 ? inputSize : dirs * hiddenSize}); break;
-                case WEIGHT_HH: out.put(n, new int[] {gh, hiddenSize}); break;
+                case WEIGHT_IH: out.put(n, new int[] {gh, p.layer() == 0 ? inputSize : dirs * r}); break;
+                case WEIGHT_HH: out.put(n, new int[] {gh, r}); break;
+                case WEIGHT_HR: out.put(n, new int[] {projSize, hiddenSize}); break;
                 default: out.put(n, new int[] {gh});
             }
         }
@@ -250,16 +305,32 @@ public final class TorchNames {
      * @param numLayers     stacked layers
      * @param bidirectional whether there is a reverse direction
      * @param bias          whether there are biases
+     * @param projSize      an LSTM's {@code proj_size} (0 for none)
      */
     public record RecurrentSpec(int gates, int inputSize, int hiddenSize, int numLayers, boolean bidirectional,
-                                boolean bias) {
+                                boolean bias, int projSize) {
+        /**
+         * A configuration without a projection.
+         *
+         * @param gates         gate blocks (1, 3 or 4)
+         * @param inputSize     features per time step of the layer-0 input
+         * @param hiddenSize    hidden units per direction
+         * @param numLayers     stacked layers
+         * @param bidirectional whether there is a reverse direction
+         * @param bias          whether there are biases
+         */
+        public RecurrentSpec(int gates, int inputSize, int hiddenSize, int numLayers, boolean bidirectional,
+                             boolean bias) {
+            this(gates, inputSize, hiddenSize, numLayers, bidirectional, bias, 0);
+        }
+
         /**
          * The names and shapes this configuration holds; see {@link TorchNames#recurrentShapes}.
          *
          * @return them
          */
         public Map<String, int[]> shapes() {
-            return recurrentShapes(gates, inputSize, hiddenSize, numLayers, bidirectional, bias);
+            return recurrentShapes(gates, inputSize, hiddenSize, numLayers, bidirectional, bias, projSize);
         }
     }
 
@@ -279,12 +350,46 @@ public final class TorchNames {
             throw new IllegalArgumentException("TorchNames.infer: need 2-D " + weightIh(0, false) + " and "
                     + weightHh(0, false) + " to read the sizes from, found " + describe(state));
         }
+        NdArray whr = state.get(weightHr(0, false));
+        if (whr != null) {
+            return inferProjected(state, gates, wih, whh, whr);
+        }
         int hidden = whh.dim(1);
         if (hidden < 1 || whh.dim(0) != gates * hidden) {
             throw new IllegalArgumentException("TorchNames.infer: " + weightHh(0, false) + " has shape "
                     + Shapes.str(whh.shape()) + ", expected [" + gates + "*H, H] for a cell with " + gates
                     + " gate block(s) (" + gateHint(gates) + "); is this the right cell type?");
         }
+        Layout l = layout(state);
+        RecurrentSpec spec = new RecurrentSpec(gates, wih.dim(1), hidden, l.layers(), l.reverse(), l.bias());
+        check("TorchNames.infer (" + spec + ")", spec.shapes(), state);
+        return spec;
+    }
+
+    /** {@link #infer} for a state dict with {@code weight_hr_l0 [P, H]}: an LSTM with {@code proj_size = P}. */
+    private static RecurrentSpec inferProjected(Map<String, NdArray> state, int gates, NdArray wih, NdArray whh,
+                                                NdArray whr) {
+        if (gates != GATES_LSTM || whr.rank() != 2) {
+            throw new IllegalArgumentException("TorchNames.infer: " + weightHr(0, false) + " " + Shapes.str(whr.shape())
+                    + " is an LSTM projection [proj_size, H], but the expected cell has " + gates + " gate block(s) ("
+                    + gateHint(gates) + "); only an LSTM has weight_hr");
+        }
+        int proj = whr.dim(0), hidden = whr.dim(1);
+        if (proj < 1 || hidden <= proj || whh.dim(0) != gates * hidden || whh.dim(1) != proj) {
+            throw new IllegalArgumentException("TorchNames.infer: " + weightHr(0, false) + " has shape "
+                    + Shapes.str(whr.shape()) + " and " + weightHh(0, false) + " " + Shapes.str(whh.shape())
+                    + "; a projected LSTM has weight_hr [P, H] with 0 < P < H and weight_hh [4*H, P]");
+        }
+        Layout l = layout(state);
+        RecurrentSpec spec = new RecurrentSpec(gates, wih.dim(1), hidden, l.layers(), l.reverse(), l.bias(), proj);
+        check("TorchNames.infer (" + spec + ")", spec.shapes(), state);
+        return spec;
+    }
+
+    /** What the names of a state dict say: how many layers, whether a reverse direction and biases. */
+    private record Layout(int layers, boolean reverse, boolean bias) {}
+
+    private static Layout layout(Map<String, NdArray> state) {
         int layers = 0;
         boolean reverse = false, bias = false;
         for (String n : state.keySet()) {
@@ -295,9 +400,7 @@ public final class TorchNames {
                 bias |= p.get().kind() == Kind.BIAS_IH || p.get().kind() == Kind.BIAS_HH;
             }
         }
-        RecurrentSpec spec = new RecurrentSpec(gates, wih.dim(1), hidden, layers, reverse, bias);
-        check("TorchNames.infer (" + spec + ")", spec.shapes(), state);
-        return spec;
+        return new Layout(layers, reverse, bias);
     }
 
     private static String gateHint(int gates) {

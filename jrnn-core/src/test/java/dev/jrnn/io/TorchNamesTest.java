@@ -32,7 +32,9 @@ class TorchNamesTest {
         assertEquals(Optional.of(new TorchNames.Name(TorchNames.Kind.WEIGHT_HH, 2, true)),
                 TorchNames.parse("weight_hh_l2_reverse"));
         assertEquals(Optional.of(new TorchNames.Name(TorchNames.Kind.BIAS_IH, 10, false)), TorchNames.parse("bias_ih_l10"));
-        for (String bad : new String[] {"weight_ih_l01", "weight_ih_l0_rev", "rnn.weight_ih_l0", "weight_hr_l0",
+        assertEquals(Optional.of(new TorchNames.Name(TorchNames.Kind.WEIGHT_HR, 1, true)),
+                TorchNames.parse("weight_hr_l1_reverse"));                  // an LSTM projection (proj_size)
+        for (String bad : new String[] {"weight_ih_l01", "weight_ih_l0_rev", "rnn.weight_ih_l0", "weight_hr_l01",
                 "weight_ih_l", "weight_ih_lx", "weight_ih_l0_reverse_", "", "weight_peephole_l0", "weight_ih_l99999999999"}) {
             assertEquals(Optional.empty(), TorchNames.parse(bad), bad);
         }

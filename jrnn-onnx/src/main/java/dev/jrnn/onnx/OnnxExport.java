@@ -355,6 +355,25 @@ public final class OnnxExport {
     private record Stack(String output, List<String> hn, List<String> cn) {}
 
     /**
+     * The check every export runs on a recurrent layer before writing its nodes; call it to learn early whether a
+     * layer can leave as standard ONNX. Refused: an {@link dev.jrnn.nn.rnn.Lstm} with a projection
+     * ({@code projSize > 0}, PyTorch's {@code proj_size}), because the standard {@code LSTM} operator has no
+     * projection weight and rewriting it as {@code Loop}/{@code Scan} would give up the standard operators.
+     *
+     * @param rnn a stock recurrent layer
+     * @throws IllegalArgumentException naming the layer, its {@code proj_size} and why
+     */
+    public static void checkExportable(RnnBase rnn) {
+        RnnConfig c = rnn.config();
+        if (c.projSize() > 0) {
+            throw new IllegalArgumentException("ONNX export: " + rnn + " has proj_size=" + c.projSize()
+                    + " (weight_hr_l{k} [" + c.projSize() + ", " + c.hiddenSize() + "]), but the standard ONNX LSTM"
+                    + " operator has no projection; export an LSTM without projSize, or use jrnn's safetensors"
+                    + " format (PyTorch names) for this model");
+        }
+    }
+
+    /**
      * One recurrent node per layer, chained.
      *
      * @param x       {@code [T, B, I]}
@@ -363,6 +382,7 @@ public final class OnnxExport {
      * @param c0      likewise, LSTM only
      */
     private static Stack recurrent(GraphBuilder g, RnnBase rnn, String x, String lens, String h0, String c0) {
+        checkExportable(rnn);
         RnnConfig c = rnn.config();
         int d = c.numDirections(), h = c.hiddenSize();
         String op;

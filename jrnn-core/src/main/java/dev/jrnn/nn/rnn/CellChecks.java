@@ -31,12 +31,20 @@ public final class CellChecks {
 
     /** Checks that a state tensor is {@code [batch, hidden]}. */
     public static void state(String op, String name, Tensor t, int batch, int hidden) {
+        state(op, name, t, batch, hidden, "hidden", "hiddenSize");
+    }
+
+    /**
+     * Checks that a state tensor is {@code [batch, size]}; {@code label} names the size in the message
+     * ({@code hidden}, or {@code proj} for a projected LSTM's h) and {@code source} the cell property it comes from.
+     */
+    static void state(String op, String name, Tensor t, int batch, int size, String label, String source) {
         if (t == null) {
             throw new IllegalArgumentException(op + ": state tensor " + name + " is null");
         }
-        if (t.rank() != 2 || t.dim(0) != batch || t.dim(1) != hidden) {
-            throw Shapes.mismatch(op, name, t.shape(), "[batch=" + batch + ", hidden=" + hidden
-                    + "] (the batch of x and this cell's hiddenSize)");
+        if (t.rank() != 2 || t.dim(0) != batch || t.dim(1) != size) {
+            throw Shapes.mismatch(op, name, t.shape(), "[batch=" + batch + ", " + label + "=" + size
+                    + "] (the batch of x and this cell's " + source + ")");
         }
     }
 

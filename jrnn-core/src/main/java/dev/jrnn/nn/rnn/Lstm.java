@@ -14,12 +14,17 @@ import dev.jrnn.tensor.Rng;
  * </pre>
  * Parameters {@code weight_ih_l{k}[_reverse] [4H, I_k]}, {@code weight_hh_l{k}[_reverse] [4H, H]},
  * {@code bias_ih_l{k}[_reverse]}, {@code bias_hh_l{k}[_reverse] [4H]}; shapes and paths as in {@link RnnBase}.
+ * With {@code projSize(P)} ({@code proj_size}) each layer-direction also has {@code weight_hr_l{k}[_reverse] [P, H]}
+ * and {@code h' = W_hr (o ⊙ tanh(c'))}: the output, {@code h0} and {@code hN} have {@code P} features per direction,
+ * {@code c0}, {@code cN} keep {@code H}, and {@code weight_hh} is {@code [4H, P]}.
  *
  * <pre>{@code
  * Lstm lstm = Lstm.builder(5, 8).numLayers(2).bidirectional(true).rng(new Rng(42)).build();
  * RnnOutput out = lstm.forward(x);       // x: [batch, time, 5]
  * out.output();                          // [batch, time, 16]: forward | reverse
  * out.hN(); out.cN();                    // [4, batch, 8]: l0 fwd, l0 rev, l1 fwd, l1 rev
+ * Lstm proj = Lstm.builder(5, 8).projSize(3).build();
+ * proj.forward(x).output();              // [batch, time, 3]; cN stays [1, batch, 8]
  * }</pre>
  */
 public final class Lstm extends RnnBase {

@@ -54,8 +54,7 @@ public final class LstmCell extends StandardCell<LstmState> {
     }
 
     private LstmCell(Parameter[] p, Parameter weightPeephole, Parameter weightHr) {
-        super("LstmCell", 4, p[0], p[1], p[2], p[3], weightHr == null ? 0 : weightHr.shape().length == 2
-                ? weightHr.dim(0) : -1);
+        super("LstmCell", 4, p[0], p[1], p[2], p[3], projRows(weightHr));
         if (weightPeephole != null) {
             if (!weightPeephole.data().hasShape(3, hiddenSize())) {
                 throw Shapes.mismatch("LstmCell", "weight_peephole", weightPeephole.shape(),
@@ -76,6 +75,17 @@ public final class LstmCell extends StandardCell<LstmState> {
             }
         }
         this.weightHr = weightHr == null ? null : registerParameter("weight_hr", weightHr);
+    }
+
+    /** P, the rows of {@code weight_hr [P, H]}, or 0 without one; checked before the weights are. */
+    private static int projRows(Parameter weightHr) {
+        if (weightHr == null) {
+            return 0;
+        }
+        if (weightHr.rank() != 2 || weightHr.dim(0) < 1) {
+            throw Shapes.mismatch("LstmCell", "weight_hr", weightHr.shape(), "[proj, H] (rank 2, proj >= 1)");
+        }
+        return weightHr.dim(0);
     }
 
     /** A float32 cell with bias, no peepholes, parameters drawn from {@code rng}. */

@@ -97,8 +97,9 @@ public final class RnnKernels {
     /**
      * One layer in one direction.
      *
-     * @param output {@code [B, T, H]}, zero at steps past each sequence's length
-     * @param h      final hidden state {@code [B, H]} (after each sequence's last valid step)
+     * @param output {@code [B, T, H]} ({@code [B, T, P]} with a projection), zero at steps past each sequence's length
+     * @param h      final hidden state {@code [B, H]} ({@code [B, P]} with a projection), after each sequence's last
+     *               valid step
      * @param c      final cell state {@code [B, H]} for LSTM, else null
      */
     public record Result(Tensor output, Tensor h, Tensor c) {}

@@ -163,7 +163,11 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
         List<Tensor> ts = state.tensors();
         for (int k = 0; k < ts.size(); k++) {
             String n = state instanceof LstmState ? (k == 0 ? "state.h" : "state.c") : "state.h";
-            CellChecks.state(op, n, ts.get(k), x.dim(0), k == 0 ? outputSize : hiddenSize);
+            if (k == 0 && outputSize != hiddenSize) {   // a projected h: [B, P]
+                CellChecks.state(op, n, ts.get(k), x.dim(0), outputSize, "proj", "outputSize (proj_size)");
+            } else {
+                CellChecks.state(op, n, ts.get(k), x.dim(0), hiddenSize);
+            }
         }
     }
 

@@ -136,6 +136,6 @@ class BidirectionalTest {
         assertMessageContains(assertThrows(IllegalArgumentException.class,
                 () -> new Bidirectional<>(cell, cell, MergeMode.CONCAT)), "the two directions need their own cells");
         assertMessageContains(assertThrows(IllegalArgumentException.class,
-                () -> new Bidirectional<>(cell, new GruCell(3, 5, new Rng(0)), MergeMode.SUM)), "SUM needs equal hidden sizes");
+                () -> new Bidirectional<>(cell, new GruCell(3, 5, new Rng(0)), MergeMode.SUM)), "SUM needs equal output sizes");
     }
 }

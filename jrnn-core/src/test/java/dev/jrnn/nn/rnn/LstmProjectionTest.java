@@ -3,6 +3,7 @@ package dev.jrnn.nn.rnn;
 import dev.jrnn.autograd.GradCheck;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.io.Safetensors;
+import dev.jrnn.io.TorchNames;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
@@ -65,7 +66,8 @@ class LstmProjectionTest {
         Tensor x = Tensor.zeros(F64, 5, 3);
         ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
                 () -> cell.step(x, new LstmState(Tensor.zeros(F64, 5, 4), Tensor.zeros(F64, 5, 4))));
-        assertTrue(e.getMessage().contains("state.h") && e.getMessage().contains("[5, 4]"), e.getMessage());
+        assertTrue(e.getMessage().contains("state.h") && e.getMessage().contains("[5, 4]")
+                && e.getMessage().contains("proj=2"), e.getMessage());
         IllegalArgumentException p = assertThrows(IllegalArgumentException.class,
                 () -> LstmCell.builder(3, 4).projSize(4));
         assertTrue(p.getMessage().contains("projSize") && p.getMessage().contains("1..3"), p.getMessage());
@@ -161,6 +163,30 @@ class LstmProjectionTest {
         assertEquals(10, lstm.config().outputSize());
         assertTrue(lstm.toString().contains("projSize=5"), lstm.toString());
         assertNotNull(lstm.weightHr(1, true));
+    }
+
+    /** Safetensors under PyTorch's names: encode, decode, infer the configuration back, load into a fresh layer. */
+    @Test
+    void safetensorsRoundTripAndInferredConfiguration() throws Exception {
+        Lstm lstm = Lstm.builder(3, 5).projSize(2).numLayers(2).bidirectional(true).dtype(F64).rng(new Rng(5)).build();
+        Map<String, NdArray> read = new LinkedHashMap<>(
+                Safetensors.decode(Safetensors.encode(lstm.stateDict(), Map.of()), "mem").tensors());
+        assertEquals(TorchNames.recurrentNames(2, true, true, true), List.copyOf(lstm.stateDict().keySet()));
+        assertEquals(lstm.stateDict().keySet(), read.keySet());
+        assertTrue(read.containsKey("weight_hr_l1_reverse"));
+        assertEquals(new TorchNames.RecurrentSpec(4, 3, 5, 2, true, true, 2), TorchNames.infer(read, TorchNames.GATES_LSTM));
+        Lstm fresh = Lstm.builder(3, 5).projSize(2).numLayers(2).bidirectional(true).dtype(F64).rng(new Rng(6)).build();
+        fresh.loadStateDict(read);
+        Tensor x = Tensor.constant(NdArray.randn(new Rng(9), F64, 0, 1, 2, 3, 3));
+        assertClose(lstm.forward(x).output(), fresh.forward(x).output(), 0, "output after the round trip");
+        read.put("weight_hh_l1", NdArray.zeros(F64, 20, 5));               // as if proj_size were forgotten
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TorchNames.infer(read, TorchNames.GATES_LSTM));
+        assertTrue(e.getMessage().contains("weight_hh_l1") && e.getMessage().contains("[20, 5]")
+                && e.getMessage().contains("[20, 2]"), e.getMessage());
+        IllegalArgumentException gru = assertThrows(IllegalArgumentException.class,
+                () -> TorchNames.infer(read, TorchNames.GATES_GRU));
+        assertTrue(gru.getMessage().contains("weight_hr_l0") && gru.getMessage().contains("only an LSTM"), gru.getMessage());
     }
 
     @Test

@@ -231,7 +231,7 @@ class RecurrentTest {
                 "cell.1.weight_ih", "cell.1.weight_hh", "cell.1.bias_ih", "cell.1.bias_hh"),
                 List.copyOf(stacked.namedParameters().keySet()));
         var e = assertThrows(IllegalArgumentException.class, () -> new StackedCell(bottom, lstm(3, 2, 1)));
-        assertMessageContains(e, "cell 1 has inputSize=3 but cell 0 outputs hiddenSize=4");
+        assertMessageContains(e, "cell 1 has inputSize=3 but cell 0 outputs outputSize=4");
     }
 
     @Test

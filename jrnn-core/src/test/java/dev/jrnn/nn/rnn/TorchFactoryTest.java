@@ -35,8 +35,10 @@ class TorchFactoryTest {
     @Test
     void modesAndProjSize() {
         assertInstanceOf(Lstm.class, RnnBase.torch("LSTM", 2, 3).projSize(0).build());
-        IllegalArgumentException p = assertThrows(IllegalArgumentException.class, () -> RnnBase.torch("LSTM", 2, 3).projSize(2));
-        assertTrue(p.getMessage().contains("proj_size=2 is not supported"), p.getMessage());
+        assertEquals(2, RnnBase.torch("LSTM", 2, 3).projSize(2).build().config().projSize());
+        IllegalArgumentException p = assertThrows(IllegalArgumentException.class,
+                () -> RnnBase.torch("LSTM", 2, 3).projSize(3).build());
+        assertTrue(p.getMessage().contains("proj_size must be 0 (none) or in 1..2"), p.getMessage());
         IllegalArgumentException m = assertThrows(IllegalArgumentException.class, () -> RnnBase.torch("lstm", 2, 3));
         assertTrue(m.getMessage().contains("'lstm'") && m.getMessage().contains("RNN_TANH"), m.getMessage());
     }
