@@ -43,9 +43,9 @@ final class PackedFloat {
     final CellType type;
     final int input, hidden, gh;
     private final float[][] wx;     // [I][G·H]   wx[k][j] = W_ih[j][k]
-    private final float[][] wh;     // [H][G·H]   wh[k][j] = W_hh[j][k]
+    private final float[][] wh;     // [H][G·H]   wh[k][j] = W_hh[j][k]; null for a scan cell (MIN_GRU, MIN_LSTM)
     private final float[] wih;      // [G·H, I]   PyTorch layout, for Blas
-    private final float[] whh;      // [G·H, H]
+    private final float[] whh;      // [G·H, H]   null for a scan cell
     private final float[] bias;     // [G·H]      b_ih + b_hh (GRU: without b_hn)
     private final float[] bhn;      // [H]        GRU: b_hn, added inside r ⊙ (W_hn h + b_hn); else null
     private final float[][][] wxHalf;   // [2][I][4·n_u]  split LSTM steps: half u's gate columns, gate-major; else null
@@ -53,8 +53,9 @@ final class PackedFloat {
     private final float[][] biasHalf;   // [2][4·n_u]
 
     /**
-     * Copies and packs one layer-direction's weights; a null bias is no bias. {@code split}: batch-1 LSTM steps
-     * run as {@link SplitStep}s (two threads).
+     * Copies and packs one layer-direction's weights; a null bias is no bias, and a scan cell ({@code MIN_GRU},
+     * {@code MIN_LSTM}) has null {@code whh} and {@code bhh}. {@code split}: batch-1 LSTM steps run as
+     * {@link SplitStep}s (two threads).
      */
     PackedFloat(CellType type, int input, int hidden, float[] wih, float[] whh, float[] bih, float[] bhh, boolean split) {
         this.type = type;
@@ -62,9 +63,9 @@ final class PackedFloat {
         this.hidden = hidden;
         this.gh = type.gates() * hidden;
         this.wih = wih.clone();
-        this.whh = whh.clone();
+        this.whh = whh == null ? null : whh.clone();
         this.wx = transposedRows(wih, gh, input);
-        this.wh = transposedRows(whh, gh, hidden);
+        this.wh = whh == null ? null : transposedRows(whh, gh, hidden);
         this.bias = new float[gh];
         if (bih != null) {
             for (int j = 0; j < gh; j++) bias[j] += bih[j];
@@ -177,6 +178,7 @@ final class PackedFloat {
                 gemv(wh, tmp, 0, H, y, 2 * H, 3 * H);         // n reads W_hn (r ⊙ h)
                 gruStateRow(y, 0, h, 0);
             }
+            case MIN_GRU, MIN_LSTM -> scanRow(y, 0, h, 0);   // gates from x alone: no recurrent product
             default -> throw new AssertionError(type);
         }
     }
@@ -296,6 +298,7 @@ final class PackedFloat {
                     }
                     recurrent(gates, g0, rh, m, 2 * H, 3 * H, y);
                 }
+                case MIN_GRU, MIN_LSTM -> { }                 // no W_hh: the input projection above is all
                 default -> throw new AssertionError(type);
             }
             for (int r = 0; r < m; r++) {
@@ -305,6 +308,7 @@ final class PackedFloat {
                     case LSTM -> lstmRow(gates, g, h, r * H, c, r * H, tmp);
                     case GRU -> gruRow(gates, g, hh, r * GH, h, r * H, tmp);
                     case GRU_RESET_BEFORE -> gruStateRow(gates, g, h, r * H);
+                    case MIN_GRU, MIN_LSTM -> scanRow(gates, g, h, r * H);
                     default -> throw new AssertionError(type);
                 }
             }
@@ -403,5 +407,48 @@ final class PackedFloat {
             float n = g[go + 2 * H + j];
             h[ho + j] = n + g[go + H + j] * (h[ho + j] - n);
         }
+    }
+
+    /**
+     * A scan cell's step, {@code h' = a ⊙ h + b} with {@code a}, {@code b} from the gates alone (docs/recurrent.md):
+     * MIN_GRU (z, h̃ blocks) {@code h' = h + z ⊙ (h̃ − h)}; MIN_LSTM (f, i, h̃) {@code h' = (f ⊙ h + i ⊙ h̃) / (f + i)},
+     * through {@code log(i / f)} where {@code f + i} underflows; {@code g(v) = v + ½} for {@code v > 0}, else
+     * {@code σ(v)}. Computed per element in double with the library's {@code exp}, as {@code ScanKernels}'
+     * linear form does, so float32 differs from the training scan only by the rounding of {@code h} per step.
+     */
+    private void scanRow(float[] g, int go, float[] h, int ho) {
+        final int H = hidden;
+        if (type == CellType.MIN_GRU) {
+            for (int j = 0; j < H; j++) {
+                double z = sigmoid(g[go + j]), prev = h[ho + j];
+                h[ho + j] = (float) (prev + z * (candidate(g[go + H + j]) - prev));   // (1 − z) h + z h̃
+            }
+            return;
+        }
+        for (int j = 0; j < H; j++) {
+            double kf = g[go + j], ki = g[go + H + j], f = sigmoid(kf), i = sigmoid(ki), sum = f + i;
+            double prev = h[ho + j], hTilde = candidate(g[go + 2 * H + j]);
+            if (sum > 1e-300) {
+                h[ho + j] = (float) ((f * prev + i * hTilde) / sum);                 // f' h + i' h̃
+            } else {                                                                 // both gates underflow
+                double d = softplus(-kf) - softplus(-ki);                            // log(i / f)
+                h[ho + j] = (float) (sigmoid(-d) * prev + sigmoid(d) * hTilde);
+            }
+        }
+    }
+
+    /** The scan cells' candidate {@code g(v)}: {@code v + ½} for {@code v > 0}, {@code σ(v)} otherwise (always > 0). */
+    private static double candidate(double v) {
+        return v > 0 ? v + 0.5 : sigmoid(v);
+    }
+
+    /** {@code σ(v)}, without overflow for either sign. */
+    private static double sigmoid(double v) {
+        return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+    }
+
+    /** {@code log(1 + e^s)} without overflow. */
+    private static double softplus(double s) {
+        return Math.max(s, 0) + Math.log(1 + Math.exp(-Math.abs(s)));
     }
 }

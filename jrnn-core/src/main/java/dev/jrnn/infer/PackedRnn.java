@@ -16,8 +16,8 @@ import java.util.Objects;
 import java.util.stream.IntStream;
 
 /**
- * A stock recurrent layer ({@code SimpleRnn}, {@code Lstm}, {@code Gru}: every cell type, stacked,
- * bidirectional, float32 or float64) frozen for inference: its weights copied and packed once, shared by any
+ * A stock recurrent layer ({@code SimpleRnn}, {@code Lstm}, {@code Gru}, {@code MinGru}, {@code MinLstm}: every
+ * cell type, stacked, bidirectional, float32 or float64; not yet an LSTM with a projection) frozen for inference: its weights copied and packed once, shared by any
  * number of threads.
  *
  * <h2>Thread safety</h2>
@@ -33,7 +33,8 @@ import java.util.stream.IntStream;
  * <ul>
  * <li>{@link #openStream()}: one sequence, one step at a time ({@code s.step(x)}), for unidirectional layers.
  *     Each step is one packed matrix–vector product per weight matrix and one fused gate pass; a step allocates
- *     nothing.</li>
+ *     nothing. The scan layers ({@code MinGru}, {@code MinLstm}) step in their sequential form,
+ *     {@code h_t = a_t ⊙ h_{t−1} + b_t}, with O(1) state: the same values as their training scan.</li>
  * <li>{@link #run(List)}: a batch of sequences of different lengths, each {@code [T_b, I]}. Sequences are
  *     sorted by length (as PyTorch's packed sequences), so each step works on the rows still running and no row
  *     is computed past its end; every direction's input projection is one GEMM over all steps.</li>
@@ -66,6 +67,8 @@ public final class PackedRnn {
     /**
      * Copies and packs the weights of {@code rnn} (any stock layer, its current values); batch-1 LSTM steps on
      * {@code -Djrnn.infer.stepThreads} threads (see {@link #of(RnnBase, int)}).
+     *
+     * @throws IllegalArgumentException for an LSTM with a projection ({@code projSize > 0}), not supported yet
      */
     public static PackedRnn of(RnnBase rnn) {
         return of(rnn, StepPartner.THREADS);
@@ -78,6 +81,7 @@ public final class PackedRnn {
      * the same bits; other cells and larger batches ignore it.
      *
      * @param stepThreads 1 or 2
+     * @throws IllegalArgumentException for an LSTM with a projection ({@code projSize > 0}), not supported yet
      */
     public static PackedRnn of(RnnBase rnn, int stepThreads) {
         Objects.requireNonNull(rnn, "rnn");
@@ -86,21 +90,25 @@ public final class PackedRnn {
         }
         boolean split = stepThreads == 2;
         RnnConfig c = rnn.config();
-        DType dtype = rnn.weightHh(0, false).data().dtype();
+        if (c.projSize() > 0) {   // h = W_hr (o ⊙ tanh c) is not in the packed step: refuse rather than answer wrongly
+            throw new IllegalArgumentException("PackedRnn.of: an LSTM with a projection (projSize=" + c.projSize()
+                    + ", weight_hr_l{k}) cannot be packed yet; run it with RnnBase.forward in evaluation mode instead");
+        }
+        DType dtype = rnn.weightIh(0, false).data().dtype();
         int dirs = c.numDirections(), n = c.numLayers() * dirs;
         PackedFloat[] f = dtype == DType.FLOAT32 ? new PackedFloat[n] : null;
         PackedDouble[] d = dtype == DType.FLOAT64 ? new PackedDouble[n] : null;
         for (int k = 0; k < c.numLayers(); k++) {
             for (int dir = 0; dir < dirs; dir++) {
                 boolean rev = dir == 1;
-                NdArray wih = rnn.weightIh(k, rev).data(), whh = rnn.weightHh(k, rev).data();
+                NdArray wih = rnn.weightIh(k, rev).data(), whh = data(rnn.weightHh(k, rev));   // whh: null for a scan cell
                 NdArray bih = data(rnn.biasIh(k, rev)), bhh = data(rnn.biasHh(k, rev));
                 int in = c.layerInputSize(k), h = c.hiddenSize();
                 if (f != null) {
-                    f[k * dirs + dir] = new PackedFloat(c.mode(), in, h, wih.floatData(), whh.floatData(),
+                    f[k * dirs + dir] = new PackedFloat(c.mode(), in, h, wih.floatData(), whh == null ? null : whh.floatData(),
                             bih == null ? null : bih.floatData(), bhh == null ? null : bhh.floatData(), split);
                 } else {
-                    d[k * dirs + dir] = new PackedDouble(c.mode(), in, h, wih.doubleData(), whh.doubleData(),
+                    d[k * dirs + dir] = new PackedDouble(c.mode(), in, h, wih.doubleData(), whh == null ? null : whh.doubleData(),
                             bih == null ? null : bih.doubleData(), bhh == null ? null : bhh.doubleData(), split);
                 }
             }
