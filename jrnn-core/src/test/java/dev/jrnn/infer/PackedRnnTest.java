@@ -11,6 +11,7 @@ import dev.jrnn.nn.rnn.MinLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnKernels.CellType;
 import dev.jrnn.nn.rnn.RnnOutput;
+import dev.jrnn.nn.rnn.ScanKernels;
 import dev.jrnn.nn.rnn.SimpleRnn;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
@@ -317,6 +318,57 @@ class PackedRnnTest {
             for (double v : o.hN().toDoubleArray()) out.add(v);
         }
         return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    // ================================================================== scan cells at the edges
+
+    /**
+     * minLSTM with both gates far below zero ({@code f + i} underflows to 0 in float64: the step goes through
+     * {@code log(i / f)}) and minGRU with {@code z} saturated at 0 and 1: streams against both forms of the training
+     * scan, step by step.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("saturatedScanCases")
+    void scanCellsStayExactWhenTheirGatesSaturate(CellType type, double gateBias) {
+        RnnBase rnn = layer(type, DType.FLOAT64, 1, false, 81);
+        NdArray bias = rnn.biasIh(0, false).data();
+        int gateBlocks = type == CellType.MIN_LSTM ? 2 : 1;   // (f, i) or z; the last block is h̃
+        for (int j = 0; j < gateBlocks * H; j++) bias.setFlat(j, gateBias);
+        NdArray seq = sequences(DType.FLOAT64, new int[] {6}, 82).get(0);
+        RnnStream s = PackedRnn.of(rnn).openStream();
+        double[][] got = new double[6][];
+        for (int t = 0; t < 6; t++) got[t] = stepRow(s, seq, t, DType.FLOAT64).clone();
+        for (ScanKernels.Form form : ScanKernels.Form.values()) {
+            rnn.scanForm(form);
+            RnnOutput want;
+            try (Autograd.Scope ignored = Autograd.noGrad()) {
+                want = rnn.forwardFrom(Tensor.constant(padded(List.of(seq), new int[] {6})), null, new int[] {6});
+            }
+            for (int t = 0; t < 6; t++) {
+                for (int j = 0; j < H; j++) {
+                    double w = want.output().data().getFlat(t * H + j);
+                    assertTrue(Double.isFinite(got[t][j]), form + " t=" + t + " j=" + j + ": " + got[t][j]);
+                    assertEquals(w, got[t][j], 1e-12, form + " t=" + t + " j=" + j);
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> saturatedScanCases() {
+        return Stream.of(Arguments.of(CellType.MIN_LSTM, -800.0), Arguments.of(CellType.MIN_LSTM, 60.0),
+                Arguments.of(CellType.MIN_GRU, -800.0), Arguments.of(CellType.MIN_GRU, 800.0));
+    }
+
+    // ================================================================== LSTM projections
+
+    @Test
+    void anLstmWithAProjectionIsRefusedNotAnsweredWrongly() {
+        RnnBase rnn = Lstm.builder(I, H).projSize(3).rng(new Rng(91)).build();
+        assertEquals(3, rnn.weightHr(0, false).data().dim(0), "the layer has weight_hr [P, H]");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PackedRnn.of(rnn));
+        assertTrue(e.getMessage().contains("PackedRnn.of: an LSTM with a projection (projSize=3")
+                && !e.getMessage().contains("\n"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PackedRnn.of(rnn, 1));
     }
 
     // ================================================================== errors
