@@ -17,7 +17,7 @@ import java.util.stream.IntStream;
 
 /**
  * A stock recurrent layer ({@code SimpleRnn}, {@code Lstm}, {@code Gru}, {@code MinGru}, {@code MinLstm}: every
- * cell type, stacked, bidirectional, float32 or float64; not yet an LSTM with a projection) frozen for inference: its weights copied and packed once, shared by any
+ * cell type, stacked, bidirectional, LSTM projections, float32 or float64) frozen for inference: its weights copied and packed once, shared by any
  * number of threads.
  *
  * <h2>Thread safety</h2>
@@ -67,8 +67,6 @@ public final class PackedRnn {
     /**
      * Copies and packs the weights of {@code rnn} (any stock layer, its current values); batch-1 LSTM steps on
      * {@code -Djrnn.infer.stepThreads} threads (see {@link #of(RnnBase, int)}).
-     *
-     * @throws IllegalArgumentException for an LSTM with a projection ({@code projSize > 0}), not supported yet
      */
     public static PackedRnn of(RnnBase rnn) {
         return of(rnn, StepPartner.THREADS);
@@ -80,8 +78,7 @@ public final class PackedRnn {
      * units between the caller and a shared helper thread that spins between steps (docs/serving.md). Both give
      * the same bits; other cells and larger batches ignore it.
      *
-     * @param stepThreads 1 or 2
-     * @throws IllegalArgumentException for an LSTM with a projection ({@code projSize > 0}), not supported yet
+     * @param stepThreads 1 or 2 (an LSTM with a projection steps on one thread)
      */
     public static PackedRnn of(RnnBase rnn, int stepThreads) {
         Objects.requireNonNull(rnn, "rnn");
@@ -90,10 +87,6 @@ public final class PackedRnn {
         }
         boolean split = stepThreads == 2;
         RnnConfig c = rnn.config();
-        if (c.projSize() > 0) {   // h = W_hr (o ⊙ tanh c) is not in the packed step: refuse rather than answer wrongly
-            throw new IllegalArgumentException("PackedRnn.of: an LSTM with a projection (projSize=" + c.projSize()
-                    + ", weight_hr_l{k}) cannot be packed yet; run it with RnnBase.forward in evaluation mode instead");
-        }
         DType dtype = rnn.weightIh(0, false).data().dtype();
         int dirs = c.numDirections(), n = c.numLayers() * dirs;
         PackedFloat[] f = dtype == DType.FLOAT32 ? new PackedFloat[n] : null;
@@ -102,14 +95,16 @@ public final class PackedRnn {
             for (int dir = 0; dir < dirs; dir++) {
                 boolean rev = dir == 1;
                 NdArray wih = rnn.weightIh(k, rev).data(), whh = data(rnn.weightHh(k, rev));   // whh: null for a scan cell
-                NdArray bih = data(rnn.biasIh(k, rev)), bhh = data(rnn.biasHh(k, rev));
+                NdArray bih = data(rnn.biasIh(k, rev)), bhh = data(rnn.biasHh(k, rev)), whr = data(rnn.weightHr(k, rev));
                 int in = c.layerInputSize(k), h = c.hiddenSize();
                 if (f != null) {
                     f[k * dirs + dir] = new PackedFloat(c.mode(), in, h, wih.floatData(), whh == null ? null : whh.floatData(),
-                            bih == null ? null : bih.floatData(), bhh == null ? null : bhh.floatData(), split);
+                            bih == null ? null : bih.floatData(), bhh == null ? null : bhh.floatData(),
+                            whr == null ? null : whr.floatData(), split);
                 } else {
                     d[k * dirs + dir] = new PackedDouble(c.mode(), in, h, wih.doubleData(), whh == null ? null : whh.doubleData(),
-                            bih == null ? null : bih.doubleData(), bhh == null ? null : bhh.doubleData(), split);
+                            bih == null ? null : bih.doubleData(), bhh == null ? null : bhh.doubleData(),
+                            whr == null ? null : whr.doubleData(), split);
                 }
             }
         }
@@ -151,9 +146,9 @@ public final class PackedRnn {
     /**
      * The result of {@link #run}, in the order of the input sequences.
      *
-     * @param outputs one {@code [T_b, D·H]} per sequence: the top layer's hidden state at every step, forward
-     *                direction first
-     * @param hN      {@code [L·D, B, H]}: every layer-direction's state after the sequence's last step (the
+     * @param outputs one {@code [T_b, D·R]} per sequence: the top layer's hidden state at every step, forward
+     *                direction first ({@code R} = {@code P} with a projection, else {@code H})
+     * @param hN      {@code [L·D, B, R]}: every layer-direction's state after the sequence's last step (the
      *                reverse direction's after {@code t = 0}), as PyTorch's {@code h_n}
      * @param cN      {@code [L·D, B, H]} for LSTM, else null
      */
@@ -200,7 +195,7 @@ public final class PackedRnn {
             n[s] = m;
             start[s + 1] = start[s] + m;
         }
-        final int rows = start[T], dirs = config.numDirections(), L = config.numLayers(), DH = dirs * H;
+        final int rows = start[T], dirs = config.numDirections(), L = config.numLayers(), R = config.stateSize(), DH = dirs * R;
 
         // Layer 0's input, packed by time: row start[t] + r is sorted sequence r at time t.
         Object in = alloc(rows * I);
@@ -210,7 +205,7 @@ public final class PackedRnn {
                 System.arraycopy(x, t * I, in, (start[t] + r) * I, I);
             }
         }
-        NdArray hN = NdArray.zeros(dtype, L * dirs, B, H);
+        NdArray hN = NdArray.zeros(dtype, L * dirs, B, R);
         NdArray cN = config.mode() == CellType.LSTM ? NdArray.zeros(dtype, L * dirs, B, H) : null;
         int inW = I;
         for (int k = 0; k < L; k++) {
@@ -226,7 +221,7 @@ public final class PackedRnn {
                         }
                     }
                 }
-                Object ys = alloc(rows * H), h = alloc(B * H), c = cN == null ? null : alloc(B * H);
+                Object ys = alloc(rows * R), h = alloc(B * R), c = cN == null ? null : alloc(B * H);
                 int li = k * dirs + d;
                 if (floats != null) {
                     floats[li].run((float[]) xs, n, start, rows, (float[]) ys, (float[]) h, (float[]) c);
@@ -236,14 +231,13 @@ public final class PackedRnn {
                 for (int s = 0; s < T; s++) {
                     for (int r = 0; r < n[s]; r++) {
                         int t = rev ? sortedLen[r] - 1 - s : s;
-                        System.arraycopy(ys, (start[s] + r) * H, out, (start[t] + r) * DH + d * H, H);
+                        System.arraycopy(ys, (start[s] + r) * R, out, (start[t] + r) * DH + d * R, R);
                     }
                 }
                 for (int r = 0; r < B; r++) {
-                    int at = (li * B + order[r]) * H;
-                    System.arraycopy(h, r * H, raw(hN), at, H);
+                    System.arraycopy(h, r * R, raw(hN), (li * B + order[r]) * R, R);
                     if (c != null) {
-                        System.arraycopy(c, r * H, raw(cN), at, H);
+                        System.arraycopy(c, r * H, raw(cN), (li * B + order[r]) * H, H);
                     }
                 }
             }

@@ -361,14 +361,64 @@ class PackedRnnTest {
 
     // ================================================================== LSTM projections
 
-    @Test
-    void anLstmWithAProjectionIsRefusedNotAnsweredWrongly() {
-        RnnBase rnn = Lstm.builder(I, H).projSize(3).rng(new Rng(91)).build();
-        assertEquals(3, rnn.weightHr(0, false).data().dim(0), "the layer has weight_hr [P, H]");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PackedRnn.of(rnn));
-        assertTrue(e.getMessage().contains("PackedRnn.of: an LSTM with a projection (projSize=3")
-                && !e.getMessage().contains("\n"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> PackedRnn.of(rnn, 1));
+    static Stream<Arguments> projectionCases() {
+        return Stream.of(DType.FLOAT32, DType.FLOAT64).flatMap(d -> Stream.of(
+                Arguments.of(d, 1, false), Arguments.of(d, 2, true), Arguments.of(d, 3, false)));
+    }
+
+    /**
+     * {@code h = W_hr (o ⊙ tanh c)}, {@code P = 3 < H}: {@code run} against both of the layer's paths (outputs and
+     * {@code hN} {@code [·, P]}, {@code cN} {@code [·, H]}), and a stream against {@code run} step by step.
+     */
+    @ParameterizedTest(name = "{0} layers={1} bidirectional={2}")
+    @MethodSource("projectionCases")
+    void aProjectedLstmMatchesTheLayer(DType dtype, int layers, boolean bidirectional) {
+        final int P = 3, dp = P * (bidirectional ? 2 : 1);
+        RnnBase rnn = Lstm.builder(I, H).projSize(P).numLayers(layers).bidirectional(bidirectional).dtype(dtype)
+                .rng(new Rng(91)).build();
+        List<NdArray> seqs = sequences(dtype, LENGTHS, 92);
+        PackedRnn model = PackedRnn.of(rnn);
+        PackedRnn.Output got = model.run(seqs);
+        assertArrayEquals(new int[] {layers * (bidirectional ? 2 : 1), LENGTHS.length, P}, got.hN().shape());
+        assertArrayEquals(new int[] {layers * (bidirectional ? 2 : 1), LENGTHS.length, H}, got.cN().shape());
+        PackedRnn.Output twoThreads = PackedRnn.of(rnn, 2).run(seqs);   // a projected layer steps on one thread
+        for (int b = 0; b < LENGTHS.length; b++) {
+            assertEquals(0.0, twoThreads.outputs().get(b).maxAbsDiff(got.outputs().get(b)), "stepThreads=2, sequence " + b);
+        }
+        for (RnnBase.Path path : RnnBase.Path.values()) {
+            rnn.path(path);
+            RnnOutput want;
+            try (Autograd.Scope ignored = Autograd.noGrad()) {
+                want = rnn.forwardFrom(Tensor.constant(padded(seqs, LENGTHS)), null, LENGTHS);
+            }
+            int t = want.output().dim(1);
+            double worst = 0;
+            for (int b = 0; b < LENGTHS.length; b++) {
+                NdArray o = got.outputs().get(b);
+                assertArrayEquals(new int[] {LENGTHS[b], dp}, o.shape(), "output " + b);
+                for (int i = 0; i < LENGTHS[b] * dp; i++) {
+                    worst = Math.max(worst, Math.abs(o.getFlat(i) - want.output().data().getFlat(b * t * dp + i)));
+                }
+            }
+            assertTrue(worst <= tol(dtype), path + " outputs differ by " + worst);
+            assertTrue(want.hN().data().maxAbsDiff(got.hN()) <= tol(dtype), path + " hN");
+            assertTrue(want.cN().data().maxAbsDiff(got.cN()) <= tol(dtype), path + " cN");
+        }
+        if (bidirectional) return;
+        NdArray seq = seqs.get(1);                                    // 6 steps
+        PackedRnn.Output one = model.run(List.of(seq));
+        RnnStream s = model.openStream();
+        for (int step = 0; step < seq.dim(0); step++) {
+            float[] hf = dtype == DType.FLOAT32 ? s.step(Arrays.copyOfRange(seq.floatData(), step * I, (step + 1) * I)) : null;
+            double[] hd = dtype == DType.FLOAT64 ? s.step(Arrays.copyOfRange(seq.doubleData(), step * I, (step + 1) * I)) : null;
+            for (int j = 0; j < P; j++) {
+                double h = hf != null ? hf[j] : hd[j];
+                assertEquals(one.outputs().get(0).getFlat(step * P + j), h, tol(dtype), "step " + step + " unit " + j);
+            }
+            assertEquals(P, hf != null ? hf.length : hd.length);
+        }
+        assertTrue(s.hidden().maxAbsDiff(one.hN().reshape(layers, P)) <= tol(dtype), "stream hidden()");
+        assertTrue(s.cell().maxAbsDiff(one.cN().reshape(layers, H)) <= tol(dtype), "stream cell()");
     }
 
     // ================================================================== errors
