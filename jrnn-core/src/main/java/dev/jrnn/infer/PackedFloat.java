@@ -144,15 +144,18 @@ final class PackedFloat {
 
     // ================================================================== one stream step
 
-    /** Per-stream scratch of one layer: the gates, GRU's {@code W_hh h}, one row, and a projection's {@code o ⊙ tanh c} and {@code W_hr} product. */
+    /**
+     * Per-stream scratch of one layer: the gates, GRU's {@code W_hh h}, one row, and a projection's
+     * {@code o ⊙ tanh c} ({@code [H]}) and {@code W_hr} product ({@code [P]}).
+     */
     float[][] scratch() {
         return new float[][] {new float[gh], new float[gh], new float[hidden], new float[hidden], new float[state]};
     }
 
     /**
      * One step of one sequence: reads {@code x[xOff .. xOff+I)}, updates {@code h} ({@code [R]}) and for LSTM
-     * {@code c} ({@code [H]}) in place. Allocates nothing. With a {@link SplitStep} (from {@link #splitStep()}) the step
-     * runs on two threads, to the same bits.
+     * {@code c} ({@code [H]}) in place. Allocates nothing. With a {@link SplitStep} (from {@link #splitStep()})
+     * the step runs on two threads, to the same bits.
      */
     void step(float[] x, int xOff, float[] h, float[] c, float[][] scratch, SplitStep split) {
         if (split != null) {
