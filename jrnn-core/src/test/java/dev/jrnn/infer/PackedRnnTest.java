@@ -471,23 +471,30 @@ class PackedRnnTest {
                 "needs HotSpot's per-thread allocation counter");
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
         org.junit.jupiter.api.Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
-        for (CellType type : CellType.values()) {
-            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+        for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            for (CellType type : CellType.values()) {
                 for (int threads = 1; threads <= 2; threads++) {
-                    RnnStream s = PackedRnn.of(layer(type, dtype, 2, false, 81), threads).openStream();
-                    float[] xf = new float[I];
-                    double[] xd = new double[I];
-                    long tid = Thread.currentThread().getId(), before = 0;
-                    for (int i = 0; i < 10_000; i++) {
-                        if (i == 5_000) before = bean.getThreadAllocatedBytes(tid);
-                        if (dtype == DType.FLOAT32) s.step(xf);
-                        else s.step(xd);
-                    }
-                    long bytes = bean.getThreadAllocatedBytes(tid) - before;
-                    assertTrue(bytes < 5_000, type + " " + dtype + " threads=" + threads + ": " + bytes + " bytes over 5,000 steps");
+                    assertWarmStepsAllocateNothing(bean, PackedRnn.of(layer(type, dtype, 2, false, 81), threads),
+                            type + " " + dtype + " threads=" + threads);
                 }
             }
+            RnnBase projected = Lstm.builder(I, H).projSize(3).numLayers(2).dtype(dtype).rng(new Rng(81)).build();
+            assertWarmStepsAllocateNothing(bean, PackedRnn.of(projected), "LSTM projSize=3 " + dtype);
         }
+    }
+
+    private static void assertWarmStepsAllocateNothing(com.sun.management.ThreadMXBean bean, PackedRnn model, String what) {
+        RnnStream s = model.openStream();
+        float[] xf = new float[I];
+        double[] xd = new double[I];
+        long tid = Thread.currentThread().getId(), before = 0;
+        for (int i = 0; i < 10_000; i++) {
+            if (i == 5_000) before = bean.getThreadAllocatedBytes(tid);
+            if (model.dtype() == DType.FLOAT32) s.step(xf);
+            else s.step(xd);
+        }
+        long bytes = bean.getThreadAllocatedBytes(tid) - before;
+        assertTrue(bytes < 5_000, what + ": " + bytes + " bytes over 5,000 steps");
     }
 
     // ================================================================== the float64 twin
