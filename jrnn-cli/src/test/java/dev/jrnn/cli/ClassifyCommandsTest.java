@@ -116,6 +116,32 @@ class ClassifyCommandsTest {
         }
     }
 
+    /** A classifier trained with a scan cell predicts through PackedRnn's scan step: the model's own probabilities. */
+    @Test
+    void scanCellClassifiersPredictTheirOwnProbabilities() throws IOException {
+        List<String> texts = List.of("the film was great", "so dull and bad but the acting was fine", "plot");
+        Path in = Files.writeString(tmp.resolve("scan.txt"), String.join("\n", texts) + "\n");
+        for (String cell : List.of("mingru", "minlstm")) {
+            Path dir = tmp.resolve("run-" + cell);
+            Run t = Run.of("train", "classify", "--data", trainFile.toString(), "--out", dir.toString(), "--cell", cell,
+                    "--hidden", "8", "--embedding", "8", "--epochs", "1", "--batch", "16", "--progress", "quiet", "--max-len", "10");
+            assertEquals(0, t.status(), t.toString());
+            Run r = Run.of("predict", dir.toString(), "--input", in.toString(), "--probabilities", "--prefix", "0");
+            assertEquals(0, r.status(), r.toString());
+            TextClassifierFiles.Loaded m = TextClassifierFiles.load(Cli.modelDir(dir));
+            assertEquals(cell.equals("mingru") ? "MIN_GRU" : "MIN_LSTM", m.model().rnn().config().mode().name());
+            double[][] want = m.predictProbabilities(texts);
+            List<String> lines = r.out().lines().toList();
+            assertEquals(texts.size() + 1, lines.size(), r.out());
+            for (int i = 0; i < texts.size(); i++) {
+                String[] f = lines.get(i + 1).split("\t");
+                for (int c = 0; c < want[i].length; c++) {
+                    assertEquals(want[i][c], Double.parseDouble(f[c + 1]), 5e-5 + 1e-6, cell + " text " + i + " class " + c);
+                }
+            }
+        }
+    }
+
     @Test
     void predictReadsStandardInputWithAllProbabilities() {
         InputStream old = System.in;

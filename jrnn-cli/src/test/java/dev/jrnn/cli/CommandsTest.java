@@ -314,6 +314,16 @@ class CommandsTest {
             Run s = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "20", "--seed", "3");
             assertEquals(0, s.status(), s.toString());
             assertEquals("the ".length() + 20 + 1, s.out().length(), s.out());
+            // sample runs through ServedLanguageModel (PackedRnn's scan step): the text the model's own generate gives
+            SamplingConfig cfg = SamplingConfig.defaults().withMaxLength(30).withTemperature(0.8).withResampleUnk(true);
+            int[] prompt = m.encode("the ");
+            LanguageModel.Generation g = m.model().generate(prompt, cfg, new Rng(7));
+            int[] all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
+            System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
+            Run own = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "30", "--seed", "7",
+                    "--temperature", Double.toString(cfg.temperature()), "--top-p", Double.toString(cfg.topP()));
+            assertEquals(0, own.status(), own.toString());
+            assertEquals(m.decode(all) + System.lineSeparator(), own.out(), cell);
         }
     }
 

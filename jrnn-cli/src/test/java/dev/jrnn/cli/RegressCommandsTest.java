@@ -96,6 +96,34 @@ class RegressCommandsTest {
         }
     }
 
+    /** A regressor trained with a scan cell forecasts through PackedRnn's scan step: the model's own forecasts. */
+    @Test
+    void scanCellRegressorsPredictTheirOwnForecasts() throws IOException {
+        TimeSeries s = TimeSeries.parse(Files.readString(csv), csv.toString(), TimeSeries.Header.AUTO);
+        for (String cell : List.of("mingru", "minlstm")) {
+            Path dir = tmp.resolve("run-" + cell);
+            Run t = Run.of(args(dir, "--epochs", "1", "--cell", cell));
+            assertEquals(0, t.status(), t.toString());
+            Run all = Run.of("predict", dir.toString(), "--input", csv.toString(), "--all-windows");
+            assertEquals(0, all.status(), all.toString());
+            SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(Cli.modelDir(dir));
+            assertEquals(cell.equals("mingru") ? "MIN_GRU" : "MIN_LSTM", m.model().rnn().config().mode().name());
+            int first = m.spec().window();
+            int[] ends = new int[s.rows() - first + 1];
+            for (int i = 0; i < ends.length; i++) ends[i] = first + i;
+            double[][] want = m.forecast(s, ends);
+            List<String> rows = all.out().lines().toList();
+            assertEquals(ends.length + 1, rows.size(), all.out());
+            for (int i = 0; i < ends.length; i++) {
+                String[] f = rows.get(i + 1).split(",", -1);
+                for (int k = 0; k < want[i].length; k++) {
+                    assertEquals(want[i][k], Double.parseDouble(f[k + 1]), 1e-5 * Math.abs(want[i][k]) + 1e-9,
+                            cell + " window ending at row " + ends[i]);
+                }
+            }
+        }
+    }
+
     @Test
     void predictForecastsAfterTheLastRowOrForEveryWindow() throws IOException {
         Run r = Run.of("predict", runDir.toString(), "--input", csv.toString());

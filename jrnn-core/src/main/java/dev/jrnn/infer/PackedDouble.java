@@ -24,10 +24,12 @@ final class PackedDouble {
 
     final CellType type;
     final int input, hidden, gh;
+    final int state;                // R: the features of h, P with a projection, else H
     private final double[][] wx;     // [I][G·H]   wx[k][j] = W_ih[j][k]
-    private final double[][] wh;     // [H][G·H]   wh[k][j] = W_hh[j][k]
+    private final double[][] wh;     // [R][G·H]   wh[k][j] = W_hh[j][k]; null for a scan cell (MIN_GRU, MIN_LSTM)
+    private final double[][] wr;     // [H][P]     wr[k][j] = W_hr[j][k]: LSTM projection h = W_hr (o ⊙ tanh c); else null
     private final double[] wih;      // [G·H, I]   PyTorch layout, for Blas
-    private final double[] whh;      // [G·H, H]
+    private final double[] whh;      // [G·H, R]   null for a scan cell
     private final double[] bias;     // [G·H]      b_ih + b_hh (GRU: without b_hn)
     private final double[] bhn;      // [H]        GRU: b_hn, added inside r ⊙ (W_hn h + b_hn); else null
     private final double[][][] wxHalf;   // [2][I][4·n_u]  split LSTM steps: half u's gate columns, gate-major; else null
@@ -35,18 +37,22 @@ final class PackedDouble {
     private final double[][] biasHalf;   // [2][4·n_u]
 
     /**
-     * Copies and packs one layer-direction's weights; a null bias is no bias. {@code split}: batch-1 LSTM steps
-     * run as {@link SplitStep}s (two threads).
+     * Copies and packs one layer-direction's weights; a null bias is no bias, and a scan cell ({@code MIN_GRU},
+     * {@code MIN_LSTM}) has null {@code whh} and {@code bhh}; {@code whr} ({@code [P, H]}) is an LSTM's projection,
+     * or null. {@code split}: batch-1 LSTM steps without a projection run as {@link SplitStep}s (two threads).
      */
-    PackedDouble(CellType type, int input, int hidden, double[] wih, double[] whh, double[] bih, double[] bhh, boolean split) {
+    PackedDouble(CellType type, int input, int hidden, double[] wih, double[] whh, double[] bih, double[] bhh, double[] whr,
+                boolean split) {
         this.type = type;
         this.input = input;
         this.hidden = hidden;
+        this.state = whr == null ? hidden : whr.length / hidden;
         this.gh = type.gates() * hidden;
+        this.wr = whr == null ? null : transposedRows(whr, state, hidden);
         this.wih = wih.clone();
-        this.whh = whh.clone();
+        this.whh = whh == null ? null : whh.clone();
         this.wx = transposedRows(wih, gh, input);
-        this.wh = transposedRows(whh, gh, hidden);
+        this.wh = whh == null ? null : transposedRows(whh, gh, state);
         this.bias = new double[gh];
         if (bih != null) {
             for (int j = 0; j < gh; j++) bias[j] += bih[j];
@@ -60,7 +66,7 @@ final class PackedDouble {
             }
         }
         this.bhn = n;
-        split &= type == CellType.LSTM && hidden >= 2;
+        split &= type == CellType.LSTM && hidden >= 2 && whr == null;
         this.wxHalf = split ? new double[][][] {halfColumns(wx, 0), halfColumns(wx, 1)} : null;
         this.whHalf = split ? new double[][][] {halfColumns(wh, 0), halfColumns(wh, 1)} : null;
         this.biasHalf = split ? new double[][] {halfColumns(new double[][] {bias}, 0)[0], halfColumns(new double[][] {bias}, 1)[0]} : null;
@@ -120,15 +126,18 @@ final class PackedDouble {
 
     // ================================================================== one stream step
 
-    /** Per-stream scratch of one layer: the gates, GRU's {@code W_hh h}, and one row. */
+    /**
+     * Per-stream scratch of one layer: the gates, GRU's {@code W_hh h}, one row, and a projection's
+     * {@code o ⊙ tanh c} ({@code [H]}) and {@code W_hr} product ({@code [P]}).
+     */
     double[][] scratch() {
-        return new double[][] {new double[gh], new double[gh], new double[hidden]};
+        return new double[][] {new double[gh], new double[gh], new double[hidden], new double[hidden], new double[state]};
     }
 
     /**
-     * One step of one sequence: reads {@code x[xOff .. xOff+I)}, updates {@code h} (and for LSTM {@code c}),
-     * both {@code [H]}, in place. Allocates nothing. With a {@link SplitStep} (from {@link #splitStep()}) the step
-     * runs on two threads, to the same bits.
+     * One step of one sequence: reads {@code x[xOff .. xOff+I)}, updates {@code h} ({@code [R]}) and for LSTM
+     * {@code c} ({@code [H]}) in place. Allocates nothing. With a {@link SplitStep} (from {@link #splitStep()})
+     * the step runs on two threads, to the same bits.
      */
     void step(double[] x, int xOff, double[] h, double[] c, double[][] scratch, SplitStep split) {
         if (split != null) {
@@ -145,8 +154,8 @@ final class PackedDouble {
                 rnnRow(y, 0, h, 0, type == CellType.RNN_RELU);
             }
             case LSTM -> {
-                gemv(wh, h, 0, H, y, 0, GH);
-                lstmRow(y, 0, h, 0, c, 0, tmp);
+                gemv(wh, h, 0, state, y, 0, GH);
+                lstmRow(y, 0, h, 0, c, 0, tmp, scratch[3], scratch[4]);
             }
             case GRU -> {
                 Arrays.fill(hh, 0f);
@@ -159,6 +168,7 @@ final class PackedDouble {
                 gemv(wh, tmp, 0, H, y, 2 * H, 3 * H);         // n reads W_hn (r ⊙ h)
                 gruStateRow(y, 0, h, 0);
             }
+            case MIN_GRU, MIN_LSTM -> scanRow(y, 0, h, 0);   // gates from x alone: no recurrent product
             default -> throw new AssertionError(type);
         }
     }
@@ -244,8 +254,8 @@ final class PackedDouble {
      * One direction over a packed batch. Sequences are sorted by length, longest first, so the {@code n[s]}
      * sequences still running at step {@code s} are rows {@code 0 .. n[s]-1}; their inputs are rows
      * {@code start[s] .. start[s]+n[s]-1} of {@code xs} ({@code [rows, I]}, in this direction's step order), and
-     * their outputs go to the same rows of {@code ys} ({@code [rows, H]}). {@code h} and {@code c}
-     * ({@code [B, H]}, sorted order) enter as the initial state and leave as each sequence's final state.
+     * their outputs go to the same rows of {@code ys} ({@code [rows, R]}). {@code h} ({@code [B, R]}) and {@code c}
+     * ({@code [B, H]}), in sorted order, enter as the initial state and leave as each sequence's final state.
      */
     void run(double[] xs, int[] n, int[] start, int rows, double[] ys, double[] h, double[] c) {
         final int H = hidden, GH = gh, B = n[0];
@@ -255,7 +265,7 @@ final class PackedDouble {
         }
         Blas.dgemm(false, true, rows, GH, input, 1, xs, 0, input, wih, 0, input, 1, gates, 0, GH);   // += X W_ihᵀ
         double[] hh = type == CellType.GRU ? new double[B * GH] : null;
-        double[] y = new double[GH], tmp = new double[H], rh = new double[B * H];
+        double[] y = new double[GH], tmp = new double[H], rh = new double[B * H], full = new double[H], proj = new double[state];
         SplitStep split = splitStep();
         for (int s = 0; s < n.length; s++) {
             final int m = n[s], g0 = start[s] * GH;
@@ -278,38 +288,40 @@ final class PackedDouble {
                     }
                     recurrent(gates, g0, rh, m, 2 * H, 3 * H, y);
                 }
+                case MIN_GRU, MIN_LSTM -> { }                 // no W_hh: the input projection above is all
                 default -> throw new AssertionError(type);
             }
             for (int r = 0; r < m; r++) {
                 int g = g0 + r * GH;
                 switch (type) {
                     case RNN_TANH, RNN_RELU -> rnnRow(gates, g, h, r * H, type == CellType.RNN_RELU);
-                    case LSTM -> lstmRow(gates, g, h, r * H, c, r * H, tmp);
+                    case LSTM -> lstmRow(gates, g, h, r * state, c, r * H, tmp, full, proj);
                     case GRU -> gruRow(gates, g, hh, r * GH, h, r * H, tmp);
                     case GRU_RESET_BEFORE -> gruStateRow(gates, g, h, r * H);
+                    case MIN_GRU, MIN_LSTM -> scanRow(gates, g, h, r * H);
                     default -> throw new AssertionError(type);
                 }
             }
-            System.arraycopy(h, 0, ys, start[s] * H, m * H);
+            System.arraycopy(h, 0, ys, start[s] * state, m * state);
         }
     }
 
     /**
-     * Columns {@code c0..c1} of {@code W_hh v} for rows {@code 0..m-1} of {@code v} ({@code [m, H]}), added to
+     * Columns {@code c0..c1} of {@code W_hh v} for rows {@code 0..m-1} of {@code v} ({@code [m, R]}), added to
      * rows of {@code g} ({@code [·, G·H]} from offset {@code g0}): one packed product per row below
      * {@link #SMALL_BATCH} rows, one {@link Blas#dgemm} from there on.
      */
     private void recurrent(double[] g, int g0, double[] v, int m, int c0, int c1, double[] y) {
-        final int H = hidden, GH = gh;
+        final int R = state, GH = gh;
         if (m < SMALL_BATCH) {
             for (int r = 0; r < m; r++) {
                 int row = g0 + r * GH;
                 System.arraycopy(g, row + c0, y, c0, c1 - c0);     // the kernel indexes y from 0 (see gemv)
-                gemv(wh, v, r * H, H, y, c0, c1);
+                gemv(wh, v, r * R, R, y, c0, c1);
                 System.arraycopy(y, c0, g, row + c0, c1 - c0);
             }
         } else {
-            Blas.dgemm(false, true, m, c1 - c0, H, 1, v, 0, H, whh, c0 * H, H, 1, g, g0 + c0, GH);
+            Blas.dgemm(false, true, m, c1 - c0, R, 1, v, 0, R, whh, c0 * R, R, 1, g, g0 + c0, GH);
         }
     }
 
@@ -326,9 +338,19 @@ final class PackedDouble {
         System.arraycopy(g, go, h, ho, hidden);
     }
 
-    /** i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). */
-    private void lstmRow(double[] g, int go, double[] h, int ho, double[] c, int co, double[] tmp) {
-        lstmGates(g, go, hidden, h, ho, c, co, tmp);
+    /**
+     * i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'), or with a projection
+     * h' = W_hr (o ⊙ tanh(c')) through {@code full} ({@code [H]}) and {@code proj} ({@code [P]}).
+     */
+    private void lstmRow(double[] g, int go, double[] h, int ho, double[] c, int co, double[] tmp, double[] full, double[] proj) {
+        if (wr == null) {
+            lstmGates(g, go, hidden, h, ho, c, co, tmp);
+            return;
+        }
+        lstmGates(g, go, hidden, full, 0, c, co, tmp);
+        Arrays.fill(proj, 0f);
+        gemv(wr, full, 0, hidden, proj, 0, state);   // [P]: the kernel indexes y from 0, so not straight into h
+        System.arraycopy(proj, 0, h, ho, state);
     }
 
     /** {@link #lstmRow} for {@code H} units whose gates are {@code g[go ..]} in blocks of {@code H} (i, f, g, o). */
@@ -385,5 +407,48 @@ final class PackedDouble {
             double n = g[go + 2 * H + j];
             h[ho + j] = n + g[go + H + j] * (h[ho + j] - n);
         }
+    }
+
+    /**
+     * A scan cell's step, {@code h' = a ⊙ h + b} with {@code a}, {@code b} from the gates alone (docs/recurrent.md):
+     * MIN_GRU (z, h̃ blocks) {@code h' = h + z ⊙ (h̃ − h)}; MIN_LSTM (f, i, h̃) {@code h' = (f ⊙ h + i ⊙ h̃) / (f + i)},
+     * through {@code log(i / f)} where {@code f + i} underflows; {@code g(v) = v + ½} for {@code v > 0}, else
+     * {@code σ(v)}. Computed per element in double with the library's {@code exp}, as {@code ScanKernels}'
+     * linear form does, so float32 differs from the training scan only by the rounding of {@code h} per step.
+     */
+    private void scanRow(double[] g, int go, double[] h, int ho) {
+        final int H = hidden;
+        if (type == CellType.MIN_GRU) {
+            for (int j = 0; j < H; j++) {
+                double z = sigmoid(g[go + j]), prev = h[ho + j];
+                h[ho + j] = (double) (prev + z * (candidate(g[go + H + j]) - prev));   // (1 − z) h + z h̃
+            }
+            return;
+        }
+        for (int j = 0; j < H; j++) {
+            double kf = g[go + j], ki = g[go + H + j], f = sigmoid(kf), i = sigmoid(ki), sum = f + i;
+            double prev = h[ho + j], hTilde = candidate(g[go + 2 * H + j]);
+            if (sum > 1e-300) {
+                h[ho + j] = (double) ((f * prev + i * hTilde) / sum);                 // f' h + i' h̃
+            } else {                                                                 // both gates underflow
+                double d = softplus(-kf) - softplus(-ki);                            // log(i / f)
+                h[ho + j] = (double) (sigmoid(-d) * prev + sigmoid(d) * hTilde);
+            }
+        }
+    }
+
+    /** The scan cells' candidate {@code g(v)}: {@code v + ½} for {@code v > 0}, {@code σ(v)} otherwise (always > 0). */
+    private static double candidate(double v) {
+        return v > 0 ? v + 0.5 : sigmoid(v);
+    }
+
+    /** {@code σ(v)}, without overflow for either sign. */
+    private static double sigmoid(double v) {
+        return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+    }
+
+    /** {@code log(1 + e^s)} without overflow. */
+    private static double softplus(double s) {
+        return Math.max(s, 0) + Math.log(1 + Math.exp(-Math.abs(s)));
     }
 }

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * <p>{@link PackedDouble} is the same code over {@code double[]}: its body (from the class declaration on) is
  * this body with the word {@code float} replaced by {@code double}, {@code sgemm} by {@code dgemm} and the class
  * name swapped, and {@code PackedRnnTest} checks that it stays so. Edit this file, then regenerate the other's
- * body the same way.
+ * body with {@code python3 tools/gen_packed_double.py}.
  *
  * <h2>Packed layout</h2>
  * The step's products are matrix–vector products {@code y = W v} with {@code W} {@code [G·H, K]} (PyTorch's
@@ -42,10 +42,12 @@ final class PackedFloat {
 
     final CellType type;
     final int input, hidden, gh;
+    final int state;                // R: the features of h, P with a projection, else H
     private final float[][] wx;     // [I][G·H]   wx[k][j] = W_ih[j][k]
-    private final float[][] wh;     // [H][G·H]   wh[k][j] = W_hh[j][k]
+    private final float[][] wh;     // [R][G·H]   wh[k][j] = W_hh[j][k]; null for a scan cell (MIN_GRU, MIN_LSTM)
+    private final float[][] wr;     // [H][P]     wr[k][j] = W_hr[j][k]: LSTM projection h = W_hr (o ⊙ tanh c); else null
     private final float[] wih;      // [G·H, I]   PyTorch layout, for Blas
-    private final float[] whh;      // [G·H, H]
+    private final float[] whh;      // [G·H, R]   null for a scan cell
     private final float[] bias;     // [G·H]      b_ih + b_hh (GRU: without b_hn)
     private final float[] bhn;      // [H]        GRU: b_hn, added inside r ⊙ (W_hn h + b_hn); else null
     private final float[][][] wxHalf;   // [2][I][4·n_u]  split LSTM steps: half u's gate columns, gate-major; else null
@@ -53,18 +55,22 @@ final class PackedFloat {
     private final float[][] biasHalf;   // [2][4·n_u]
 
     /**
-     * Copies and packs one layer-direction's weights; a null bias is no bias. {@code split}: batch-1 LSTM steps
-     * run as {@link SplitStep}s (two threads).
+     * Copies and packs one layer-direction's weights; a null bias is no bias, and a scan cell ({@code MIN_GRU},
+     * {@code MIN_LSTM}) has null {@code whh} and {@code bhh}; {@code whr} ({@code [P, H]}) is an LSTM's projection,
+     * or null. {@code split}: batch-1 LSTM steps without a projection run as {@link SplitStep}s (two threads).
      */
-    PackedFloat(CellType type, int input, int hidden, float[] wih, float[] whh, float[] bih, float[] bhh, boolean split) {
+    PackedFloat(CellType type, int input, int hidden, float[] wih, float[] whh, float[] bih, float[] bhh, float[] whr,
+                boolean split) {
         this.type = type;
         this.input = input;
         this.hidden = hidden;
+        this.state = whr == null ? hidden : whr.length / hidden;
         this.gh = type.gates() * hidden;
+        this.wr = whr == null ? null : transposedRows(whr, state, hidden);
         this.wih = wih.clone();
-        this.whh = whh.clone();
+        this.whh = whh == null ? null : whh.clone();
         this.wx = transposedRows(wih, gh, input);
-        this.wh = transposedRows(whh, gh, hidden);
+        this.wh = whh == null ? null : transposedRows(whh, gh, state);
         this.bias = new float[gh];
         if (bih != null) {
             for (int j = 0; j < gh; j++) bias[j] += bih[j];
@@ -78,7 +84,7 @@ final class PackedFloat {
             }
         }
         this.bhn = n;
-        split &= type == CellType.LSTM && hidden >= 2;
+        split &= type == CellType.LSTM && hidden >= 2 && whr == null;
         this.wxHalf = split ? new float[][][] {halfColumns(wx, 0), halfColumns(wx, 1)} : null;
         this.whHalf = split ? new float[][][] {halfColumns(wh, 0), halfColumns(wh, 1)} : null;
         this.biasHalf = split ? new float[][] {halfColumns(new float[][] {bias}, 0)[0], halfColumns(new float[][] {bias}, 1)[0]} : null;
@@ -138,15 +144,18 @@ final class PackedFloat {
 
     // ================================================================== one stream step
 
-    /** Per-stream scratch of one layer: the gates, GRU's {@code W_hh h}, and one row. */
+    /**
+     * Per-stream scratch of one layer: the gates, GRU's {@code W_hh h}, one row, and a projection's
+     * {@code o ⊙ tanh c} ({@code [H]}) and {@code W_hr} product ({@code [P]}).
+     */
     float[][] scratch() {
-        return new float[][] {new float[gh], new float[gh], new float[hidden]};
+        return new float[][] {new float[gh], new float[gh], new float[hidden], new float[hidden], new float[state]};
     }
 
     /**
-     * One step of one sequence: reads {@code x[xOff .. xOff+I)}, updates {@code h} (and for LSTM {@code c}),
-     * both {@code [H]}, in place. Allocates nothing. With a {@link SplitStep} (from {@link #splitStep()}) the step
-     * runs on two threads, to the same bits.
+     * One step of one sequence: reads {@code x[xOff .. xOff+I)}, updates {@code h} ({@code [R]}) and for LSTM
+     * {@code c} ({@code [H]}) in place. Allocates nothing. With a {@link SplitStep} (from {@link #splitStep()})
+     * the step runs on two threads, to the same bits.
      */
     void step(float[] x, int xOff, float[] h, float[] c, float[][] scratch, SplitStep split) {
         if (split != null) {
@@ -163,8 +172,8 @@ final class PackedFloat {
                 rnnRow(y, 0, h, 0, type == CellType.RNN_RELU);
             }
             case LSTM -> {
-                gemv(wh, h, 0, H, y, 0, GH);
-                lstmRow(y, 0, h, 0, c, 0, tmp);
+                gemv(wh, h, 0, state, y, 0, GH);
+                lstmRow(y, 0, h, 0, c, 0, tmp, scratch[3], scratch[4]);
             }
             case GRU -> {
                 Arrays.fill(hh, 0f);
@@ -177,6 +186,7 @@ final class PackedFloat {
                 gemv(wh, tmp, 0, H, y, 2 * H, 3 * H);         // n reads W_hn (r ⊙ h)
                 gruStateRow(y, 0, h, 0);
             }
+            case MIN_GRU, MIN_LSTM -> scanRow(y, 0, h, 0);   // gates from x alone: no recurrent product
             default -> throw new AssertionError(type);
         }
     }
@@ -262,8 +272,8 @@ final class PackedFloat {
      * One direction over a packed batch. Sequences are sorted by length, longest first, so the {@code n[s]}
      * sequences still running at step {@code s} are rows {@code 0 .. n[s]-1}; their inputs are rows
      * {@code start[s] .. start[s]+n[s]-1} of {@code xs} ({@code [rows, I]}, in this direction's step order), and
-     * their outputs go to the same rows of {@code ys} ({@code [rows, H]}). {@code h} and {@code c}
-     * ({@code [B, H]}, sorted order) enter as the initial state and leave as each sequence's final state.
+     * their outputs go to the same rows of {@code ys} ({@code [rows, R]}). {@code h} ({@code [B, R]}) and {@code c}
+     * ({@code [B, H]}), in sorted order, enter as the initial state and leave as each sequence's final state.
      */
     void run(float[] xs, int[] n, int[] start, int rows, float[] ys, float[] h, float[] c) {
         final int H = hidden, GH = gh, B = n[0];
@@ -273,7 +283,7 @@ final class PackedFloat {
         }
         Blas.sgemm(false, true, rows, GH, input, 1, xs, 0, input, wih, 0, input, 1, gates, 0, GH);   // += X W_ihᵀ
         float[] hh = type == CellType.GRU ? new float[B * GH] : null;
-        float[] y = new float[GH], tmp = new float[H], rh = new float[B * H];
+        float[] y = new float[GH], tmp = new float[H], rh = new float[B * H], full = new float[H], proj = new float[state];
         SplitStep split = splitStep();
         for (int s = 0; s < n.length; s++) {
             final int m = n[s], g0 = start[s] * GH;
@@ -296,38 +306,40 @@ final class PackedFloat {
                     }
                     recurrent(gates, g0, rh, m, 2 * H, 3 * H, y);
                 }
+                case MIN_GRU, MIN_LSTM -> { }                 // no W_hh: the input projection above is all
                 default -> throw new AssertionError(type);
             }
             for (int r = 0; r < m; r++) {
                 int g = g0 + r * GH;
                 switch (type) {
                     case RNN_TANH, RNN_RELU -> rnnRow(gates, g, h, r * H, type == CellType.RNN_RELU);
-                    case LSTM -> lstmRow(gates, g, h, r * H, c, r * H, tmp);
+                    case LSTM -> lstmRow(gates, g, h, r * state, c, r * H, tmp, full, proj);
                     case GRU -> gruRow(gates, g, hh, r * GH, h, r * H, tmp);
                     case GRU_RESET_BEFORE -> gruStateRow(gates, g, h, r * H);
+                    case MIN_GRU, MIN_LSTM -> scanRow(gates, g, h, r * H);
                     default -> throw new AssertionError(type);
                 }
             }
-            System.arraycopy(h, 0, ys, start[s] * H, m * H);
+            System.arraycopy(h, 0, ys, start[s] * state, m * state);
         }
     }
 
     /**
-     * Columns {@code c0..c1} of {@code W_hh v} for rows {@code 0..m-1} of {@code v} ({@code [m, H]}), added to
+     * Columns {@code c0..c1} of {@code W_hh v} for rows {@code 0..m-1} of {@code v} ({@code [m, R]}), added to
      * rows of {@code g} ({@code [·, G·H]} from offset {@code g0}): one packed product per row below
      * {@link #SMALL_BATCH} rows, one {@link Blas#sgemm} from there on.
      */
     private void recurrent(float[] g, int g0, float[] v, int m, int c0, int c1, float[] y) {
-        final int H = hidden, GH = gh;
+        final int R = state, GH = gh;
         if (m < SMALL_BATCH) {
             for (int r = 0; r < m; r++) {
                 int row = g0 + r * GH;
                 System.arraycopy(g, row + c0, y, c0, c1 - c0);     // the kernel indexes y from 0 (see gemv)
-                gemv(wh, v, r * H, H, y, c0, c1);
+                gemv(wh, v, r * R, R, y, c0, c1);
                 System.arraycopy(y, c0, g, row + c0, c1 - c0);
             }
         } else {
-            Blas.sgemm(false, true, m, c1 - c0, H, 1, v, 0, H, whh, c0 * H, H, 1, g, g0 + c0, GH);
+            Blas.sgemm(false, true, m, c1 - c0, R, 1, v, 0, R, whh, c0 * R, R, 1, g, g0 + c0, GH);
         }
     }
 
@@ -344,9 +356,19 @@ final class PackedFloat {
         System.arraycopy(g, go, h, ho, hidden);
     }
 
-    /** i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'). */
-    private void lstmRow(float[] g, int go, float[] h, int ho, float[] c, int co, float[] tmp) {
-        lstmGates(g, go, hidden, h, ho, c, co, tmp);
+    /**
+     * i, f, o = σ(·), g = tanh(·); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c'), or with a projection
+     * h' = W_hr (o ⊙ tanh(c')) through {@code full} ({@code [H]}) and {@code proj} ({@code [P]}).
+     */
+    private void lstmRow(float[] g, int go, float[] h, int ho, float[] c, int co, float[] tmp, float[] full, float[] proj) {
+        if (wr == null) {
+            lstmGates(g, go, hidden, h, ho, c, co, tmp);
+            return;
+        }
+        lstmGates(g, go, hidden, full, 0, c, co, tmp);
+        Arrays.fill(proj, 0f);
+        gemv(wr, full, 0, hidden, proj, 0, state);   // [P]: the kernel indexes y from 0, so not straight into h
+        System.arraycopy(proj, 0, h, ho, state);
     }
 
     /** {@link #lstmRow} for {@code H} units whose gates are {@code g[go ..]} in blocks of {@code H} (i, f, g, o). */
@@ -403,5 +425,48 @@ final class PackedFloat {
             float n = g[go + 2 * H + j];
             h[ho + j] = n + g[go + H + j] * (h[ho + j] - n);
         }
+    }
+
+    /**
+     * A scan cell's step, {@code h' = a ⊙ h + b} with {@code a}, {@code b} from the gates alone (docs/recurrent.md):
+     * MIN_GRU (z, h̃ blocks) {@code h' = h + z ⊙ (h̃ − h)}; MIN_LSTM (f, i, h̃) {@code h' = (f ⊙ h + i ⊙ h̃) / (f + i)},
+     * through {@code log(i / f)} where {@code f + i} underflows; {@code g(v) = v + ½} for {@code v > 0}, else
+     * {@code σ(v)}. Computed per element in double with the library's {@code exp}, as {@code ScanKernels}'
+     * linear form does, so float32 differs from the training scan only by the rounding of {@code h} per step.
+     */
+    private void scanRow(float[] g, int go, float[] h, int ho) {
+        final int H = hidden;
+        if (type == CellType.MIN_GRU) {
+            for (int j = 0; j < H; j++) {
+                double z = sigmoid(g[go + j]), prev = h[ho + j];
+                h[ho + j] = (float) (prev + z * (candidate(g[go + H + j]) - prev));   // (1 − z) h + z h̃
+            }
+            return;
+        }
+        for (int j = 0; j < H; j++) {
+            double kf = g[go + j], ki = g[go + H + j], f = sigmoid(kf), i = sigmoid(ki), sum = f + i;
+            double prev = h[ho + j], hTilde = candidate(g[go + 2 * H + j]);
+            if (sum > 1e-300) {
+                h[ho + j] = (float) ((f * prev + i * hTilde) / sum);                 // f' h + i' h̃
+            } else {                                                                 // both gates underflow
+                double d = softplus(-kf) - softplus(-ki);                            // log(i / f)
+                h[ho + j] = (float) (sigmoid(-d) * prev + sigmoid(d) * hTilde);
+            }
+        }
+    }
+
+    /** The scan cells' candidate {@code g(v)}: {@code v + ½} for {@code v > 0}, {@code σ(v)} otherwise (always > 0). */
+    private static double candidate(double v) {
+        return v > 0 ? v + 0.5 : sigmoid(v);
+    }
+
+    /** {@code σ(v)}, without overflow for either sign. */
+    private static double sigmoid(double v) {
+        return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+    }
+
+    /** {@code log(1 + e^s)} without overflow. */
+    private static double softplus(double s) {
+        return Math.max(s, 0) + Math.log(1 + Math.exp(-Math.abs(s)));
     }
 }

@@ -16,8 +16,8 @@ import java.util.Objects;
 import java.util.stream.IntStream;
 
 /**
- * A stock recurrent layer ({@code SimpleRnn}, {@code Lstm}, {@code Gru}: every cell type, stacked,
- * bidirectional, float32 or float64) frozen for inference: its weights copied and packed once, shared by any
+ * A stock recurrent layer ({@code SimpleRnn}, {@code Lstm}, {@code Gru}, {@code MinGru}, {@code MinLstm}: every
+ * cell type, stacked, bidirectional, LSTM projections, float32 or float64) frozen for inference: its weights copied and packed once, shared by any
  * number of threads.
  *
  * <h2>Thread safety</h2>
@@ -33,7 +33,8 @@ import java.util.stream.IntStream;
  * <ul>
  * <li>{@link #openStream()}: one sequence, one step at a time ({@code s.step(x)}), for unidirectional layers.
  *     Each step is one packed matrix–vector product per weight matrix and one fused gate pass; a step allocates
- *     nothing.</li>
+ *     nothing. The scan layers ({@code MinGru}, {@code MinLstm}) step in their sequential form,
+ *     {@code h_t = a_t ⊙ h_{t−1} + b_t}, with O(1) state: the same values as their training scan.</li>
  * <li>{@link #run(List)}: a batch of sequences of different lengths, each {@code [T_b, I]}. Sequences are
  *     sorted by length (as PyTorch's packed sequences), so each step works on the rows still running and no row
  *     is computed past its end; every direction's input projection is one GEMM over all steps.</li>
@@ -77,7 +78,7 @@ public final class PackedRnn {
      * units between the caller and a shared helper thread that spins between steps (docs/serving.md). Both give
      * the same bits; other cells and larger batches ignore it.
      *
-     * @param stepThreads 1 or 2
+     * @param stepThreads 1 or 2 (an LSTM with a projection steps on one thread)
      */
     public static PackedRnn of(RnnBase rnn, int stepThreads) {
         Objects.requireNonNull(rnn, "rnn");
@@ -86,22 +87,24 @@ public final class PackedRnn {
         }
         boolean split = stepThreads == 2;
         RnnConfig c = rnn.config();
-        DType dtype = rnn.weightHh(0, false).data().dtype();
+        DType dtype = rnn.weightIh(0, false).data().dtype();
         int dirs = c.numDirections(), n = c.numLayers() * dirs;
         PackedFloat[] f = dtype == DType.FLOAT32 ? new PackedFloat[n] : null;
         PackedDouble[] d = dtype == DType.FLOAT64 ? new PackedDouble[n] : null;
         for (int k = 0; k < c.numLayers(); k++) {
             for (int dir = 0; dir < dirs; dir++) {
                 boolean rev = dir == 1;
-                NdArray wih = rnn.weightIh(k, rev).data(), whh = rnn.weightHh(k, rev).data();
-                NdArray bih = data(rnn.biasIh(k, rev)), bhh = data(rnn.biasHh(k, rev));
+                NdArray wih = rnn.weightIh(k, rev).data(), whh = data(rnn.weightHh(k, rev));   // whh: null for a scan cell
+                NdArray bih = data(rnn.biasIh(k, rev)), bhh = data(rnn.biasHh(k, rev)), whr = data(rnn.weightHr(k, rev));
                 int in = c.layerInputSize(k), h = c.hiddenSize();
                 if (f != null) {
-                    f[k * dirs + dir] = new PackedFloat(c.mode(), in, h, wih.floatData(), whh.floatData(),
-                            bih == null ? null : bih.floatData(), bhh == null ? null : bhh.floatData(), split);
+                    f[k * dirs + dir] = new PackedFloat(c.mode(), in, h, wih.floatData(), whh == null ? null : whh.floatData(),
+                            bih == null ? null : bih.floatData(), bhh == null ? null : bhh.floatData(),
+                            whr == null ? null : whr.floatData(), split);
                 } else {
-                    d[k * dirs + dir] = new PackedDouble(c.mode(), in, h, wih.doubleData(), whh.doubleData(),
-                            bih == null ? null : bih.doubleData(), bhh == null ? null : bhh.doubleData(), split);
+                    d[k * dirs + dir] = new PackedDouble(c.mode(), in, h, wih.doubleData(), whh == null ? null : whh.doubleData(),
+                            bih == null ? null : bih.doubleData(), bhh == null ? null : bhh.doubleData(),
+                            whr == null ? null : whr.doubleData(), split);
                 }
             }
         }
@@ -143,9 +146,9 @@ public final class PackedRnn {
     /**
      * The result of {@link #run}, in the order of the input sequences.
      *
-     * @param outputs one {@code [T_b, D·H]} per sequence: the top layer's hidden state at every step, forward
-     *                direction first
-     * @param hN      {@code [L·D, B, H]}: every layer-direction's state after the sequence's last step (the
+     * @param outputs one {@code [T_b, D·R]} per sequence: the top layer's hidden state at every step, forward
+     *                direction first ({@code R} = {@code P} with a projection, else {@code H})
+     * @param hN      {@code [L·D, B, R]}: every layer-direction's state after the sequence's last step (the
      *                reverse direction's after {@code t = 0}), as PyTorch's {@code h_n}
      * @param cN      {@code [L·D, B, H]} for LSTM, else null
      */
@@ -192,7 +195,7 @@ public final class PackedRnn {
             n[s] = m;
             start[s + 1] = start[s] + m;
         }
-        final int rows = start[T], dirs = config.numDirections(), L = config.numLayers(), DH = dirs * H;
+        final int rows = start[T], dirs = config.numDirections(), L = config.numLayers(), R = config.stateSize(), DH = dirs * R;
 
         // Layer 0's input, packed by time: row start[t] + r is sorted sequence r at time t.
         Object in = alloc(rows * I);
@@ -202,7 +205,7 @@ public final class PackedRnn {
                 System.arraycopy(x, t * I, in, (start[t] + r) * I, I);
             }
         }
-        NdArray hN = NdArray.zeros(dtype, L * dirs, B, H);
+        NdArray hN = NdArray.zeros(dtype, L * dirs, B, R);
         NdArray cN = config.mode() == CellType.LSTM ? NdArray.zeros(dtype, L * dirs, B, H) : null;
         int inW = I;
         for (int k = 0; k < L; k++) {
@@ -218,7 +221,7 @@ public final class PackedRnn {
                         }
                     }
                 }
-                Object ys = alloc(rows * H), h = alloc(B * H), c = cN == null ? null : alloc(B * H);
+                Object ys = alloc(rows * R), h = alloc(B * R), c = cN == null ? null : alloc(B * H);
                 int li = k * dirs + d;
                 if (floats != null) {
                     floats[li].run((float[]) xs, n, start, rows, (float[]) ys, (float[]) h, (float[]) c);
@@ -228,14 +231,13 @@ public final class PackedRnn {
                 for (int s = 0; s < T; s++) {
                     for (int r = 0; r < n[s]; r++) {
                         int t = rev ? sortedLen[r] - 1 - s : s;
-                        System.arraycopy(ys, (start[s] + r) * H, out, (start[t] + r) * DH + d * H, H);
+                        System.arraycopy(ys, (start[s] + r) * R, out, (start[t] + r) * DH + d * R, R);
                     }
                 }
                 for (int r = 0; r < B; r++) {
-                    int at = (li * B + order[r]) * H;
-                    System.arraycopy(h, r * H, raw(hN), at, H);
+                    System.arraycopy(h, r * R, raw(hN), (li * B + order[r]) * R, R);
                     if (c != null) {
-                        System.arraycopy(c, r * H, raw(cN), at, H);
+                        System.arraycopy(c, r * H, raw(cN), (li * B + order[r]) * H, H);
                     }
                 }
             }

@@ -18,7 +18,7 @@ import java.util.Arrays;
  */
 public final class RnnStream {
     private final PackedRnn model;
-    private final int layers, hidden, input;
+    private final int layers, hidden, state, input;   // state: R, the features of h (P with a projection, else H)
     private final boolean lstm;
     private final float[][] hf, cf;          // float32: [L][H] states
     private final float[][][] scratchF;      // [L] per-layer scratch
@@ -34,17 +34,18 @@ public final class RnnStream {
         this.model = model;
         this.layers = model.config().numLayers();
         this.hidden = model.config().hiddenSize();
+        this.state = model.config().stateSize();
         this.input = model.config().inputSize();
         this.lstm = model.config().mode() == CellType.LSTM;
         boolean f = model.dtype() == DType.FLOAT32;
-        hf = f ? new float[layers][hidden] : null;
+        hf = f ? new float[layers][state] : null;
         cf = f && lstm ? new float[layers][hidden] : null;
         scratchF = f ? new float[layers][][] : null;
-        outF = f ? new float[hidden] : null;
-        hd = f ? null : new double[layers][hidden];
+        outF = f ? new float[state] : null;
+        hd = f ? null : new double[layers][state];
         cd = !f && lstm ? new double[layers][hidden] : null;
         scratchD = f ? null : new double[layers][][];
-        outD = f ? null : new double[hidden];
+        outD = f ? null : new double[state];
         splitF = f ? new PackedFloat.SplitStep[layers] : null;
         splitD = f ? null : new PackedDouble.SplitStep[layers];
         for (int k = 0; k < layers; k++) {
@@ -68,8 +69,8 @@ public final class RnnStream {
      * One step of a float32 model.
      *
      * @param x the input at this step, {@code [I]}
-     * @return the top layer's new hidden state {@code [H]}: an array owned by this stream, overwritten by the next
-     *         step (copy it to keep it); writing into it does not change the stream's state
+     * @return the top layer's new hidden state {@code [R]} ({@code [P]} with a projection, else {@code [H]}): an
+     *         array owned by this stream, overwritten by the next step (copy it to keep it); writing into it does not change the stream's state
      */
     public float[] step(float[] x) {
         check(x == null ? -1 : x.length, DType.FLOAT32);
@@ -77,7 +78,7 @@ public final class RnnStream {
             model.floatLayer(k).step(k == 0 ? x : hf[k - 1], 0, hf[k], lstm ? cf[k] : null, scratchF[k], splitF[k]);
         }
         steps++;
-        System.arraycopy(hf[layers - 1], 0, outF, 0, hidden);
+        System.arraycopy(hf[layers - 1], 0, outF, 0, state);
         return outF;
     }
 
@@ -88,7 +89,7 @@ public final class RnnStream {
             model.doubleLayer(k).step(k == 0 ? x : hd[k - 1], 0, hd[k], lstm ? cd[k] : null, scratchD[k], splitD[k]);
         }
         steps++;
-        System.arraycopy(hd[layers - 1], 0, outD, 0, hidden);
+        System.arraycopy(hd[layers - 1], 0, outD, 0, state);
         return outD;
     }
 
@@ -125,7 +126,7 @@ public final class RnnStream {
         steps = 0;
     }
 
-    /** A copy of every layer's hidden state, {@code [L, H]} (PyTorch's {@code h_n} for a batch of one, squeezed). */
+    /** A copy of every layer's hidden state, {@code [L, R]} (PyTorch's {@code h_n} for a batch of one, squeezed). */
     public NdArray hidden() {
         return hf != null ? NdArray.of(copy(hf)) : NdArray.of(copy(hd));
     }

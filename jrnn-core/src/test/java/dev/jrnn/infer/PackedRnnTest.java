@@ -11,6 +11,7 @@ import dev.jrnn.nn.rnn.MinLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnKernels.CellType;
 import dev.jrnn.nn.rnn.RnnOutput;
+import dev.jrnn.nn.rnn.ScanKernels;
 import dev.jrnn.nn.rnn.SimpleRnn;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
@@ -319,6 +320,107 @@ class PackedRnnTest {
         return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
+    // ================================================================== scan cells at the edges
+
+    /**
+     * minLSTM with both gates far below zero ({@code f + i} underflows to 0 in float64: the step goes through
+     * {@code log(i / f)}) and minGRU with {@code z} saturated at 0 and 1: streams against both forms of the training
+     * scan, step by step.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("saturatedScanCases")
+    void scanCellsStayExactWhenTheirGatesSaturate(CellType type, double gateBias) {
+        RnnBase rnn = layer(type, DType.FLOAT64, 1, false, 81);
+        NdArray bias = rnn.biasIh(0, false).data();
+        int gateBlocks = type == CellType.MIN_LSTM ? 2 : 1;   // (f, i) or z; the last block is h̃
+        for (int j = 0; j < gateBlocks * H; j++) bias.setFlat(j, gateBias);
+        NdArray seq = sequences(DType.FLOAT64, new int[] {6}, 82).get(0);
+        RnnStream s = PackedRnn.of(rnn).openStream();
+        double[][] got = new double[6][];
+        for (int t = 0; t < 6; t++) got[t] = stepRow(s, seq, t, DType.FLOAT64).clone();
+        for (ScanKernels.Form form : ScanKernels.Form.values()) {
+            rnn.scanForm(form);
+            RnnOutput want;
+            try (Autograd.Scope ignored = Autograd.noGrad()) {
+                want = rnn.forwardFrom(Tensor.constant(padded(List.of(seq), new int[] {6})), null, new int[] {6});
+            }
+            for (int t = 0; t < 6; t++) {
+                for (int j = 0; j < H; j++) {
+                    double w = want.output().data().getFlat(t * H + j);
+                    assertTrue(Double.isFinite(got[t][j]), form + " t=" + t + " j=" + j + ": " + got[t][j]);
+                    assertEquals(w, got[t][j], 1e-12, form + " t=" + t + " j=" + j);
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> saturatedScanCases() {
+        return Stream.of(Arguments.of(CellType.MIN_LSTM, -800.0), Arguments.of(CellType.MIN_LSTM, 60.0),
+                Arguments.of(CellType.MIN_GRU, -800.0), Arguments.of(CellType.MIN_GRU, 800.0));
+    }
+
+    // ================================================================== LSTM projections
+
+    static Stream<Arguments> projectionCases() {
+        return Stream.of(DType.FLOAT32, DType.FLOAT64).flatMap(d -> Stream.of(
+                Arguments.of(d, 1, false), Arguments.of(d, 2, true), Arguments.of(d, 3, false)));
+    }
+
+    /**
+     * {@code h = W_hr (o ⊙ tanh c)}, {@code P = 3 < H}: {@code run} against both of the layer's paths (outputs and
+     * {@code hN} {@code [·, P]}, {@code cN} {@code [·, H]}), and a stream against {@code run} step by step.
+     */
+    @ParameterizedTest(name = "{0} layers={1} bidirectional={2}")
+    @MethodSource("projectionCases")
+    void aProjectedLstmMatchesTheLayer(DType dtype, int layers, boolean bidirectional) {
+        final int P = 3, dp = P * (bidirectional ? 2 : 1);
+        RnnBase rnn = Lstm.builder(I, H).projSize(P).numLayers(layers).bidirectional(bidirectional).dtype(dtype)
+                .rng(new Rng(91)).build();
+        List<NdArray> seqs = sequences(dtype, LENGTHS, 92);
+        PackedRnn model = PackedRnn.of(rnn);
+        PackedRnn.Output got = model.run(seqs);
+        assertArrayEquals(new int[] {layers * (bidirectional ? 2 : 1), LENGTHS.length, P}, got.hN().shape());
+        assertArrayEquals(new int[] {layers * (bidirectional ? 2 : 1), LENGTHS.length, H}, got.cN().shape());
+        PackedRnn.Output twoThreads = PackedRnn.of(rnn, 2).run(seqs);   // a projected layer steps on one thread
+        for (int b = 0; b < LENGTHS.length; b++) {
+            assertEquals(0.0, twoThreads.outputs().get(b).maxAbsDiff(got.outputs().get(b)), "stepThreads=2, sequence " + b);
+        }
+        for (RnnBase.Path path : RnnBase.Path.values()) {
+            rnn.path(path);
+            RnnOutput want;
+            try (Autograd.Scope ignored = Autograd.noGrad()) {
+                want = rnn.forwardFrom(Tensor.constant(padded(seqs, LENGTHS)), null, LENGTHS);
+            }
+            int t = want.output().dim(1);
+            double worst = 0;
+            for (int b = 0; b < LENGTHS.length; b++) {
+                NdArray o = got.outputs().get(b);
+                assertArrayEquals(new int[] {LENGTHS[b], dp}, o.shape(), "output " + b);
+                for (int i = 0; i < LENGTHS[b] * dp; i++) {
+                    worst = Math.max(worst, Math.abs(o.getFlat(i) - want.output().data().getFlat(b * t * dp + i)));
+                }
+            }
+            assertTrue(worst <= tol(dtype), path + " outputs differ by " + worst);
+            assertTrue(want.hN().data().maxAbsDiff(got.hN()) <= tol(dtype), path + " hN");
+            assertTrue(want.cN().data().maxAbsDiff(got.cN()) <= tol(dtype), path + " cN");
+        }
+        if (bidirectional) return;
+        NdArray seq = seqs.get(1);                                    // 6 steps
+        PackedRnn.Output one = model.run(List.of(seq));
+        RnnStream s = model.openStream();
+        for (int step = 0; step < seq.dim(0); step++) {
+            float[] hf = dtype == DType.FLOAT32 ? s.step(Arrays.copyOfRange(seq.floatData(), step * I, (step + 1) * I)) : null;
+            double[] hd = dtype == DType.FLOAT64 ? s.step(Arrays.copyOfRange(seq.doubleData(), step * I, (step + 1) * I)) : null;
+            for (int j = 0; j < P; j++) {
+                double h = hf != null ? hf[j] : hd[j];
+                assertEquals(one.outputs().get(0).getFlat(step * P + j), h, tol(dtype), "step " + step + " unit " + j);
+            }
+            assertEquals(P, hf != null ? hf.length : hd.length);
+        }
+        assertTrue(s.hidden().maxAbsDiff(one.hN().reshape(layers, P)) <= tol(dtype), "stream hidden()");
+        assertTrue(s.cell().maxAbsDiff(one.cN().reshape(layers, H)) <= tol(dtype), "stream cell()");
+    }
+
     // ================================================================== errors
 
     @Test
@@ -369,23 +471,30 @@ class PackedRnnTest {
                 "needs HotSpot's per-thread allocation counter");
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
         org.junit.jupiter.api.Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
-        for (CellType type : CellType.values()) {
-            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+        for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            for (CellType type : CellType.values()) {
                 for (int threads = 1; threads <= 2; threads++) {
-                    RnnStream s = PackedRnn.of(layer(type, dtype, 2, false, 81), threads).openStream();
-                    float[] xf = new float[I];
-                    double[] xd = new double[I];
-                    long tid = Thread.currentThread().getId(), before = 0;
-                    for (int i = 0; i < 10_000; i++) {
-                        if (i == 5_000) before = bean.getThreadAllocatedBytes(tid);
-                        if (dtype == DType.FLOAT32) s.step(xf);
-                        else s.step(xd);
-                    }
-                    long bytes = bean.getThreadAllocatedBytes(tid) - before;
-                    assertTrue(bytes < 5_000, type + " " + dtype + " threads=" + threads + ": " + bytes + " bytes over 5,000 steps");
+                    assertWarmStepsAllocateNothing(bean, PackedRnn.of(layer(type, dtype, 2, false, 81), threads),
+                            type + " " + dtype + " threads=" + threads);
                 }
             }
+            RnnBase projected = Lstm.builder(I, H).projSize(3).numLayers(2).dtype(dtype).rng(new Rng(81)).build();
+            assertWarmStepsAllocateNothing(bean, PackedRnn.of(projected), "LSTM projSize=3 " + dtype);
         }
+    }
+
+    private static void assertWarmStepsAllocateNothing(com.sun.management.ThreadMXBean bean, PackedRnn model, String what) {
+        RnnStream s = model.openStream();
+        float[] xf = new float[I];
+        double[] xd = new double[I];
+        long tid = Thread.currentThread().getId(), before = 0;
+        for (int i = 0; i < 10_000; i++) {
+            if (i == 5_000) before = bean.getThreadAllocatedBytes(tid);
+            if (model.dtype() == DType.FLOAT32) s.step(xf);
+            else s.step(xd);
+        }
+        long bytes = bean.getThreadAllocatedBytes(tid) - before;
+        assertTrue(bytes < 5_000, what + ": " + bytes + " bytes over 5,000 steps");
     }
 
     // ================================================================== the float64 twin
