@@ -393,7 +393,8 @@ public final class ModelFile {
     }
 
     private static void checkListedFile(Path dir, ModelConfig files, String name) throws IOException {
-        if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals("..") || name.equals(".")) {
+        if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals("..") || name.equals(".")
+                || name.indexOf('\0') >= 0) {
             throw files.fieldError(name, "names a path; only plain file names are allowed");
         }
         ModelConfig entry = files.getObject(name);
@@ -538,9 +539,19 @@ public final class ModelFile {
 
     /** The bytes of a listed file (checked against its recorded size and SHA-256 by {@link #open}). */
     public byte[] readFile(String name) throws IOException {
+        return Files.readAllBytes(listedFile(name));
+    }
+
+    /**
+     * The path of a file that {@code config.json} lists (a name read from elsewhere in the config, e.g. the
+     * vocabulary's, must be one of them: it is never resolved before that check).
+     *
+     * @throws ModelFileException when the config lists no file of that name
+     */
+    public Path listedFile(String name) throws ModelFileException {
         if (!hasFile(name)) {
-            throw new ModelFileException(file(CONFIG_FILE) + ": lists no file '" + name + "'");
+            throw new ModelFileException(file(CONFIG_FILE) + ": lists no file '" + Printable.of(name) + "'");
         }
-        return Files.readAllBytes(file(name));
+        return file(name);
     }
 }

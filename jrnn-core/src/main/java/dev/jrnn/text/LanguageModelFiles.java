@@ -230,7 +230,7 @@ public final class LanguageModelFiles {
             long size = v.getLong("size");
             String fingerprint = v.getString("fingerprint");
             tokenizer = tokenizerFrom(config.getObject("tokenizer"));
-            Path vocabPath = file.file(name);
+            Path vocabPath = file.listedFile(name);
             byte[] bytes = file.readFile(name);
             vocab = Vocabulary.read(new ByteArrayInputStream(bytes), vocabPath.toString());
             if (vocab.size() != size) {

@@ -258,7 +258,7 @@ public final class Seq2SeqFiles {
                 "source embedding");
         Vocabulary targetVocab = vocabulary(file, target.getObject("vocabulary"), mc.targetVocabSize(), "target_vocab_size",
                 "target embedding and output layer");
-        Path targetPath = file.file(target.getObject("vocabulary").getString("file"));
+        Path targetPath = file.listedFile(target.getObject("vocabulary").getString("file"));
         checkSpecial(targetPath, "bos_id", mc.bosId(), targetVocab.bosId(), "<bos>");
         checkSpecial(targetPath, "eos_id", mc.eosId(), targetVocab.eosId(), "<eos>");
         file.checkLayerCount(config.getObject("model"), "num_layers", mc.numLayers());
@@ -276,7 +276,7 @@ public final class Seq2SeqFiles {
         String name = v.getString("file");
         long size = v.getLong("size");
         String fingerprint = v.getString("fingerprint");
-        Path path = file.file(name);
+        Path path = file.listedFile(name);
         Vocabulary vocab = Vocabulary.read(new ByteArrayInputStream(file.readFile(name)), path.toString());
         if (vocab.size() != size) {
             throw new ModelFileException(path + ": has " + vocab.size() + " tokens, but " + ModelFile.CONFIG_FILE

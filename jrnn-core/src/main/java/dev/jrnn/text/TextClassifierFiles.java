@@ -203,7 +203,7 @@ public final class TextClassifierFiles {
         String name = v.getString("file");
         long size = v.getLong("size");
         String fingerprint = v.getString("fingerprint");
-        Path vocabPath = file.file(name);
+        Path vocabPath = file.listedFile(name);
         Vocabulary vocab = Vocabulary.read(new ByteArrayInputStream(file.readFile(name)), vocabPath.toString());
         if (vocab.size() != size) {
             throw new ModelFileException(vocabPath + ": has " + vocab.size() + " tokens, but " + ModelFile.CONFIG_FILE
