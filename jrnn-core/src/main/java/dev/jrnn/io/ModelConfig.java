@@ -255,7 +255,10 @@ public final class ModelConfig {
     private static Object unconvert(Object v) {
         if (v instanceof ModelConfig) return ((ModelConfig) v).rawTree();
         if (v instanceof Long) return BigInteger.valueOf((Long) v);
-        if (v instanceof Double) return new BigDecimal(Double.toString((Double) v));
+        if (v instanceof Double) {                                  // as write() does: a number beyond double's range
+            double d = (Double) v;                                  // (1e51940 reads as Infinity) becomes null
+            return Double.isFinite(d) ? new BigDecimal(Double.toString(d)) : NULL;
+        }
         if (v instanceof List) {
             List<Object> out = new ArrayList<>();
             for (Object o : (List<?>) v) out.add(unconvert(o));
