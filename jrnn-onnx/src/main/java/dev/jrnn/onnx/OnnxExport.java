@@ -365,6 +365,11 @@ public final class OnnxExport {
      */
     public static void checkExportable(RnnBase rnn) {
         RnnConfig c = rnn.config();
+        if (!c.mode().hasRecurrentWeights()) {
+            throw new IllegalArgumentException("ONNX export: " + rnn + " is a " + c.mode() + " scan layer (gates from x"
+                    + " only, no weight_hh), which none of the standard ONNX recurrent operators (LSTM, GRU, RNN)"
+                    + " computes; export an LSTM, GRU or RNN model, or use jrnn's safetensors format for this one");
+        }
         if (c.projSize() > 0) {
             throw new IllegalArgumentException("ONNX export: " + rnn + " has proj_size=" + c.projSize()
                     + " (weight_hr_l{k} [" + c.projSize() + ", " + c.hiddenSize() + "]), but the standard ONNX LSTM"

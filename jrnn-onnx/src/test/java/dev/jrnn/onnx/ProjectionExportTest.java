@@ -1,6 +1,8 @@
 package dev.jrnn.onnx;
 
 import dev.jrnn.nn.rnn.Lstm;
+import dev.jrnn.nn.rnn.MinGru;
+import dev.jrnn.nn.rnn.MinLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import org.junit.jupiter.api.Test;
 
@@ -8,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The standard ONNX LSTM has no projection: a projected LSTM is refused by name, a plain one passes. */
+/**
+ * What the standard ONNX recurrent operators cannot express is refused by name: a projected LSTM, and the scan layers
+ * (minGRU, minLSTM); a plain LSTM passes.
+ */
 class ProjectionExportTest {
     @Test
     void projectedLstmIsRefusedWithTheReason() {
@@ -18,5 +23,14 @@ class ProjectionExportTest {
         assertTrue(e.getMessage().contains("Lstm(") && e.getMessage().contains("proj_size=2")
                 && e.getMessage().contains("[2, 4]") && e.getMessage().contains("no projection"), e.getMessage());
         assertDoesNotThrow(() -> OnnxExport.checkExportable(Lstm.builder(3, 4).numLayers(2).bidirectional(true).build()));
+    }
+
+    @Test
+    void scanLayersAreRefusedWithTheReason() {
+        for (RnnBase scan : new RnnBase[] {MinGru.builder(3, 4).build(), MinLstm.builder(3, 4).build()}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxExport.checkExportable(scan));
+            assertTrue(e.getMessage().startsWith("ONNX export: Min") && e.getMessage().contains("scan layer")
+                    && e.getMessage().contains("no weight_hh"), e.getMessage());
+        }
     }
 }
