@@ -50,14 +50,15 @@ class KerasFuzzTest {
     void load(byte[] data) throws Exception {
         if (data.length == 0) return;
         byte[] rest = Arrays.copyOfRange(data, 1, data.length);
+        int mode = Math.floorMod(data[0], 3);
         Path file;
-        switch (Math.floorMod(data[0], 3)) {
+        switch (mode) {
             case 0 -> file = Files.write(DIR.resolve("fuzz.keras"), rest);
             case 1 -> file = Files.write(DIR.resolve("fuzz-weights.keras"), kerasZip(rest));
             default -> file = Files.write(DIR.resolve("fuzz.weights.h5"), rest);
         }
         try {
-            if (data[0] % 3 == 2) {
+            if (mode == 2) {
                 KerasModel.from(KerasFile.withConfig(CONFIG2, file), dev.jrnn.tensor.DType.FLOAT32);
             } else {
                 KerasModel.load(file);
