@@ -10,9 +10,11 @@ import io.jhdf.api.Node;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -364,9 +366,22 @@ public final class KerasFile {
         throw new KerasException(file + ": attribute " + name + " holds " + v.getClass().getSimpleName() + ", expected a string");
     }
 
+    /**
+     * Opens an HDF5 file. Up to 2 GiB it is memory-mapped and read as a buffer: jHDF then reads each structure as a
+     * slice of the file, so a size field claiming more than the file holds is an error (reported as damaged), where
+     * reading through a channel first allocates a heap buffer of whatever size the file claims (an OutOfMemoryError
+     * for a few damaged bytes, found by fuzzing).
+     */
     private static HdfFile open(Path file) throws KerasException {
         try {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                if (ch.size() <= Integer.MAX_VALUE) {
+                    return HdfFile.fromByteBuffer(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
+                }
+            }
             return new HdfFile(file);
+        } catch (IOException e) {
+            throw new KerasException(file + ": cannot read: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw damaged(file, e);
         }
