@@ -3,6 +3,7 @@ package dev.jrnn.onnx;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.Shapes;
 
 import java.util.Arrays;
 import java.util.Set;
@@ -59,16 +60,6 @@ final class Ops {
 
     private static OnnxValue[] one(OnnxValue v) {
         return new OnnxValue[] {v};
-    }
-
-    static int[] strides(int[] shape) {
-        int[] s = new int[shape.length];
-        int acc = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            s[i] = acc;
-            acc *= shape[i];
-        }
-        return s;
     }
 
     // ------------------------------------------------------------------ constants and types
@@ -305,7 +296,7 @@ final class Ops {
     }
 
     static OnnxValue permute(OnnxValue x, int[] perm) {
-        int[] xs = x.shapeRef(), st = strides(xs);
+        int[] xs = x.shapeRef(), st = Shapes.strides(xs);
         int r = xs.length;
         int[] os = new int[r], ost = new int[r];
         for (int i = 0; i < r; i++) {
@@ -411,7 +402,7 @@ final class Ops {
             begin[a] = (int) s;
             step[a] = (int) st;
         }
-        int[] st = strides(xs);
+        int[] st = Shapes.strides(xs);
         int[] map = new int[OnnxValue.count(os)];
         int[] idx = new int[r];
         for (int j = 0; j < map.length; j++) {
@@ -454,7 +445,7 @@ final class Ops {
     /** For each element of shape {@code out}, the flat index of the element of {@code in} that broadcasts to it. */
     private static int[] broadcastMap(int[] in, int[] out) {
         int r = out.length;
-        int[] st = new int[r], ist = strides(in);
+        int[] st = new int[r], ist = Shapes.strides(in);
         for (int i = 0; i < in.length; i++) {
             st[r - in.length + i] = in[i] == 1 ? 0 : ist[i];
         }
