@@ -159,8 +159,7 @@ final class PredictCommand implements Callable<Integer> {
             for (int i = 0; i < ids.length; i++) ids[i] = m.encode(chunk.get(i));
             double[][] p = served.predictProbabilities(ids);
             for (int i = 0; i < p.length; i++) {
-                int best = 0;
-                for (int c = 1; c < p[i].length; c++) if (p[i][c] > p[i][best]) best = c;
+                int best = ServedTextClassifier.predictClass(p[i]);
                 StringBuilder b = new StringBuilder(classes.get(best));
                 if (probabilities) {
                     for (double v : p[i]) b.append('\t').append(Cli.fmt("%.4f", v));

@@ -10,6 +10,7 @@ import dev.jrnn.text.SamplingConfig;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 /**
  * A {@link LanguageModel} frozen for serving next-token scores: the embedding, the recurrent layers
@@ -66,7 +67,19 @@ public final class ServedLanguageModel {
      *         stopped them
      */
     public LanguageModel.Generation generate(int[] prompt, SamplingConfig sampling, Rng rng) {
+        return generate(prompt, sampling, rng, id -> { });
+    }
+
+    /**
+     * As {@link #generate(int[], SamplingConfig, Rng)}, handing every new token to {@code onToken} as soon as it is
+     * drawn (before the next step is computed), so that a caller can show the text while it is generated. The
+     * {@code <eos>} that stops a generation is not handed on, as it is not among the returned tokens.
+     *
+     * @param onToken called once per returned token, in order, on the calling thread
+     */
+    public LanguageModel.Generation generate(int[] prompt, SamplingConfig sampling, Rng rng, IntConsumer onToken) {
         Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(onToken, "onToken");
         Sampler sampler = new Sampler(sampling);
         Session session = openSession();
         double[] logits = session.logits();
@@ -83,6 +96,7 @@ public final class ServedLanguageModel {
                 break;
             }
             out[n++] = id;
+            onToken.accept(id);
             if (n < sampling.maxLength()) logits = session.feed(id);
         }
         return new LanguageModel.Generation(Arrays.copyOf(out, n), logP, eos);

@@ -67,6 +67,21 @@ public final class ServedTextClassifier {
         return logits;
     }
 
+    /**
+     * The class a row of scores picks: the index of its largest value, the first one on a tie (as
+     * {@link dev.jrnn.train.Metrics#accuracy} counts). The one rule for {@code jrnn predict}, {@code jrnn eval} and
+     * jrnn-spark.
+     *
+     * @param scores one row of {@link #predictProbabilities} (or any monotone transform of it), at least one value
+     * @return the class id
+     */
+    public static int predictClass(double[] scores) {
+        if (scores.length == 0) throw new IllegalArgumentException("ServedTextClassifier.predictClass: no scores");
+        int best = 0;
+        for (int c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
+        return best;
+    }
+
     static void softmaxInPlace(double[] z) {
         double max = Double.NEGATIVE_INFINITY, sum = 0;
         for (double v : z) max = Math.max(max, v);

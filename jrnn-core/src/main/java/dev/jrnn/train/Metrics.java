@@ -3,6 +3,9 @@ package dev.jrnn.train;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Shapes;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * Evaluation metrics over plain arrays (no gradients). The masks are as in {@link dev.jrnn.nn.Losses}: 0/1
  * weights over the leading axes ({@code [B, T]} for {@code [B, T, C]} logits), null when everything counts.
@@ -85,6 +88,62 @@ public final class Metrics {
         return total == 0 ? 0 : sum / total;
     }
 
+    /**
+     * The share of decoded sequences equal to their target, token for token.
+     *
+     * @param predicted one decoded id sequence per item (without an end marker)
+     * @param targets   the target of each item (without an end marker)
+     * @return in [0, 1]; 0 for no items
+     */
+    public static double exactMatch(List<int[]> predicted, List<int[]> targets) {
+        samePairs("exactMatch", predicted, targets);
+        int right = 0;
+        for (int i = 0; i < predicted.size(); i++) right += Arrays.equals(predicted.get(i), targets.get(i)) ? 1 : 0;
+        return predicted.isEmpty() ? 0 : right / (double) predicted.size();
+    }
+
+    /**
+     * Token accuracy of decoded sequences: both sequences of an item end with an end marker (as the decoder's
+     * {@code <eos>}), and they are compared position by position over the longer one, so a missing or an extra token
+     * counts as an error. {@code Σ matching positions / Σ max(|p|, |t|) + 1}: "ab" for "ab" is 3/3, "abc" for "ab"
+     * 2/4, "" for "" 1/1.
+     *
+     * @param predicted one decoded id sequence per item (without an end marker)
+     * @param targets   the target of each item (without an end marker)
+     * @return in [0, 1]; 0 for no items
+     */
+    public static double tokenAccuracy(List<int[]> predicted, List<int[]> targets) {
+        samePairs("tokenAccuracy", predicted, targets);
+        long right = 0, positions = 0;
+        for (int i = 0; i < predicted.size(); i++) {
+            int[] p = predicted.get(i), t = targets.get(i);
+            int common = Math.min(p.length, t.length);
+            for (int k = 0; k < common; k++) right += p[k] == t[k] ? 1 : 0;
+            right += p.length == t.length ? 1 : 0;                    // the end markers meet at the same position
+            positions += Math.max(p.length, t.length) + 1;
+        }
+        return positions == 0 ? 0 : right / (double) positions;
+    }
+
+    /** Mean absolute error {@code Σ|p - y| / n} of two equally long arrays; 0 when empty. */
+    public static double mae(double[] predicted, double[] actual) {
+        sameLength("mae", predicted, actual);
+        double s = 0;
+        for (int i = 0; i < predicted.length; i++) s += Math.abs(predicted[i] - actual[i]);
+        return predicted.length == 0 ? 0 : s / predicted.length;
+    }
+
+    /** Root mean squared error {@code sqrt(Σ(p - y)² / n)} of two equally long arrays; 0 when empty. */
+    public static double rmse(double[] predicted, double[] actual) {
+        sameLength("rmse", predicted, actual);
+        double s = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            double d = predicted[i] - actual[i];
+            s += d * d;
+        }
+        return predicted.length == 0 ? 0 : Math.sqrt(s / predicted.length);
+    }
+
     /** Perplexity {@code exp(meanNll)} from the mean negative log-likelihood per token in nats. */
     public static double perplexity(double meanNll) {
         return Math.exp(meanNll);
@@ -109,6 +168,20 @@ public final class Metrics {
         if (mask != null && mask.size() != rows) {
             throw new IllegalArgumentException("Metrics." + op + ": mask " + Shapes.str(mask.shape()) + " has "
                     + mask.size() + " weights for " + rows + " rows");
+        }
+    }
+
+    private static void samePairs(String op, List<int[]> predicted, List<int[]> targets) {
+        if (predicted.size() != targets.size()) {
+            throw new IllegalArgumentException("Metrics." + op + ": " + predicted.size() + " predictions for "
+                    + targets.size() + " targets");
+        }
+    }
+
+    private static void sameLength(String op, double[] predicted, double[] actual) {
+        if (predicted.length != actual.length) {
+            throw new IllegalArgumentException("Metrics." + op + ": " + predicted.length + " predictions for "
+                    + actual.length + " values");
         }
     }
 

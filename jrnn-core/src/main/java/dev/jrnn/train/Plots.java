@@ -5,18 +5,29 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.geom.AffineTransform;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
  * PNG plots of the metrics per epoch, drawn with XChart in headless mode: {@code loss.png} (training and
  * validation loss), one {@code NAME.png} per other metric (training and validation together) and
- * {@code lr.png}. Each file is written atomically.
+ * {@code lr.png}. Each file is written atomically. And a classifier's confusion matrix as a heat map
+ * ({@link #confusionMatrix}).
  */
 public final class Plots {
     private Plots() {}
@@ -56,6 +67,78 @@ public final class Plots {
         lr.addSeries("lr", epochs, history.values("lr"));
         written.add(save(lr, dir.resolve("lr.png")));
         return written;
+    }
+
+    /**
+     * A row-normalised confusion matrix as a PNG heat map, drawn with Java2D (headless): cell (true i, predicted j) is
+     * shaded by {@code n[i][j] / row total} with that percentage written in it; each row label carries the class's
+     * recall and support. Written atomically; the parent directory is created if needed.
+     *
+     * @param matrix the counts
+     * @param labels one name per class, in class order
+     * @param title  the line on top
+     * @param file   the PNG to write
+     * @throws IOException when the file cannot be written
+     */
+    public static void confusionMatrix(ConfusionMatrix matrix, List<String> labels, String title, Path file)
+            throws IOException {
+        int n = matrix.classes();
+        if (labels.size() != n) {
+            throw new IllegalArgumentException("Plots.confusionMatrix: " + labels.size() + " labels for " + n + " classes");
+        }
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+        int cell = 40, left = 190, top = 70, right = 30, bottom = 130;
+        int w = Math.max(left + n * cell + right, 560), h = top + n * cell + bottom;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString(title, 10, 25);
+        Font plain = new Font(Font.SANS_SERIF, Font.PLAIN, 12), small = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
+        g.setFont(plain);
+        g.drawString("rows: true class (recall, n)   columns: predicted   cells: % of the row", 10, 48);
+        for (int i = 0; i < n; i++) {
+            long total = matrix.support(i);
+            for (int j = 0; j < n; j++) {
+                long c = matrix.count(i, j);
+                double f = total == 0 ? 0 : c / (double) total;
+                int shade = (int) Math.round(255 * (1 - f));
+                g.setColor(new Color(shade, shade, 255));
+                g.fillRect(left + j * cell, top + i * cell, cell, cell);
+                if (c > 0) {
+                    g.setColor(f > 0.5 ? Color.WHITE : Color.BLACK);
+                    g.setFont(small);
+                    String s = String.format(Locale.ROOT, "%.0f", 100 * f);
+                    FontMetrics fm = g.getFontMetrics();
+                    g.drawString(s, left + j * cell + (cell - fm.stringWidth(s)) / 2, top + i * cell + cell / 2 + 4);
+                }
+            }
+            g.setColor(Color.BLACK);
+            g.setFont(plain);
+            String lab = String.format(Locale.ROOT, "%s (%.0f%%, n=%d)", labels.get(i), 100 * matrix.recall(i), total);
+            FontMetrics fm = g.getFontMetrics();
+            g.drawString(lab, left - 6 - fm.stringWidth(lab), top + i * cell + cell / 2 + 4);
+        }
+        g.setColor(Color.GRAY);
+        g.setStroke(new BasicStroke(1));
+        g.drawRect(left, top, n * cell, n * cell);
+        g.setColor(Color.BLACK);
+        AffineTransform saved = g.getTransform();
+        for (int j = 0; j < n; j++) {
+            g.setTransform(saved);
+            g.translate(left + j * cell + cell / 2 + 4, top + n * cell + 6);
+            g.rotate(Math.PI / 2);
+            g.drawString(labels.get(j), 0, 0);
+        }
+        g.setTransform(saved);
+        g.dispose();
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        AtomicFiles.write(file, out -> ImageIO.write(img, "png", out));
     }
 
     /** As {@link #write(History, Path)}, but a failure (no fonts on a bare server...) is reported, not thrown. */

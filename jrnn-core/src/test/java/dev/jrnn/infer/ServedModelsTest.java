@@ -69,9 +69,11 @@ class ServedModelsTest {
             for (int[] prompt : prompts) {
                 for (long seed = 1; seed <= 4; seed++) {
                     LanguageModel.Generation want = lm.generate(prompt, c, new Rng(seed));
-                    LanguageModel.Generation got = served.generate(prompt, c, new Rng(seed));
+                    java.util.List<Integer> streamed = new java.util.ArrayList<>();
+                    LanguageModel.Generation got = served.generate(prompt, c, new Rng(seed), streamed::add);
                     String what = c + " prompt " + prompt.length + " seed " + seed;
                     assertArrayEquals(want.tokens(), got.tokens(), what);
+                    assertArrayEquals(want.tokens(), streamed.stream().mapToInt(Integer::intValue).toArray(), what + " streamed");
                     assertEquals(want.endedAtEos(), got.endedAtEos(), what);
                     assertEquals(want.logProbability(), got.logProbability(), 100 * tol(dtype), what);
                 }
@@ -137,5 +139,14 @@ class ServedModelsTest {
         double[] out = new double[tokens.length * 17];
         for (int i = 0; i < tokens.length; i++) System.arraycopy(s.feed(tokens[i]), 0, out, i * 17, 17);
         return out;
+    }
+
+    @Test
+    void predictClassTakesTheFirstMaximum() {
+        assertEquals(1, ServedTextClassifier.predictClass(new double[] {0.2, 0.5, 0.3}));
+        assertEquals(0, ServedTextClassifier.predictClass(new double[] {0.4, 0.4, 0.2}));
+        assertEquals(1, ServedTextClassifier.predictClass(new double[] {0.1, 0.45, 0.45}));
+        assertEquals(0, ServedTextClassifier.predictClass(new double[] {-3}));
+        assertThrows(IllegalArgumentException.class, () -> ServedTextClassifier.predictClass(new double[0]));
     }
 }

@@ -10,9 +10,11 @@ import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.train.Batch;
+import dev.jrnn.train.ConfusionMatrix;
 import dev.jrnn.train.History;
 import dev.jrnn.train.Metrics;
 import dev.jrnn.train.ModelStep;
+import dev.jrnn.train.Plots;
 import dev.jrnn.train.SequenceDataset;
 import dev.jrnn.train.StepOutput;
 import dev.jrnn.train.Trainer;
@@ -181,7 +183,7 @@ public final class NamesByLanguage {
         }
         macro /= conf.length;
         double acc = right / (double) all;
-        Images.confusionMatrix(conf, languages, String.format(Locale.ROOT,
+        Plots.confusionMatrix(ConfusionMatrix.ofCounts(conf), List.of(languages), String.format(Locale.ROOT,
                 "Names by language: %s(%d), test accuracy %.1f%% (macro %.1f%%), %d test names",
                 kind.toUpperCase(Locale.ROOT), hidden, 100 * acc, 100 * macro, all), png);
         System.out.println("wrote " + png);

@@ -1,5 +1,6 @@
 package dev.jrnn.spark;
 
+import dev.jrnn.infer.ServedTextClassifier;
 import dev.jrnn.series.SequenceRegressorFiles;
 import dev.jrnn.series.TimeSeries;
 import dev.jrnn.text.LanguageModel;
@@ -78,8 +79,7 @@ final class Predictions {
         double[][] p = m.predictProbabilities(texts);
         List<Object> out = new ArrayList<>(p.length);
         for (double[] row : p) {
-            int best = 0;
-            for (int c = 1; c < row.length; c++) if (row[c] > row[best]) best = c;   // as jrnn predict: first maximum
+            int best = ServedTextClassifier.predictClass(row);                      // as jrnn predict: first maximum
             out.add(RowFactory.create(m.classes().get(best), row[best], row));     // Spark takes double[] as array<double>
         }
         return out;
