@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
 
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The {@code jrnn} command line. Subcommands parse options and call the library; no maths here.
@@ -25,6 +27,20 @@ import java.nio.file.NoSuchFileException;
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /**
+     * The logger of the BLAS backend's one-time line (which backend, which library): quiet unless {@code --verbose};
+     * a warning (the native library could not be loaded) is always shown. Held here, as java.util.logging keeps only
+     * weak references to its loggers and would forget the level.
+     */
+    private static final Logger BLAS_LOG = Logger.getLogger("dev.jrnn.tensor.Blas");
+
+    /** {@code --verbose} on every command: also print the BLAS backend line on standard error. */
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Also print diagnostics on standard error: which BLAS backend (library) multiplies matrices.")
+    void verbose(boolean on) {
+        BLAS_LOG.setLevel(on ? Level.INFO : Level.WARNING);
+    }
 
     /** {@code jrnn --version}: the version of the jrnn jar in use. */
     static final class Version implements CommandLine.IVersionProvider {
@@ -45,6 +61,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status (used by tests). */
     public static int run(String... args) {
+        BLAS_LOG.setLevel(Level.WARNING);                             // until --verbose says otherwise
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         ConfigFile.addOption(cl);

@@ -42,7 +42,8 @@ import java.util.concurrent.Callable;
         description = {"Run a saved text classifier, seq2seq model or regressor on --input (or standard input).",
                 "What it prints depends on the model:",
                 "  text classifier (train classify): label<TAB>probability<TAB>text-prefix per line; with --probabilities "
-                        + "a header and every class's probability.",
+                        + "a header and every class's probability. A labelled TSV (label<TAB>text on every line, or a "
+                        + "header naming a text column, as train classify reads) is read by its text column.",
                 "  seq2seq (train seq2seq): the output of every line (greedy, or --beam K); with --scores also its "
                         + "log-probability.",
                 "  regressor (train regress): CSV: the forecast of the next horizon rows after the table's last row; "
@@ -147,7 +148,7 @@ final class PredictCommand implements Callable<Integer> {
     // ------------------------------------------------------------------ classifier
 
     private void classify(TextClassifierFiles.Loaded m) throws IOException {
-        List<String> lines = inputLines();
+        List<String> lines = texts(inputLines());
         PrintStream o = System.out;
         List<String> classes = new ArrayList<>();                         // names from the model file: controls escaped
         for (String c : m.classes()) classes.add(Printable.of(c));
@@ -170,6 +171,34 @@ final class PredictCommand implements Callable<Integer> {
                 o.println(b);
             }
         }
+    }
+
+    /**
+     * The texts to classify: the lines themselves, or the text column of a labelled TSV, the file {@code train
+     * classify} and {@code eval} read. A TSV is a first line that names a {@code text} column (its other lines give
+     * that column; blank ones are skipped), or input whose every non-blank line holds a tab ({@code label<TAB>text}:
+     * the part after the first tab).
+     */
+    static List<String> texts(List<String> lines) {
+        if (lines.isEmpty()) return lines;
+        String[] head = lines.get(0).split("\t", -1);
+        int textCol = -1;
+        for (int i = 0; i < head.length && head.length > 1; i++) {
+            if (head[i].strip().equalsIgnoreCase("text")) {
+                textCol = i;
+                break;
+            }
+        }
+        boolean labelled = textCol >= 0 || lines.stream().allMatch(l -> l.isBlank() || l.indexOf('\t') >= 0);
+        if (!labelled) return lines;
+        int col = Math.max(textCol, 1), columns = textCol >= 0 ? head.length : 2;
+        List<String> out = new ArrayList<>(lines.size());
+        for (String line : lines.subList(textCol >= 0 ? 1 : 0, lines.size())) {
+            if (line.isBlank()) continue;
+            String[] f = col == columns - 1 ? line.split("\t", columns) : line.split("\t", -1);
+            out.add(col < f.length ? f[col] : "");
+        }
+        return out;
     }
 
     private String prefix(String text) {
@@ -258,7 +287,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /** {@link SequenceRegressorFiles.Loaded#forecast(TimeSeries, int[])} through the served copy of the model. */
-    private static double[][] forecast(SequenceRegressorFiles.Loaded m, ServedRegressor served, TimeSeries s, int[] ends)
+    static double[][] forecast(SequenceRegressorFiles.Loaded m, ServedRegressor served, TimeSeries s, int[] ends)
             throws IOException {
         float[][][] windows = new float[ends.length][][];
         for (int i = 0; i < ends.length; i++) windows[i] = m.spec().window(s, m.standardizer(), ends[i]);

@@ -289,12 +289,10 @@ final class TrainRegressCommand implements Callable<Integer> {
     private static double[] persistence(TimeSeries s, ForecastSpec fs, int first, int last) throws IOException {
         double se = 0, ae = 0;
         long n = 0;
-        int[] cols = new int[fs.targets().size()];
-        for (int j = 0; j < cols.length; j++) cols[j] = s.column(fs.targets().get(j));
         for (int e = first; e <= last; e++) {
-            double[] actual = fs.actual(s, e);
+            double[] actual = fs.actual(s, e), carried = fs.persistence(s, e);
             for (int k = 0; k < actual.length; k++) {
-                double d = s.value(e - 1, cols[k % cols.length]) - actual[k];
+                double d = carried[k] - actual[k];
                 se += d * d;
                 ae += Math.abs(d);
                 n++;

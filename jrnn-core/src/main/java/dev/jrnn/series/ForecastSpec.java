@@ -127,6 +127,24 @@ public record ForecastSpec(List<String> inputs, List<String> targets, int window
         return y;
     }
 
+    /**
+     * The persistence forecast after the window ending at {@code end}: each target's last value in the window (row
+     * {@code end−1}) carried forward to every step of the horizon, step-major like the model's outputs, in the data's
+     * units. The baseline a forecaster must beat.
+     *
+     * @throws IOException when a target column is missing or not numeric
+     */
+    public double[] persistence(TimeSeries s, int end) throws IOException {
+        if (end < 1 || end > s.rows()) {
+            throw new IllegalArgumentException("ForecastSpec.persistence: no row before row " + end + " of a table of "
+                    + s.rows());
+        }
+        int[] out = resolve(s, targets);
+        double[] y = new double[outputSize()];
+        for (int k = 0; k < y.length; k++) y[k] = s.value(end - 1, out[k % targets.size()]);
+        return y;
+    }
+
     /** Standardised outputs back in the data's units. */
     public double[] unscale(Standardizer z, double[] outputs) {
         if (outputs.length != outputSize()) {

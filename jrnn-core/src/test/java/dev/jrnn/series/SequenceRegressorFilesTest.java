@@ -133,4 +133,13 @@ class SequenceRegressorFilesTest {
         editConfig(dir, "\"model_type\": \"seq2seq\"", "\"model_type\": \"sequence_regressor\"");
         SequenceRegressorFiles.load(dir);
     }
+
+    @Test
+    void persistenceCarriesEachTargetsLastValueAcrossTheHorizon() throws java.io.IOException {
+        TimeSeries s = TimeSeries.parse("a,b,c\n1,10,100\n2,20,200\n3,30,300\n", "test", TimeSeries.Header.AUTO);
+        ForecastSpec fs = new ForecastSpec(List.of("a"), List.of("c", "b"), 2, 3);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {200, 20, 200, 20, 200, 20}, fs.persistence(s, 2));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {300, 30, 300, 30, 300, 30}, fs.persistence(s, 3));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> fs.persistence(s, 0));
+    }
 }
