@@ -24,7 +24,14 @@ import java.util.List;
 record LmData(String source, Level level, Tokenizer tokenizer, Vocabulary vocabulary, int[] train, int[] valid,
               long validUnknown) {
     /** Token level. */
-    enum Level { CHAR, WORD }
+    enum Level {
+        CHAR, WORD;
+
+        @Override
+        public String toString() {                 // as the flag spells it, in help texts' defaults
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /**
      * Tokenizes and splits a corpus.

@@ -4,7 +4,7 @@ import dev.jrnn.autograd.Tensor;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.nn.Losses;
-import dev.jrnn.optim.Adam;
+import dev.jrnn.optim.Optimizer;
 import dev.jrnn.text.CharTokenizer;
 import dev.jrnn.text.SpecialToken;
 import dev.jrnn.text.TextClassifier;
@@ -38,51 +38,31 @@ import java.util.concurrent.Callable;
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a text classifier (embedding, LSTM/GRU/RNN, linear layer on the final state) on a TSV file "
                 + "with label<TAB>text per line (UTF-8, or gzipped; a header line naming 'label' and 'text' columns is "
-                + "recognised, as in IMDB's id<TAB>rating<TAB>label<TAB>text).",
+                + "recognised, as in IMDB's id<TAB>rating<TAB>label<TAB>text). Without --valid, --valid-fraction of the "
+                + "lines, drawn with --seed, is held out. Word level: lower-cased.",
                 "Writes OUT/model/ (config.json, weights.safetensors, vocab.txt), OUT/checkpoint.safetensors and "
                         + "OUT/metrics.csv. Run the same command with --resume to continue an interrupted run."},
         footer = {"", "Example:",
                 "  jrnn train classify --data imdb/train.tsv.gz --valid imdb/test.tsv.gz --out runs/imdb \\",
-                "      --max-len 200 --bidirectional --epochs 2",
+                "      --truncate 200 --bidirectional --epochs 2",
                 "  jrnn train classify ...the same... --epochs 4 --resume",
                 "  jrnn predict runs/imdb --input reviews.txt"})
 final class TrainClassifyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training TSV: label<TAB>text per line (.gz is read too).")
-    Path data;
+    @CommandLine.Mixin
+    DataOptions files = new DataOptions(0);
 
-    @Option(names = "--valid", paramLabel = "FILE", description = "Validation TSV in the same format (default: --valid-fraction of --data).")
-    Path valid;
+    @CommandLine.Mixin
+    VocabularyOptions vocabFlags = new VocabularyOptions(LmData.Level.WORD, 20000);
 
-    @Option(names = "--valid-fraction", defaultValue = "0", paramLabel = "F",
-            description = "Without --valid, hold out this share of --data, drawn with --seed, to validate on (default: ${DEFAULT-VALUE} = none).")
-    double validFraction;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
-    Path out;
-
-    @Option(names = "--level", defaultValue = "word", paramLabel = "char|word",
-            description = "Token level: word (lower-cased, punctuation split off) or char (default: ${DEFAULT-VALUE}).")
-    LmData.Level level;
-
-    @Option(names = "--vocab-size", defaultValue = "20000", paramLabel = "N",
-            description = "At most N ids, <pad> and <unk> included, most frequent first (default: ${DEFAULT-VALUE}).")
-    int vocabSize;
-
-    @Option(names = "--max-len", defaultValue = "400", paramLabel = "N",
+    @Option(names = "--truncate", defaultValue = "400", paramLabel = "N",
             description = "Keep the last N tokens of each text; 0 = all (default: ${DEFAULT-VALUE}).")
-    int maxLen;
+    int truncate;
 
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
-    TrainLmCommand.Cell cell;
-
-    @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")
-    int layers;
-
-    @Option(names = "--hidden", defaultValue = "128", paramLabel = "H", description = "Hidden units per layer and direction (default: ${DEFAULT-VALUE}).")
-    int hidden;
+    @CommandLine.Mixin
+    ModelShapeOptions shape = new ModelShapeOptions(128);
 
     @Option(names = "--embedding", defaultValue = "64", paramLabel = "E", description = "Token vector size (default: ${DEFAULT-VALUE}).")
     int embedding;
@@ -90,12 +70,11 @@ final class TrainClassifyCommand implements Callable<Integer> {
     @Option(names = "--bidirectional", description = "Read each text in both directions.")
     boolean bidirectional;
 
-    @Option(names = "--dropout", defaultValue = "0", paramLabel = "P",
-            description = "Dropout on embeddings, between layers and on the final state, in [0, 1) (default: ${DEFAULT-VALUE}).")
-    double dropout;
+    @CommandLine.Mixin
+    OptimizerOptions optim;
 
-    @Option(names = "--lr", defaultValue = "0.002", paramLabel = "LR", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", paramLabel = "LR", description = "Learning rate (default: 0.002 for adam/adamw, 0.1 for sgd).")
+    Double lr;
 
     @Option(names = "--batch", defaultValue = "32", paramLabel = "B", description = "Texts per batch (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -109,10 +88,6 @@ final class TrainClassifyCommand implements Callable<Integer> {
     @CommandLine.Mixin
     BudgetOptions budget;
 
-    @Option(names = "--clip-norm", defaultValue = "5", paramLabel = "N",
-            description = "Clip the global gradient norm to N; 0 = off (default: ${DEFAULT-VALUE}).")
-    double clipNorm;
-
     @CommandLine.Mixin
     CheckpointOptions run;
 
@@ -120,16 +95,16 @@ final class TrainClassifyCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        try (RunOutput dir = RunOutput.open(spec, out, run.resume, run.overwrite, o)) {
+        try (RunOutput dir = RunOutput.open(spec, files.out, run.resume, run.overwrite, o)) {
             return train(dir, o);
         }
     }
 
     /** Everything after the checks, with {@code --out} locked. */
     private int train(RunOutput dir, PrintStream o) throws IOException {
-        ClassifyData train = ClassifyData.read(data, "--data");
-        ClassifyData validation = valid == null ? null : ClassifyData.read(valid, "--valid");
-        int[][] split = valid == null ? TrainerRun.heldOut(train.size(), validFraction, seed) : null;
+        ClassifyData train = ClassifyData.read(files.data, "--data");
+        ClassifyData validation = files.valid == null ? null : ClassifyData.read(files.valid, "--valid");
+        int[][] split = files.valid == null ? TrainerRun.heldOut(train.size(), files.validFraction, seed) : null;
         if (split != null) {
             validation = train.subset(split[1]);
             train = train.subset(split[0]);
@@ -142,10 +117,10 @@ final class TrainClassifyCommand implements Callable<Integer> {
         int[] trainLabels = train.classIds(classes);
         int[] validLabels = validation == null ? null : validation.classIds(classes);
 
-        Tokenizer tok = level == LmData.Level.CHAR ? new CharTokenizer()
+        Tokenizer tok = vocabFlags.level == LmData.Level.CHAR ? new CharTokenizer()
                 : WordTokenizer.builder().lowerCase(true).punctuation(WordTokenizer.Punctuation.SPLIT).build();
         List<List<String>> trainTokens = new ArrayList<>(train.size());
-        Vocabulary.Builder vb = Vocabulary.builder().specials(SpecialToken.PAD, SpecialToken.UNK).maxSize(vocabSize);
+        Vocabulary.Builder vb = vocabFlags.limit(Vocabulary.builder().specials(SpecialToken.PAD, SpecialToken.UNK));
         for (String t : train.texts()) {
             List<String> toks = tok.tokenize(t);
             trainTokens.add(toks);
@@ -163,13 +138,14 @@ final class TrainClassifyCommand implements Callable<Integer> {
             validSet = SequenceDataset.ofTokens(validIds, validLabels).withPad(vocab.padId());
         }
 
-        TextClassifier.Config modelConfig = TextClassifier.Config.of(vocab.size(), embedding, hidden, classes.size())
-                .withCell(cell.type).withLayers(layers).withBidirectional(bidirectional).withDropout(dropout)
+        TextClassifier.Config modelConfig = TextClassifier.Config.of(vocab.size(), embedding, shape.hidden, classes.size())
+                .withCell(shape.cell.type).withLayers(shape.layers).withBidirectional(bidirectional).withDropout(shape.dropout)
                 .withSeed(seed).withPadId(vocab.padId());
-        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, --embedding %d)", hidden, layers, embedding),
+        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, --embedding %d)", shape.hidden, shape.layers, embedding),
                 TextClassifierFiles.expectedShapes(modelConfig));
         TextClassifier model = new TextClassifier(modelConfig);
-        Adam adam = new Adam(model.parameters(), Adam.Config.adam(lr));
+        double rate = lr != null ? lr : optim.sgd() ? 0.1 : 0.002;
+        Optimizer opt = optim.build(model.parameters(), rate);
         Map<String, String> checks = new LinkedHashMap<>();
         checks.put("data_sha256", train.sha256());
         if (validation != null) checks.put("valid_sha256", validation.sha256());
@@ -181,20 +157,20 @@ final class TrainClassifyCommand implements Callable<Integer> {
             return StepOutput.of(Losses.crossEntropy(logits, b.labels()), b.size())
                     .metric("acc", Metrics.accuracy(logits.data(), b.labels(), null));
         };
-        Trainer trainer = Trainer.builder(model, adam, step)
-                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(clipNorm).withCheckpoints(0, 0)
+        Trainer trainer = Trainer.builder(model, opt, step)
+                .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
                         .withEarlyStopping(budget.patience).withProgress(run.show.progress, run.show.logEvery))
                 .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))
                 .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
                 .runConfig(settings.toCompactJson())
                 .out(o).build();
 
-        o.println(Cli.fmt("data: %s: %,d texts, classes %s%s; %s vocabulary %,d, max length %s", data, train.size(),
+        o.println(Cli.fmt("data: %s: %,d texts, classes %s%s; %s vocabulary %,d, max length %s", files.data, train.size(),
                 String.join(", ", classes), validation == null ? "" : Cli.fmt("; validation %,d texts", validation.size()),
-                level.name().toLowerCase(), vocab.size(), maxLen == 0 ? "all" : maxLen + " tokens"));
-        o.println(Cli.fmt("model: %s%s %d x %d, embedding %d, dropout %s: %,d parameters; adam lr %s, batch %d",
-                bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, embedding, dropout,
-                model.parameterCount(), lr, batch));
+                vocabFlags.level.name().toLowerCase(), vocab.size(), truncate == 0 ? "all" : truncate + " tokens"));
+        o.println(Cli.fmt("model: %s%s %d x %d, embedding %d, dropout %s: %,d parameters; %s lr %s, clip %s, batch %d",
+                bidirectional ? "bidirectional " : "", shape.cellName(), shape.layers, shape.hidden, embedding, shape.dropout,
+                model.parameterCount(), opt.name(), rate, optim.clipNorm, batch));
         if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
         TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, budget.maxSteps, o);
 
@@ -210,8 +186,8 @@ final class TrainClassifyCommand implements Callable<Integer> {
             }
         }
         Path modelDir = dir.model();
-        TextClassifierFiles.save(modelDir, model, classes, maxLen, vocab, tok, ModelFile.Provenance.now(
-                data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
+        TextClassifierFiles.save(modelDir, model, classes, truncate, vocab, tok, ModelFile.Provenance.now(
+                files.data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
                 TrainerRun.commandLine(spec)));
         if (!r.interrupted()) {
             o.println(Cli.fmt("final accuracy: train %.4f%s (loss %.4f)", metrics.get("train_accuracy"),
@@ -224,23 +200,21 @@ final class TrainClassifyCommand implements Callable<Integer> {
 
     /** A text's ids as the model reads them: the last --max-len, and one pad token for an empty text. */
     private int[] ids(int[] all, Vocabulary vocab) {
-        int[] ids = TextClassifierFiles.clip(all, maxLen);
+        int[] ids = TextClassifierFiles.clip(all, truncate);
         return ids.length == 0 ? new int[] {vocab.padId()} : ids;
     }
 
     private void validate() {
-        Cli.require(spec, vocabSize >= 3, "--vocab-size must be >= 3 (<pad>, <unk> and a token), got " + vocabSize);
-        Cli.require(spec, maxLen >= 0, "--max-len must be >= 0 (0 = all), got " + maxLen);
-        Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
-        Cli.sizes(spec, layers, hidden, embedding);
-        Cli.require(spec, embedding >= 1, "--embedding must be >= 1, got " + embedding);
-        Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
-        Cli.require(spec, lr > 0 && Double.isFinite(lr), "--lr must be > 0, got " + lr);
+        files.validate(spec);
+        vocabFlags.validate(spec, 2);
+        Cli.require(spec, truncate >= 0, "--truncate must be >= 0 (0 = all), got " + truncate);
+        shape.validate(spec, embedding);
+        Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
+        optim.validate(spec);
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
         Cli.require(spec, epochs >= 1, "--epochs must be >= 1, got " + epochs);
         budget.validate(spec);
-        Cli.require(spec, validFraction >= 0 && validFraction <= 0.5, "--valid-fraction must be in [0, 0.5], got " + validFraction);
-        Cli.require(spec, clipNorm >= 0, "--clip-norm must be >= 0 (0 = off), got " + clipNorm);
         Cli.require(spec, run.checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = epochs only), got " + run.checkpointEvery);
+        run.show.validate(spec);
     }
 }

@@ -33,7 +33,8 @@ import java.util.concurrent.Callable;
  * checkpoint ({@code OUT/checkpoint.safetensors}) to resume from and the per-epoch metrics ({@code OUT/metrics.csv}).
  */
 @Command(name = "lm", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a char- or word-level language model on a text file (UTF-8, or gzipped).",
+        description = {"Train a char- or word-level language model on a text file (UTF-8, or gzipped). Word level: "
+                + "<eos> at line ends. Without --valid, the last --valid-fraction of the text is held out.",
                 "Writes OUT/model/ (config.json, weights.safetensors, vocab.txt), OUT/checkpoint.safetensors and "
                         + "OUT/metrics.csv. Run the same command with --resume to continue an interrupted run."},
         footer = {"", "Example:",
@@ -41,7 +42,7 @@ import java.util.concurrent.Callable;
                 "  jrnn train lm --data input.txt --out runs/shakespeare --minutes 10 --resume",
                 "  jrnn sample runs/shakespeare --seed-text 'ROMEO:' --length 400"})
 final class TrainLmCommand implements Callable<Integer> {
-    /** The recurrent cell, as the flag spells it. */
+    /** The recurrent cell, as the flag spells it ({@code --cell}, in {@link ModelShapeOptions}). */
     enum Cell {
         LSTM(RnnKernels.CellType.LSTM), GRU(RnnKernels.CellType.GRU), RNN(RnnKernels.CellType.RNN_TANH),
         MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM);
@@ -53,22 +54,11 @@ final class TrainLmCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training text (UTF-8; .gz is read too).")
-    Path data;
+    @CommandLine.Mixin
+    DataOptions files = new DataOptions(0.05);
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
-    Path out;
-
-    @Option(names = "--valid", paramLabel = "FILE", description = "Validation text (default: the last --valid-fraction of --data).")
-    Path valid;
-
-    @Option(names = "--valid-fraction", defaultValue = "0.05", paramLabel = "F",
-            description = "Share of --data held out for validation when --valid is not given (default: ${DEFAULT-VALUE}).")
-    double validFraction;
-
-    @Option(names = "--level", defaultValue = "char", paramLabel = "char|word",
-            description = "Token level: char, or word (punctuation split off, <eos> at line ends) (default: ${DEFAULT-VALUE}).")
-    LmData.Level level;
+    @CommandLine.Mixin
+    VocabularyOptions vocabFlags = new VocabularyOptions(LmData.Level.CHAR, 0);
 
     @Option(names = "--punctuation", defaultValue = "split", paramLabel = "split|keep",
             description = "Word level: split punctuation marks off as tokens, or keep whitespace-separated tokens as they are "
@@ -78,29 +68,11 @@ final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--lowercase", description = "Lower-case the text first.")
     boolean lowercase;
 
-    @Option(names = "--min-freq", defaultValue = "1", paramLabel = "N",
-            description = "Keep tokens seen at least N times; rarer ones become <unk> (default: ${DEFAULT-VALUE}).")
-    int minFreq;
-
-    @Option(names = "--max-vocab", defaultValue = "0", paramLabel = "N",
-            description = "At most N ids, specials included, most frequent first (default: 0 = no limit).")
-    int maxVocab;
-
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
-    Cell cell;
-
-    @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")
-    int layers;
-
-    @Option(names = "--hidden", defaultValue = "256", paramLabel = "H", description = "Hidden units per layer (default: ${DEFAULT-VALUE}).")
-    int hidden;
+    @CommandLine.Mixin
+    ModelShapeOptions shape = new ModelShapeOptions(256);
 
     @Option(names = "--embedding", paramLabel = "E", description = "Token vector size (default: 32 for char, 128 for word).")
     Integer embedding;
-
-    @Option(names = "--dropout", defaultValue = "0", paramLabel = "P",
-            description = "Dropout on embeddings, between layers and before the output, in [0, 1) (default: ${DEFAULT-VALUE}).")
-    double dropout;
 
     @CommandLine.Mixin
     OptimizerOptions optim;
@@ -153,7 +125,7 @@ final class TrainLmCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        try (RunOutput dir = RunOutput.open(spec, out, run.resume, run.overwrite, o)) {
+        try (RunOutput dir = RunOutput.open(spec, files.out, run.resume, run.overwrite, o)) {
             return train(dir, o);
         }
     }
@@ -161,15 +133,15 @@ final class TrainLmCommand implements Callable<Integer> {
     /** Everything after the checks, with {@code --out} locked. */
     private int train(RunOutput dir, PrintStream o) throws IOException {
         Path ckpt = dir.checkpoint();
-        String text = Cli.readText(data, "--data");
-        String validText = valid == null ? null : Cli.readText(valid, "--valid");
-        LmData d = LmData.prepare(data.toString(), text, validText, validFraction, level, lowercase, minFreq, maxVocab, punctuation);
-        int e = embedding != null ? embedding : level == LmData.Level.CHAR ? 32 : 128;
+        String text = Cli.readText(files.data, "--data");
+        String validText = files.valid == null ? null : Cli.readText(files.valid, "--valid");
+        LmData d = LmData.prepare(files.data.toString(), text, validText, files.validFraction, vocabFlags.level, lowercase, vocabFlags.minFreq, vocabFlags.maxVocab, punctuation);
+        int e = embedding != null ? embedding : vocabFlags.level == LmData.Level.CHAR ? 32 : 128;
         double rate = lr != null ? lr : optim.sgd() ? 1.0 : 0.002;
-        LanguageModelConfig config = LanguageModelConfig.of(d.vocabulary().size(), e, hidden).withCell(cell.type)
-                .withLayers(layers).withDropout(dropout).withSeed(seed)
+        LanguageModelConfig config = LanguageModelConfig.of(d.vocabulary().size(), e, shape.hidden).withCell(shape.cell.type)
+                .withLayers(shape.layers).withDropout(shape.dropout).withSeed(seed)
                 .withSpecials(d.startId(), d.eosId(), d.vocabulary().unkId());
-        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, --embedding %d, %,d tokens)", hidden, layers, e,
+        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, --embedding %d, %,d tokens)", shape.hidden, shape.layers, e,
                 d.vocabulary().size()), LanguageModelFiles.expectedShapes(config));
         LanguageModel lm = new LanguageModel(config);
         if (initUniform != null) {
@@ -197,7 +169,7 @@ final class TrainLmCommand implements Callable<Integer> {
                 .runConfig(settings.toCompactJson()).out(o);
         if (lrDecay != 1) builder.schedule(LrSchedule.decayAfter(rate, lrDecayAfter, lrDecay));
         if (diagnose != null) {
-            GradientDiagnostics g = new GradientDiagnostics(out.resolve("diagnostics"), diagnose)
+            GradientDiagnostics g = new GradientDiagnostics(files.out.resolve("diagnostics"), diagnose)
                     .log(s -> o.println("diagnostics: " + s));
             TruncatedBptt.Chunk first = new TruncatedBptt(d.train(), rows, bptt).chunk(0);   // the same batch every time
             builder.callback(new Callback() {
@@ -214,11 +186,11 @@ final class TrainLmCommand implements Callable<Integer> {
         }
         Trainer trainer = builder.build();
 
-        o.println(Cli.fmt("data: %s: %,d %s tokens for training, %,d for validation%s; vocabulary %,d", data,
+        o.println(Cli.fmt("data: %s: %,d %s tokens for training, %,d for validation%s; vocabulary %,d", files.data,
                 d.train().length, d.unit(), d.valid().length,
                 d.validUnknown() > 0 ? Cli.fmt(" (%,d of them <unk>)", d.validUnknown()) : "", d.vocabulary().size()));
         o.println(Cli.fmt("model: %s %d x %d, embedding %d, dropout %s: %,d parameters; %s lr %s, clip %s, batch %d x bptt %d"
-                        + " = %d steps/epoch", cell.name().toLowerCase(), layers, hidden, e, dropout, lm.parameterCount(),
+                        + " = %d steps/epoch", shape.cellName(), shape.layers, shape.hidden, e, shape.dropout, lm.parameterCount(),
                 opt.name(), rate, optim.clipNorm, rows, bptt, trainSteps.steps()));
         if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
         TrainerRun.Result r = TrainerRun.fit(trainer, trainSteps, validSteps, dir, budget.maxSteps, o);
@@ -236,20 +208,16 @@ final class TrainLmCommand implements Callable<Integer> {
         }
         Path modelDir = dir.model();
         LanguageModelFiles.save(modelDir, lm, d.vocabulary(), d.tokenizer(), ModelFile.Provenance.now(
-                data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
+                files.data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
                 TrainerRun.commandLine(spec)));
         dir.printSaved(o, r.epochs(), r.steps(), r.seconds(), r.finished(), r.interrupted());
         return r.interrupted() ? RunOutput.INTERRUPTED_STATUS : 0;
     }
 
     private void validate() {
-        Cli.require(spec, validFraction >= 0 && validFraction <= 0.5, "--valid-fraction must be in [0, 0.5], got " + validFraction);
-        Cli.require(spec, minFreq >= 1, "--min-freq must be >= 1, got " + minFreq);
-        Cli.require(spec, maxVocab == 0 || maxVocab >= 2, "--max-vocab must be 0 (no limit) or >= 2, got " + maxVocab);
-        Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
-        Cli.sizes(spec, layers, hidden, embedding);
-        Cli.require(spec, embedding == null || embedding >= 1, "--embedding must be >= 1, got " + embedding);
-        Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
+        files.validate(spec);
+        vocabFlags.validate(spec, 1);
+        shape.validate(spec, embedding);
         Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
         Cli.require(spec, lrDecay > 0 && lrDecay <= 1, "--lr-decay must be in (0, 1], got " + lrDecay);
         Cli.require(spec, lrDecayAfter >= 0, "--lr-decay-after must be >= 0, got " + lrDecayAfter);

@@ -46,7 +46,7 @@ import java.util.concurrent.Callable;
                 + "recognised; text columns such as dates are ignored unless named): windows of --window rows of the "
                 + "--inputs columns predict the next --horizon values of the --target columns.",
                 "Inputs and targets are standardised with the training rows' mean and std (saved with the model); the "
-                        + "last --valid-fraction of the rows is held out. Reports MSE and MAE in the data's units, and the "
+                        + "last --valid-fraction of the rows is held out (or --valid names another table). Reports MSE and MAE in the data's units, and the "
                         + "persistence baseline. Writes OUT/model/, OUT/checkpoint.safetensors and OUT/metrics.csv; "
                         + "--resume continues an interrupted run."},
         footer = {"", "Example (hourly data: 24 hours of temperature and humidity predict the",
@@ -58,11 +58,8 @@ final class TrainRegressCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "CSV file, one row per time step (, ; or TAB; .gz is read too).")
-    Path data;
-
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
-    Path out;
+    @CommandLine.Mixin
+    DataOptions files = new DataOptions(0.2);
 
     @Option(names = "--header", defaultValue = "auto", paramLabel = "auto|yes|no",
             description = "Whether the first line names the columns; auto: when it holds text (default: ${DEFAULT-VALUE}).")
@@ -83,25 +80,11 @@ final class TrainRegressCommand implements Callable<Integer> {
             description = "How many rows after the window are predicted, each target at steps +1..+H (default: ${DEFAULT-VALUE}).")
     int horizon;
 
-    @Option(names = "--valid-fraction", defaultValue = "0.2", paramLabel = "F",
-            description = "Share of the rows, at the end, held out for validation; 0 = none (default: ${DEFAULT-VALUE}).")
-    double validFraction;
-
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
-    TrainLmCommand.Cell cell;
-
-    @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")
-    int layers;
-
-    @Option(names = "--hidden", defaultValue = "64", paramLabel = "H", description = "Hidden units per layer and direction (default: ${DEFAULT-VALUE}).")
-    int hidden;
+    @CommandLine.Mixin
+    ModelShapeOptions shape = new ModelShapeOptions(64);
 
     @Option(names = "--bidirectional", description = "Read each window in both directions.")
     boolean bidirectional;
-
-    @Option(names = "--dropout", defaultValue = "0", paramLabel = "P",
-            description = "Dropout between layers and on the final state, in [0, 1) (default: ${DEFAULT-VALUE}).")
-    double dropout;
 
     @CommandLine.Mixin
     OptimizerOptions optim;
@@ -129,17 +112,20 @@ final class TrainRegressCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        try (RunOutput dir = RunOutput.open(spec, out, run.resume, run.overwrite, o)) {
+        try (RunOutput dir = RunOutput.open(spec, files.out, run.resume, run.overwrite, o)) {
             return train(dir, o);
         }
     }
 
     /** Everything after the checks, with {@code --out} locked. */
     private int train(RunOutput dir, PrintStream o) throws IOException {
-        String text = Cli.readText(data, "--data");
-        TimeSeries series = TimeSeries.parse(text, "--data " + data, header);
+        String text = Cli.readText(files.data, "--data");
+        TimeSeries series = TimeSeries.parse(text, "--data " + files.data, header);
+        String validText = files.valid == null ? null : Cli.readText(files.valid, "--valid");
+        TimeSeries heldOut = validText == null ? null : TimeSeries.parse(validText, "--valid " + files.valid, header);
         int rows = series.rows();
-        int cut = rows - (int) Math.round(rows * validFraction);       // rows [cut, rows) are held out
+        double fraction = heldOut == null ? files.validFraction : 0;        // with --valid every row of --data trains
+        int cut = rows - (int) Math.round(rows * fraction);                 // rows [cut, rows) are held out
         List<String> targets = target != null ? columns(series, target, "--target") : List.of(defaultTarget(series, cut));
         List<String> ins = inputs != null ? columns(series, inputs, "--inputs") : series.numericNames();
         ForecastSpec fs = new ForecastSpec(ins, targets, window, horizon);
@@ -147,22 +133,26 @@ final class TrainRegressCommand implements Callable<Integer> {
         int trainWindows = Math.max(0, cut - horizon - window + 1);
         if (trainWindows < 1) {
             throw new Cli.Failure(Cli.fmt("--data %s: %d rows, %d of them for training: too few for a window of %d rows and a"
-                    + " horizon of %d (lower --window, --horizon or --valid-fraction)", data, rows, cut, window, horizon));
+                    + " horizon of %d (lower --window, --horizon or --valid-fraction)", files.data, rows, cut, window, horizon));
         }
-        int firstValidEnd = Math.max(window, cut), lastValidEnd = rows - horizon;
-        boolean validating = validFraction > 0;
+        TimeSeries vs = heldOut != null ? heldOut : series;                 // the validation windows' table
+        int firstValidEnd = heldOut != null ? window : Math.max(window, cut), lastValidEnd = vs.rows() - horizon;
+        boolean validating = heldOut != null || fraction > 0;
         if (validating && lastValidEnd < firstValidEnd) {
-            throw new Cli.Failure(Cli.fmt("--data %s: the %d held-out rows hold no window with its %d following values (raise"
-                    + " --valid-fraction, lower --horizon, or use --valid-fraction 0)", data, rows - cut, horizon));
+            throw new Cli.Failure(heldOut != null
+                    ? Cli.fmt("--valid %s: %d rows hold no window of %d rows with its %d following values", files.valid,
+                            vs.rows(), window, horizon)
+                    : Cli.fmt("--data %s: the %d held-out rows hold no window with its %d following values (raise"
+                            + " --valid-fraction, lower --horizon, or use --valid-fraction 0)", files.data, rows - cut, horizon));
         }
         Standardizer z = Standardizer.fit(series, fs.columns(), 0, cut);
         SequenceDataset trainSet = fs.dataset(series, z, window, cut - horizon);
-        SequenceDataset validSet = validating ? fs.dataset(series, z, firstValidEnd, lastValidEnd) : null;
+        SequenceDataset validSet = validating ? fs.dataset(vs, z, firstValidEnd, lastValidEnd) : null;
 
         double rate = lr != null ? lr : optim.sgd() ? 0.01 : 0.001;
-        SequenceRegressor.Config modelConfig = new SequenceRegressor.Config(cell.type, ins.size(), hidden, layers,
-                bidirectional, fs.outputSize(), dropout, DType.FLOAT32, seed);
-        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, %d inputs)", hidden, layers, ins.size()),
+        SequenceRegressor.Config modelConfig = new SequenceRegressor.Config(shape.cell.type, ins.size(), shape.hidden, shape.layers,
+                bidirectional, fs.outputSize(), shape.dropout, DType.FLOAT32, seed);
+        Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, %d inputs)", shape.hidden, shape.layers, ins.size()),
                 SequenceRegressorFiles.expectedShapes(modelConfig));
         SequenceRegressor model = new SequenceRegressor(modelConfig);
         Optimizer opt = optim.build(model.parameters(), rate);
@@ -177,6 +167,7 @@ final class TrainRegressCommand implements Callable<Integer> {
         };
         Map<String, String> checks = new LinkedHashMap<>();
         checks.put("data_sha256", TrainerRun.sha256(text));
+        if (validText != null) checks.put("valid_sha256", TrainerRun.sha256(validText));
         ModelConfig settings = TrainerRun.settings(spec, "regress", checks);
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
         Trainer trainer = Trainer.builder(model, opt, step)
@@ -189,15 +180,16 @@ final class TrainRegressCommand implements Callable<Integer> {
 
         if (inputs == null) warnExcludedInputs(series);
         o.println(Cli.fmt("data: %s: %,d rows x %d columns%s; inputs %s, targets %s; window %d, horizon %d: %,d windows for"
-                        + " training (rows 1-%d), %s", data, rows, series.names().size(), series.hasHeader() ? " (with a header)" : "",
+                        + " training (rows 1-%d), %s", files.data, rows, series.names().size(), series.hasHeader() ? " (with a header)" : "",
                 String.join(",", ins), String.join(",", targets), window, horizon, trainSet.size(), cut,
-                validating ? Cli.fmt("%,d for validation (rows %d-%d)", validSet.size(), cut + 1, rows) : "no validation"));
-        double[] baseline = validating ? persistence(series, fs, firstValidEnd, lastValidEnd) : null;
+                !validating ? "no validation" : heldOut != null ? Cli.fmt("%,d for validation (--valid %s)", validSet.size(), files.valid)
+                        : Cli.fmt("%,d for validation (rows %d-%d)", validSet.size(), cut + 1, rows)));
+        double[] baseline = validating ? persistence(vs, fs, firstValidEnd, lastValidEnd) : null;
         if (baseline != null) {
             o.println(Cli.fmt("baseline: the last value carried forward scores valid MSE %.6g, MAE %.6g", baseline[0], baseline[1]));
         }
         o.println(Cli.fmt("model: %s%s %d x %d, dropout %s, %d output%s: %,d parameters; %s lr %s, clip %s, batch %d",
-                bidirectional ? "bidirectional " : "", cell.name().toLowerCase(), layers, hidden, dropout, fs.outputSize(),
+                bidirectional ? "bidirectional " : "", shape.cellName(), shape.layers, shape.hidden, shape.dropout, fs.outputSize(),
                 fs.outputSize() == 1 ? "" : "s", model.parameterCount(), opt.name(), rate, optim.clipNorm, batch));
         if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
         TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, budget.maxSteps, o);
@@ -219,7 +211,7 @@ final class TrainRegressCommand implements Callable<Integer> {
         }
         Path modelDir = dir.model();
         SequenceRegressorFiles.save(modelDir, model, fs, z, ModelFile.Provenance.now(
-                data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
+                files.data.toAbsolutePath().normalize().toString(), r.epochs(), r.steps(), r.seconds(), metrics,
                 TrainerRun.commandLine(spec)));
         dir.printSaved(o, r.epochs(), r.steps(), r.seconds(), r.finished(), r.interrupted());
         return r.interrupted() ? RunOutput.INTERRUPTED_STATUS : 0;
@@ -303,10 +295,8 @@ final class TrainRegressCommand implements Callable<Integer> {
 
     private void validate() {
         Cli.require(spec, window >= 1 && horizon >= 1, "--window and --horizon must be >= 1, got " + window + " and " + horizon);
-        Cli.require(spec, validFraction >= 0 && validFraction <= 0.5, "--valid-fraction must be in [0, 0.5], got " + validFraction);
-        Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
-        Cli.sizes(spec, layers, hidden, null);
-        Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
+        files.validate(spec);
+        shape.validate(spec, null);
         Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
         optim.validate(spec);
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);

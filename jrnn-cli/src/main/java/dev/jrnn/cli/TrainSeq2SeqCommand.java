@@ -37,7 +37,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "seq2seq", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train an encoder-decoder (LSTM/GRU/RNN encoder, its final state starting the decoder, teacher "
-                + "forcing) on a TSV file with source<TAB>target per line (UTF-8, or gzipped), char-level by default.",
+                + "forcing) on a TSV file with source<TAB>target per line (UTF-8, or gzipped), char-level by default. "
+                + "Without --valid, --valid-fraction of the pairs, drawn with --seed, is held out.",
                 "After every epoch: the validation loss and the exact-match accuracy of greedy decoding. Writes OUT/model/ "
                         + "(config.json, weights.safetensors, source_vocab.txt, target_vocab.txt), "
                         + "OUT/checkpoint.safetensors and OUT/metrics.csv; --resume continues an interrupted run."},
@@ -48,49 +49,20 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training pairs: source<TAB>target per line (.gz is read too).")
-    Path data;
+    @CommandLine.Mixin
+    DataOptions files = new DataOptions(0.1);
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
-    Path out;
-
-    @Option(names = "--valid", paramLabel = "FILE", description = "Validation pairs (default: --valid-fraction of --data, drawn with --seed).")
-    Path valid;
-
-    @Option(names = "--valid-fraction", defaultValue = "0.1", paramLabel = "F",
-            description = "Share of the pairs held out for validation when --valid is not given (default: ${DEFAULT-VALUE}).")
-    double validFraction;
-
-    @Option(names = "--level", defaultValue = "char", paramLabel = "char|word",
-            description = "Tokens on both sides: characters, or words with punctuation split off (default: ${DEFAULT-VALUE}).")
-    LmData.Level level;
+    @CommandLine.Mixin
+    VocabularyOptions vocabFlags = new VocabularyOptions(LmData.Level.CHAR, 0);
 
     @Option(names = "--lowercase", description = "Lower-case both sides first.")
     boolean lowercase;
 
-    @Option(names = "--min-freq", defaultValue = "1", paramLabel = "N",
-            description = "Keep tokens seen at least N times on their side; rarer ones become <unk> (default: ${DEFAULT-VALUE}).")
-    int minFreq;
-
-    @Option(names = "--max-vocab", defaultValue = "0", paramLabel = "N",
-            description = "At most N ids per side, specials included (default: 0 = no limit).")
-    int maxVocab;
-
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell of encoder and decoder (default: ${DEFAULT-VALUE}).")
-    TrainLmCommand.Cell cell;
-
-    @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked layers in encoder and decoder (default: ${DEFAULT-VALUE}).")
-    int layers;
-
-    @Option(names = "--hidden", defaultValue = "128", paramLabel = "H", description = "Hidden units per layer (default: ${DEFAULT-VALUE}).")
-    int hidden;
+    @CommandLine.Mixin
+    ModelShapeOptions shape = new ModelShapeOptions(128);
 
     @Option(names = "--embedding", paramLabel = "E", description = "Token vector size on both sides (default: 32 for char, 64 for word).")
     Integer embedding;
-
-    @Option(names = "--dropout", defaultValue = "0", paramLabel = "P",
-            description = "Dropout on embeddings, between layers and before the output, in [0, 1) (default: ${DEFAULT-VALUE}).")
-    double dropout;
 
     @CommandLine.Mixin
     OptimizerOptions optim;
@@ -127,13 +99,18 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         validate();
         PrintStream o = System.out;
-        try (RunOutput dir = RunOutput.open(spec, out, run.resume, run.overwrite, o)) {
+        try (RunOutput dir = RunOutput.open(spec, files.out, run.resume, run.overwrite, o)) {
             return train(dir, o);
         }
     }
 
     /** Everything after the checks, with {@code --out} locked. */
     private int train(RunOutput dir, PrintStream o) throws IOException {
+        Path data = files.data, valid = files.valid;                      // the shared flags by their names
+        double validFraction = files.validFraction, dropout = shape.dropout;
+        LmData.Level level = vocabFlags.level;
+        int minFreq = vocabFlags.minFreq, maxVocab = vocabFlags.maxVocab, layers = shape.layers, hidden = shape.hidden;
+        TrainLmCommand.Cell cell = shape.cell;
         PairData all = PairData.read(data, "--data");
         PairData train = all, validation = null;
         if (valid != null) {
@@ -278,13 +255,9 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        Cli.require(spec, validFraction >= 0 && validFraction <= 0.5, "--valid-fraction must be in [0, 0.5], got " + validFraction);
-        Cli.require(spec, minFreq >= 1, "--min-freq must be >= 1, got " + minFreq);
-        Cli.require(spec, maxVocab == 0 || maxVocab >= 4, "--max-vocab must be 0 (no limit) or >= 4, got " + maxVocab);
-        Cli.require(spec, layers >= 1 && hidden >= 1, "--layers and --hidden must be >= 1, got " + layers + " and " + hidden);
-        Cli.sizes(spec, layers, hidden, embedding);
-        Cli.require(spec, embedding == null || embedding >= 1, "--embedding must be >= 1, got " + embedding);
-        Cli.require(spec, dropout >= 0 && dropout < 1, "--dropout must be in [0, 1), got " + dropout);
+        files.validate(spec);
+        vocabFlags.validate(spec, 3);
+        shape.validate(spec, embedding);
         Cli.require(spec, lr == null || (lr > 0 && Double.isFinite(lr)), "--lr must be > 0, got " + lr);
         optim.validate(spec);
         Cli.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);

@@ -56,7 +56,7 @@ final class TrainerRun {
     /** Options that never shape a run: the output, how long it runs, how it reports. */
     static final Set<String> NOT_SETTINGS = Set.of("--out", "--resume", "--overwrite", "--epochs", "--max-steps", "--checkpoint-every",
             "--progress", "--log-every", "--examples", ConfigFile.OPTION, "--data", "--valid", "--help", "--version",
-            "--minutes", "--seconds", "--patience", "--diagnose", "--lr-decay", "--lr-decay-after");
+            "--minutes", "--seconds", "--patience", "--diagnose", "--lr-decay", "--lr-decay-after", "--verbose");
 
     private TrainerRun() {}
 

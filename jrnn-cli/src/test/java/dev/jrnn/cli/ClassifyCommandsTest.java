@@ -59,7 +59,7 @@ class ClassifyCommandsTest {
         runDir = tmp.resolve("run");
         trained = Run.of("train", "classify", "--data", trainFile.toString(), "--valid", validFile.toString(),
                 "--out", runDir.toString(), "--hidden", "16", "--embedding", "8", "--epochs", "8", "--batch", "16",
-                "--lr", "0.02", "--progress", "quiet", "--max-len", "10");
+                "--lr", "0.02", "--progress", "quiet", "--truncate", "10");
     }
 
     private static double accuracy(String out, String which) {
@@ -124,7 +124,7 @@ class ClassifyCommandsTest {
         for (String cell : List.of("mingru", "minlstm")) {
             Path dir = tmp.resolve("run-" + cell);
             Run t = Run.of("train", "classify", "--data", trainFile.toString(), "--out", dir.toString(), "--cell", cell,
-                    "--hidden", "8", "--embedding", "8", "--epochs", "1", "--batch", "16", "--progress", "quiet", "--max-len", "10");
+                    "--hidden", "8", "--embedding", "8", "--epochs", "1", "--batch", "16", "--progress", "quiet", "--truncate", "10");
             assertEquals(0, t.status(), t.toString());
             Run r = Run.of("predict", dir.toString(), "--input", in.toString(), "--probabilities", "--prefix", "0");
             assertEquals(0, r.status(), r.toString());
@@ -189,7 +189,7 @@ class ClassifyCommandsTest {
     @Test
     void aResumedRunContinuesBitForBitAndRefusesOtherSettings() throws IOException {
         String[] common = {"train", "classify", "--data", trainFile.toString(), "--valid", validFile.toString(), "--hidden", "8",
-                "--embedding", "4", "--epochs", "2", "--batch", "16", "--lr", "0.02", "--progress", "quiet", "--max-len", "10",
+                "--embedding", "4", "--epochs", "2", "--batch", "16", "--lr", "0.02", "--progress", "quiet", "--truncate", "10",
                 "--checkpoint-every", "4", "--out"};
         Path straight = tmp.resolve("c-straight"), broken = tmp.resolve("c-broken");
         assertEquals(0, Run.of(Seq2SeqCommandsTest.concat(common, straight.toString())).status());
@@ -300,7 +300,7 @@ class ClassifyCommandsTest {
         Path out = tmp.resolve("held-out");
         Run r = Run.of("train", "classify", "--data", trainFile.toString(), "--valid-fraction", "0.25", "--patience", "1",
                 "--out", out.toString(), "--hidden", "16", "--embedding", "8", "--epochs", "30", "--batch", "16",
-                "--lr", "0.2", "--progress", "quiet", "--max-len", "10");
+                "--lr", "0.2", "--progress", "quiet", "--truncate", "10");
         assertEquals(0, r.status(), r.toString());
         assertTrue(r.out().contains("validating on 40 sequences"), "a quarter of the 160 lines: " + r.out());
         assertTrue(r.out().contains("early stopping: val_loss has not improved for 1 epochs"), r.out());
@@ -309,5 +309,21 @@ class ClassifyCommandsTest {
         assertTrue(csv.get(0).contains(",val_loss,"), csv.get(0));
         assertTrue(csv.size() < 31, "stopped before its 30 epochs: " + csv.size());
         assertTrue(Files.size(out.resolve("plots/loss.png")) > 1000, "the loss plot is drawn");
+    }
+
+    /** The shared groups on train classify: the optimizer flags, --valid-fraction, --min-freq and --max-vocab. */
+    @Test
+    void trainClassifyTakesTheSharedOptimizerVocabularyAndSplitFlags() throws IOException {
+        Path dir = tmp.resolve("run-sgd");
+        Run r = Run.of("train", "classify", "--data", trainFile.toString(), "--out", dir.toString(), "--optimizer", "sgd",
+                "--momentum", "0.9", "--valid-fraction", "0.25", "--max-vocab", "6", "--min-freq", "2", "--hidden", "4",
+                "--embedding", "4", "--epochs", "1", "--batch", "16", "--progress", "quiet", "--truncate", "10");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.out().contains("data: " + trainFile + ": 120 texts, classes neg, pos; validation 40 texts; word vocabulary 6,"),
+                r.out());
+        assertTrue(r.out().contains("Sgd lr 0.1, clip 5.0, batch 16"), r.out());
+        assertEquals(6, TextClassifierFiles.load(dir.resolve("model")).vocabulary().size());
+        assertTrue(ErrorsTest.fails(2, "train", "classify", "--data", "x", "--out", "y", "--max-vocab", "2")
+                .contains("--max-vocab must be 0 (no limit) or >= 3"));
     }
 }

@@ -216,7 +216,7 @@ class CommandsTest {
     }
 
     @Test
-    void wordLevelModelsTrainAndSample() {
+    void wordLevelModelsTrainAndSample() throws IOException {
         Path out = tmp.resolve("words");
         Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--level", "word",
                 "--cell", "gru", "--optimizer", "sgd", "--lr", "0.5", "--momentum", "0.9", "--clip-norm", "1"}, "--hidden", "16",
@@ -227,6 +227,17 @@ class CommandsTest {
         assertEquals(0, s.status(), s.toString());
         assertTrue(s.out().startsWith("the cat"), s.out());
         assertTrue(s.out().split("\\s+").length >= 8, "12 more words, some of them line ends: " + s.out());
+        // streamed word by word: the pieces put together are the decoding of the whole, spaces and line ends included
+        LanguageModelFiles.Loaded m = LanguageModelFiles.load(Cli.modelDir(out));
+        LanguageModel.Generation g = dev.jrnn.infer.ServedLanguageModel.of(m.model()).generate(m.encode("the cat"),
+                SamplingConfig.defaults().withTemperature(0.8).withTopP(1).withMaxLength(12).withResampleUnk(true).withSeed(2),
+                new Rng(2));
+        int[] prompt = m.encode("the cat"), all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
+        System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
+        assertEquals(m.decode(all) + System.lineSeparator(), s.out());
+        StringBuilder pieces = new StringBuilder(m.decode(new int[] {all[0]}));
+        for (int i = 1; i < all.length; i++) pieces.append(SampleCommand.piece(m, all[i - 1], all[i]));
+        assertEquals(m.decode(all), pieces.toString());
         Run inspect = Run.of("inspect", out.toString());
         assertTrue(inspect.out().contains("GRU, 1 layer of 16") && inspect.out().contains("WordTokenizer("), inspect.out());
     }
@@ -347,5 +358,19 @@ class CommandsTest {
         Run r = Run.of("demo", "--help");
         assertEquals(0, r.status());
         assertTrue(r.out().contains("--spirals"), r.out());
+    }
+
+    /** The BLAS backend's line is logged at INFO once per JVM; the command line lets it through only with --verbose. */
+    @Test
+    void theBlasLineOnlyWithVerbose() {
+        java.util.logging.Logger blas = java.util.logging.Logger.getLogger("dev.jrnn.tensor.Blas");
+        assertEquals(0, Run.of("inspect", run.toString()).status());
+        assertTrue(!blas.isLoggable(java.util.logging.Level.INFO) && blas.isLoggable(java.util.logging.Level.WARNING));
+        Run v = Run.of("inspect", run.toString(), "--verbose");
+        assertEquals(0, v.status(), v.toString());
+        assertTrue(blas.isLoggable(java.util.logging.Level.INFO), "--verbose lets the backend line through");
+        assertEquals(0, Run.of("train", "lm", "--help", "--verbose").status(), "every command takes --verbose");
+        assertEquals(0, Run.of("inspect", run.toString()).status());
+        assertTrue(!blas.isLoggable(java.util.logging.Level.INFO), "the next run without --verbose is quiet again");
     }
 }

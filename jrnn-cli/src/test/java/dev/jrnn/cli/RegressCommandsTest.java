@@ -188,6 +188,21 @@ class RegressCommandsTest {
                 mismatch.errorText());
     }
 
+    /** {@code --valid FILE}, as the other train commands spell it: every row of --data trains, the file validates. */
+    @Test
+    void aValidationTableComesFromValid() throws IOException {
+        Path other = Files.writeString(tmp.resolve("later.csv"), weather(40, true));
+        Run r = Run.of(args(tmp.resolve("with-valid"), "--valid", other.toString(), "--epochs", "1"));
+        assertEquals(0, r.status(), r.toString());
+        // 200 rows, window 8, horizon 2: 191 training windows; 40 rows of --valid: 31 validation windows
+        assertTrue(r.out().contains("191 windows for training (rows 1-200), 31 for validation (--valid " + other + ")"), r.out());
+        assertTrue(r.out().contains("baseline: the last value carried forward scores valid MSE"), r.out());
+        Path tiny = Files.writeString(tmp.resolve("tiny.csv"), weather(9, true));
+        Run bad = Run.of(args(tmp.resolve("tiny-valid"), "--valid", tiny.toString(), "--epochs", "1"));
+        assertEquals(1, bad.status(), bad.toString());
+        assertEquals("jrnn: --valid " + tiny + ": 9 rows hold no window of 8 rows with its 2 following values", bad.errorText());
+    }
+
     @Test
     void aFileWithoutHeaderNamesColumnsByNumber() throws IOException {
         Path plain = Files.writeString(tmp.resolve("plain.csv"), weather(60, false));
