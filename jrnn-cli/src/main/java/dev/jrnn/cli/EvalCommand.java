@@ -213,7 +213,7 @@ final class EvalCommand implements Callable<Integer> {
         for (int c = 0; c < classes.size(); c++) matrix.putLongs(classes.get(c), cm.counts()[c]);
         if (out != null) {
             Path png = out.resolve("confusion.png");
-            Plots.confusionMatrix(cm, names, Cli.fmt("%s on %s: accuracy %.1f%%, macro F1 %.3f", m.dir().getFileName(),
+            Plots.confusionMatrix(cm, names, Cli.fmt("%s on %s: accuracy %.1f%%, macro F1 %.3f", model.toAbsolutePath().normalize().getFileName(),
                     data.getFileName(), 100 * cm.accuracy(), cm.macroF1()), png);
             o.println("wrote " + png);
         }
