@@ -198,7 +198,7 @@ final class TrainClassifyCommand implements Callable<Integer> {
         return r.interrupted() ? RunOutput.INTERRUPTED_STATUS : 0;
     }
 
-    /** A text's ids as the model reads them: the last --max-len, and one pad token for an empty text. */
+    /** A text's ids as the model reads them: the last --truncate, and one pad token for an empty text. */
     private int[] ids(int[] all, Vocabulary vocab) {
         int[] ids = TextClassifierFiles.clip(all, truncate);
         return ids.length == 0 ? new int[] {vocab.padId()} : ids;
