@@ -141,8 +141,8 @@ class CommandsTest {
     }
 
     @Test
-    void evalReportsPerplexityAndBitsPerChar() {
-        Run r = Run.of("eval", run.resolve("model").toString(), "--data", data.toString());
+    void evalReportsPerplexityAndBitsPerChar() throws IOException {
+        Run r = Run.of("eval", run.resolve("model").toString(), "--data", data.toString(), "--out", tmp.resolve("lm-eval").toString());
         assertEquals(0, r.status(), r.toString());
         Matcher m = Pattern.compile("perplexity ([0-9.]+)\\s+([0-9.]+) bits/char").matcher(r.out());
         assertTrue(m.find(), r.out());
@@ -150,6 +150,9 @@ class CommandsTest {
         assertEquals(Math.log(ppl) / Math.log(2), bits, 1e-3);
         assertTrue(ppl < 10, "two epochs on a repetitive text beat the 16-token uniform guess: " + r.out());
         assertTrue(r.out().contains(Cli.fmt("%,d char tokens scored", CORPUS.length() - 1)), r.out());
+        dev.jrnn.io.ModelConfig json = dev.jrnn.io.ModelConfig.parse(Files.readString(tmp.resolve("lm-eval/eval.json")), "eval.json");
+        assertEquals(ppl, json.getDouble("perplexity"), 1e-3);
+        assertEquals(CORPUS.length() - 1, json.getLong("tokens"));
     }
 
     @Test
