@@ -8,6 +8,8 @@ import dev.jrnn.nn.rnn.GruVariant;
 import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.MinGru;
 import dev.jrnn.nn.rnn.MinLstm;
+import dev.jrnn.nn.rnn.MLstm;
+import dev.jrnn.nn.rnn.SLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnKernels.CellType;
 import dev.jrnn.nn.rnn.RnnOutput;
@@ -59,6 +61,8 @@ class PackedRnnTest {
             case RNN_RELU -> SimpleRnn.builder(I, H).nonlinearity(Activation.Kind.RELU);
             case MIN_GRU -> MinGru.builder(I, H);
             case MIN_LSTM -> MinLstm.builder(I, H);
+            case SLSTM -> SLstm.builder(I, H);
+            case MLSTM -> MLstm.builder(I, H);
         };
         return b.numLayers(layers).bidirectional(bidirectional).dtype(dtype).rng(new Rng(seed)).build();
     }
