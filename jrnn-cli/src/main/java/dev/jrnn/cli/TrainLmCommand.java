@@ -44,7 +44,8 @@ final class TrainLmCommand implements Callable<Integer> {
     /** The recurrent cell, as the flag spells it. */
     enum Cell {
         LSTM(RnnKernels.CellType.LSTM), GRU(RnnKernels.CellType.GRU), RNN(RnnKernels.CellType.RNN_TANH),
-        MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM);
+        MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM),
+        SLSTM(RnnKernels.CellType.SLSTM), MLSTM(RnnKernels.CellType.MLSTM);
         final RnnKernels.CellType type;
 
         Cell(RnnKernels.CellType type) { this.type = type; }
@@ -86,7 +87,7 @@ final class TrainLmCommand implements Callable<Integer> {
             description = "At most N ids, specials included, most frequent first (default: 0 = no limit).")
     int maxVocab;
 
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm|slstm|mlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
     Cell cell;
 
     @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")
