@@ -20,7 +20,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Training tokens/s of the scan layers (minGRU, minLSTM: one product for all gates, then a log-space scan) against
+ * Training tokens/s of the scan layers (minGRU, minLSTM: one product for all gates, then a log-space scan) and the
+ * xLSTM layers (sLSTM: its cell stepped through autograd, no fused kernel; mLSTM: the parallel form, one head) against
  * the fused LSTM and GRU at one shape (a scan cell written {@code MIN_GRU/LINEAR} runs {@link ScanKernels.Form#LINEAR}), float32, fast path: one training step is forward over {@code [B, T, I]},
  * a fixed random linear loss on every output, and backward to every parameter. The cells take turns, one step
  * each per round, so that a machine whose load changes affects them alike; reported is the median step with its
@@ -30,7 +31,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp jrnn-bench/target/benchmarks.jar dev.jrnn.bench.ScanBench [--batch 16] [--time 512] [--input 64]
- *      [--hidden 256] [--rounds 7] [--warmup 2] [--cells LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR]
+ *      [--hidden 256] [--rounds 7] [--warmup 2] [--cells LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR,SLSTM,MLSTM]
  * </pre>
  */
 public final class ScanBench {
@@ -47,7 +48,7 @@ public final class ScanBench {
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "7"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "2"));
         List<String> cells = new ArrayList<>();                            // "MIN_GRU" or "MIN_GRU/LINEAR"
-        for (String c : o.getOrDefault("cells", "LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR").split(",")) {
+        for (String c : o.getOrDefault("cells", "LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR,SLSTM,MLSTM").split(",")) {
             cells.add(c.trim());
         }
 
