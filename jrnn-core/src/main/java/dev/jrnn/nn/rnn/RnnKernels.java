@@ -97,7 +97,8 @@ public final class RnnKernels {
 
         /**
          * Whether the gates read {@code h_{t-1}} ({@code weight_hh}, {@code bias_hh}); false for the scan cells
-         * {@link #MIN_GRU} and {@link #MIN_LSTM}, which have only {@code weight_ih} and {@code bias_ih}.
+         * {@link #MIN_GRU} and {@link #MIN_LSTM}, which have only {@code weight_ih} and {@code bias_ih}, and for
+         * {@link #MLSTM} (its gates read {@code x} alone).
          */
         public boolean hasRecurrentWeights() { return this != MIN_GRU && this != MIN_LSTM && this != MLSTM; }
 
@@ -277,6 +278,10 @@ public final class RnnKernels {
                     + "GRU_RESET_BEFORE");
         }
         String op = "RnnKernels.run(" + type + ")";
+        if (type.isXlstm()) {
+            throw new IllegalArgumentException(op + ": " + type + " has no fused kernel; run it through its layer ("
+                    + RnnConfig.layerName(type) + ")");
+        }
         if (!type.hasRecurrentWeights()) {
             throw new IllegalArgumentException(op + ": " + type + " has no weight_hh; its fast path is ScanKernels.run");
         }
