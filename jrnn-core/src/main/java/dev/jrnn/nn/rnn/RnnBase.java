@@ -397,7 +397,6 @@ public abstract class RnnBase extends Module {
         return new RnnOutput(output, stacked.get(0), null, state);
     }
 
-    @SuppressWarnings("unchecked")
     private static RecurrentResult<?> unrollXlstm(StandardCell<?> cell, Tensor x, RnnState init, int[] lengths,
                                                   boolean reverse) {
         if (cell instanceof SLstmCell sc) {
