@@ -8,6 +8,7 @@ differences over that forward, and writes one safetensors file per case into
 jrnn-core/src/test/resources/golden/ plus index.json.
 
 Usage:  python3 tools/golden/make_golden.py [--out DIR] [--check-only]
+        python3 tools/golden/make_golden.py --xlstm   (only xlstm/xlstm.safetensors: sLSTM, mLSTM)
 
 The output is byte-for-byte deterministic. See tools/golden/README.md.
 """
@@ -625,11 +626,189 @@ def reader_selftest():
         raise AssertionError("reader accepted a file with " + what)
 
 
+# --------------------------------------------------------------------------
+# xLSTM (Beck et al. 2024): sLSTM and mLSTM, written from the paper's equations
+# in their unstabilised form (true c, n, C carried; the stabiliser m is tracked
+# only to report the final state the way jrnn stores it, divided by e^m).
+# One file, xlstm/xlstm.safetensors, written with --xlstm; the other fixtures
+# and index.json are left alone.
+# --------------------------------------------------------------------------
+
+def log_sigmoid(a):
+    return -np.logaddexp(0.0, -a)
+
+
+def slstm_step(p, x, h, c, n, m):
+    """c, n unstabilised. Gates i, f, z, o; exponential input gate, sigmoid forget gate."""
+    H = h.shape[1]
+    a = _lin(x, p["W_ih"], p["b_ih"]) + _lin(h, p["W_hh"], p["b_hh"])
+    it, ft, zt, ot = a[:, 0:H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+    i, f, z, o = np.exp(it), sigmoid(ft), np.tanh(zt), sigmoid(ot)
+    c = f * c + i * z
+    n = f * n + i
+    m = np.maximum(log_sigmoid(ft) + m, it)
+    return o * c / n, c, n, m
+
+
+def mlstm_step(p, x, h, C, n, m, heads):
+    """C [B,NH,d,d], n [B,NH,d] unstabilised; scalar gates per head; keys scaled by 1/sqrt(d)."""
+    B, H = h.shape
+    d = H // heads
+    a = _lin(x, p["W_ih"], p["b_ih"])
+    q = a[:, 0:H].reshape(B, heads, d)
+    k = a[:, H:2 * H].reshape(B, heads, d) / np.sqrt(d)
+    v = a[:, 2 * H:3 * H].reshape(B, heads, d)
+    o = sigmoid(a[:, 3 * H:])
+    g = _lin(x, p["W_gate"], p["b_gate"])
+    it, ft = g[:, :heads], g[:, heads:]
+    i, f = np.exp(it), sigmoid(ft)
+    C = f[:, :, None, None] * C + i[:, :, None, None] * (v[:, :, :, None] * k[:, :, None, :])
+    n = f[:, :, None] * n + i[:, :, None] * k
+    num = np.einsum("bjae,bje->bja", C, q)
+    den = np.maximum(np.abs(np.einsum("bje,bje->bj", n, q)), 1.0)
+    m = np.maximum(log_sigmoid(ft) + m, it)
+    return o * (num / den[:, :, None]).reshape(B, H), C, n, m
+
+
+def xlstm_forward(case, t):
+    """Returns output [B,T,D*H] and the final state (h, c, n, m) stacked [L*D, B, .] as jrnn stores it."""
+    B, T, H, heads = case["B"], case["T"], HIDDEN_SIZE, case.get("heads", 1)
+    L, D = case["num_layers"], 2 if case["bidirectional"] else 1
+    d = H // heads
+    mask = valid_mask(case)
+    inp = t["x"]
+    finals = [[], [], [], []]
+    for l in range(L):
+        outs = []
+        for dr in range(D):
+            s_ = "_l%d%s" % (l, suffix(dr))
+            p = {"W_ih": t["weight_ih" + s_], "b_ih": t["bias_ih" + s_], "W_hh": t.get("weight_hh" + s_),
+                 "b_hh": t.get("bias_hh" + s_), "W_gate": t.get("weight_gate" + s_), "b_gate": t.get("bias_gate" + s_)}
+            j = l * D + dr
+            h, m = t["h0"][j].copy(), t["m0"][j].copy()
+            if case["cell"] == "slstm":
+                c, n = t["c0"][j] * np.exp(m), t["n0"][j] * np.exp(m)          # unstabilised
+            else:
+                em = np.exp(m)                                                   # [B, NH]
+                c = t["c0"][j].reshape(B, heads, d, d) * em[:, :, None, None]
+                n = t["n0"][j].reshape(B, heads, d) * em[:, :, None]
+            out = np.zeros((B, T, H))
+            for s in (range(T) if dr == 0 else range(T - 1, -1, -1)):
+                mk = mask[:, s][:, None]
+                if case["cell"] == "slstm":
+                    h2, c2, n2, m2 = slstm_step(p, inp[:, s], h, c, n, m)
+                    c, n = np.where(mk, c2, c), np.where(mk, n2, n)
+                else:
+                    h2, c2, n2, m2 = mlstm_step(p, inp[:, s], h, c, n, m, heads)
+                    c, n = np.where(mk[:, :, None, None], c2, c), np.where(mk[:, :, None], n2, n)
+                h, m = np.where(mk, h2, h), np.where(mk, m2, m)
+                out[:, s] = np.where(mk, h2, 0.0)
+            outs.append(out)
+            if case["cell"] == "slstm":
+                cs, ns = c * np.exp(-m), n * np.exp(-m)
+            else:
+                cs = (c * np.exp(-m)[:, :, None, None]).reshape(B, heads * d * d)
+                ns = (n * np.exp(-m)[:, :, None]).reshape(B, H)
+            for lst, a in zip(finals, (h, cs, ns, m)):
+                lst.append(a)
+        inp = np.concatenate(outs, axis=-1)
+    return inp, [np.stack(f) for f in finals]
+
+
+def xlstm_cases():
+    base = dict(B=3, T=5)
+    return [
+        dict(base, name="slstm_l2_bi_state_lengths", cell="slstm", num_layers=2, bidirectional=True,
+             lengths=[5, 3, 1], state=True),
+        dict(base, name="slstm_l1", cell="slstm", num_layers=1, bidirectional=False, lengths=None, state=False),
+        dict(base, name="mlstm_h2_state_lengths", cell="mlstm", heads=2, num_layers=1, bidirectional=False,
+             lengths=[5, 2, 4], state=True),
+        dict(base, name="mlstm_h1_l2_bi", cell="mlstm", heads=1, num_layers=2, bidirectional=True,
+             lengths=[4, 5, 2], state=False),
+    ]
+
+
+def xlstm_tensors(case):
+    rng = np.random.default_rng(zlib.crc32(case["name"].encode()))
+    B, T, H, heads = case["B"], case["T"], HIDDEN_SIZE, case.get("heads", 1)
+    L, D = case["num_layers"], 2 if case["bidirectional"] else 1
+    params = []
+    for l in range(L):
+        for dr in range(D):
+            s_ = "_l%d%s" % (l, suffix(dr))
+            I = INPUT_SIZE if l == 0 else D * H
+            U = lambda *sh: rng.uniform(-PARAM_RANGE, PARAM_RANGE, size=sh)
+            if case["cell"] == "slstm":      # jrnn's registration order: PyTorch's
+                params += [("weight_ih" + s_, U(4 * H, I)), ("weight_hh" + s_, U(4 * H, H)),
+                           ("bias_ih" + s_, U(4 * H)), ("bias_hh" + s_, U(4 * H))]
+            else:
+                params += [("weight_ih" + s_, U(4 * H, I)), ("bias_ih" + s_, U(4 * H)),
+                           ("weight_gate" + s_, U(2 * heads, I)), ("bias_gate" + s_, U(2 * heads))]
+    t = dict(params)
+    t["x"] = rng.standard_normal((B, T, INPUT_SIZE))
+    LD, d = L * D, H // heads
+    cw, mw = (H, H) if case["cell"] == "slstm" else (heads * d * d, heads)
+    if case["state"]:
+        t["h0"] = rng.standard_normal((LD, B, H))
+        t["c0"] = rng.standard_normal((LD, B, cw))
+        t["n0"] = rng.uniform(0.5, 2.0, (LD, B, H)) if case["cell"] == "slstm" else rng.standard_normal((LD, B, H))
+        t["m0"] = rng.standard_normal((LD, B, mw))
+    else:                                                                # jrnn's zero state
+        t["h0"], t["c0"], t["n0"], t["m0"] = (np.zeros((LD, B, w)) for w in (H, cw, H, mw))
+    out, fin = xlstm_forward(case, t)
+    t["gout"] = rng.uniform(-1, 1, out.shape)
+    t["ghn"] = rng.uniform(-1, 1, fin[0].shape)
+
+    def loss():
+        o, f = xlstm_forward(case, t)
+        return np.sum(o * t["gout"]) + np.sum(f[0] * t["ghn"])
+
+    grads = []
+    for name in [n for n, _ in params] + ["x"] + (["h0", "c0", "n0"] if case["state"] else []):
+        flat, g = t[name].reshape(-1), np.zeros(t[name].size)
+        for j in range(flat.size):
+            orig = flat[j]
+            flat[j] = orig + FD_EPS
+            lp = loss()
+            flat[j] = orig - FD_EPS
+            lm = loss()
+            flat[j] = orig
+            g[j] = (lp - lm) / (2 * FD_EPS)
+        grads.append(("grad." + name, g.reshape(t[name].shape)))
+    lengths = np.asarray(case["lengths"] if case["lengths"] else [T] * B, dtype=np.float64)
+    named = params + [("x", t["x"]), ("lengths", lengths)] + [(k, t[k]) for k in ("h0", "c0", "n0", "m0", "gout", "ghn")]
+    named += [("output", out), ("h_n", fin[0]), ("c_n", fin[1]), ("n_n", fin[2]), ("m_n", fin[3])] + grads
+    return [(case["name"] + "." + n, a) for n, a in named]
+
+
+def make_xlstm(out_dir):
+    tensors, meta = [], {"generator": "tools/golden/make_golden.py --xlstm", "format_version": FORMAT_VERSION,
+                         "input_size": str(INPUT_SIZE), "hidden_size": str(HIDDEN_SIZE),
+                         "loss": "sum(output*gout) + sum(h_n*ghn); gradients by central differences, eps 1e-6"}
+    for case in xlstm_cases():
+        tensors += xlstm_tensors(case)
+        meta[case["name"]] = json.dumps({k: case[k] for k in ("cell", "num_layers", "bidirectional", "state")}
+                                        | {"heads": case.get("heads", 1)}, sort_keys=True)
+    buf = st_serialize(tensors, meta)
+    os.makedirs(os.path.join(out_dir, "xlstm"), exist_ok=True)     # a folder of its own: the per-case fixtures stay alone
+    path = os.path.join(out_dir, "xlstm", "xlstm.safetensors")
+    with open(path, "wb") as fh:
+        fh.write(buf)
+    with open(path, "rb") as fh:
+        back, meta_back = st_parse(fh.read())
+    assert meta_back == meta and list(back.keys()) == [n for n, _ in tensors]
+    print("%s: %d tensors, %d bytes, sha256 %s" % (path, len(tensors), len(buf), hashlib.sha256(buf).hexdigest()))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--xlstm", action="store_true", help="write only xlstm/xlstm.safetensors (sLSTM, mLSTM)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    if args.xlstm:
+        return make_xlstm(args.out)
     reader_selftest()
     cases = build_cases()
     names = [c["name"] for c in cases]

@@ -2,6 +2,7 @@ package dev.jrnn.bench;
 
 import dev.jrnn.autograd.Autograd;
 import dev.jrnn.autograd.Tensor;
+import dev.jrnn.nn.rnn.MLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
 import dev.jrnn.nn.rnn.RnnKernels.CellType;
@@ -20,8 +21,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Training tokens/s of the scan layers (minGRU, minLSTM: one product for all gates, then a log-space scan) against
- * the fused LSTM and GRU at one shape (a scan cell written {@code MIN_GRU/LINEAR} runs {@link ScanKernels.Form#LINEAR}), float32, fast path: one training step is forward over {@code [B, T, I]},
+ * Training tokens/s of the scan layers (minGRU, minLSTM: one product for all gates, then a log-space scan) and the
+ * xLSTM layers (sLSTM: its cell stepped through autograd, no fused kernel; mLSTM: the parallel form, one head) against
+ * the fused LSTM and GRU at one shape (a scan cell written {@code MIN_GRU/LINEAR} runs {@link ScanKernels.Form#LINEAR};
+ * {@code MLSTM/4} is an mLSTM with 4 heads), float32, fast path: one training step is forward over {@code [B, T, I]},
  * a fixed random linear loss on every output, and backward to every parameter. The cells take turns, one step
  * each per round, so that a machine whose load changes affects them alike; reported is the median step with its
  * range and tokens/s = B·T / median, and the process CPU time per step (all threads; on a shared machine less
@@ -30,7 +33,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp jrnn-bench/target/benchmarks.jar dev.jrnn.bench.ScanBench [--batch 16] [--time 512] [--input 64]
- *      [--hidden 256] [--rounds 7] [--warmup 2] [--cells LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR]
+ *      [--hidden 256] [--rounds 7] [--warmup 2] [--cells LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR,SLSTM,MLSTM]
  * </pre>
  */
 public final class ScanBench {
@@ -47,7 +50,7 @@ public final class ScanBench {
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "7"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "2"));
         List<String> cells = new ArrayList<>();                            // "MIN_GRU" or "MIN_GRU/LINEAR"
-        for (String c : o.getOrDefault("cells", "LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR").split(",")) {
+        for (String c : o.getOrDefault("cells", "LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR,SLSTM,MLSTM").split(",")) {
             cells.add(c.trim());
         }
 
@@ -58,9 +61,11 @@ public final class ScanBench {
         Map<String, double[]> train = new LinkedHashMap<>(), infer = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
         for (String c : cells) {
             String[] parts = c.split("/");
-            RnnBase layer = RnnBase.create(new RnnConfig(CellType.valueOf(parts[0]), input, hidden, 1, true, true, 0, false),
-                    DType.FLOAT32, new Rng(1));
-            if (parts.length > 1) {
+            RnnConfig config = new RnnConfig(CellType.valueOf(parts[0]), input, hidden, 1, true, true, 0, false);
+            boolean heads = parts.length > 1 && parts[1].chars().allMatch(Character::isDigit);   // "MLSTM/4": 4 heads
+            RnnBase layer = heads ? new MLstm(config, Integer.parseInt(parts[1]), DType.FLOAT32, new Rng(1))
+                    : RnnBase.create(config, DType.FLOAT32, new Rng(1));
+            if (parts.length > 1 && !heads) {
                 layer.scanForm(ScanKernels.Form.valueOf(parts[1]));
             }
             layers.put(c, layer);

@@ -169,13 +169,13 @@ final class EvalCommand implements Callable<Integer> {
                         + "' is not a class of the model " + m.dir() + " (its classes: " + String.join(", ", classes) + ")"));
             }
         }
-        ServedTextClassifier served = ServedTextClassifier.of(m.model());
+        ServedTextClassifier served = m.model().config().cell().isXlstm() ? null : ServedTextClassifier.of(m.model());
         int[] predicted = new int[d.size()];
         for (int start = 0; start < d.size(); start += CHUNK) {
             int end = Math.min(d.size(), start + CHUNK);
             int[][] ids = new int[end - start][];
             for (int i = start; i < end; i++) ids[i - start] = m.encode(d.texts().get(i));
-            double[][] p = served.predictProbabilities(ids);
+            double[][] p = served != null ? served.predictProbabilities(ids) : m.model().predictProbabilities(ids);
             for (int i = start; i < end; i++) predicted[i] = ServedTextClassifier.predictClass(p[i - start]);
         }
         ConfusionMatrix cm = ConfusionMatrix.of(classes.size(), actual, predicted);
@@ -270,7 +270,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         int k = fs.outputSize();
         double[] predicted = new double[windows * k], actual = new double[windows * k], carried = new double[windows * k];
-        ServedRegressor served = ServedRegressor.of(m.model());
+        ServedRegressor served = m.model().config().cell().isXlstm() ? null : ServedRegressor.of(m.model());
         for (int start = 0; start < windows; start += CHUNK) {
             int n = Math.min(windows, start + CHUNK) - start;
             int[] ends = new int[n];

@@ -152,13 +152,14 @@ final class PredictCommand implements Callable<Integer> {
         PrintStream o = System.out;
         List<String> classes = new ArrayList<>();                         // names from the model file: controls escaped
         for (String c : m.classes()) classes.add(Printable.of(c));
-        ServedTextClassifier served = ServedTextClassifier.of(m.model());
+        boolean packed = !m.model().config().cell().isXlstm();          // xLSTM: the model's own forward (no packed kernel)
+        ServedTextClassifier served = packed ? ServedTextClassifier.of(m.model()) : null;
         if (probabilities) o.println("label\t" + String.join("\t", classes) + "\ttext");
         for (int start = 0; start < lines.size(); start += 256) {
             List<String> chunk = lines.subList(start, Math.min(lines.size(), start + 256));
             int[][] ids = new int[chunk.size()][];
             for (int i = 0; i < ids.length; i++) ids[i] = m.encode(chunk.get(i));
-            double[][] p = served.predictProbabilities(ids);
+            double[][] p = packed ? served.predictProbabilities(ids) : m.model().predictProbabilities(ids);
             for (int i = 0; i < p.length; i++) {
                 int best = ServedTextClassifier.predictClass(p[i]);
                 StringBuilder b = new StringBuilder(classes.get(best));
@@ -257,7 +258,7 @@ final class PredictCommand implements Callable<Integer> {
                     + " (columns " + String.join(", ", fs.inputs()) + ")");
         }
         PrintStream o = System.out;
-        ServedRegressor served = ServedRegressor.of(m.model());
+        ServedRegressor served = m.model().config().cell().isXlstm() ? null : ServedRegressor.of(m.model());   // xLSTM: unpacked
         if (!allWindows) {
             double[] y = forecast(m, served, s, new int[] {s.rows()})[0];
             o.println(Printable.of("step," + String.join(",", fs.targets())));     // column names come from the file
@@ -286,9 +287,15 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    /** {@link SequenceRegressorFiles.Loaded#forecast(TimeSeries, int[])} through the served copy of the model. */
+    /**
+     * {@link SequenceRegressorFiles.Loaded#forecast(TimeSeries, int[])} through the served copy of the model, or the
+     * model itself when {@code served} is null (an xLSTM model, which the packed kernels do not run).
+     */
     static double[][] forecast(SequenceRegressorFiles.Loaded m, ServedRegressor served, TimeSeries s, int[] ends)
             throws IOException {
+        if (served == null) {
+            return m.forecast(s, ends);
+        }
         float[][][] windows = new float[ends.length][][];
         for (int i = 0; i < ends.length; i++) windows[i] = m.spec().window(s, m.standardizer(), ends[i]);
         double[][] y = served.predict(windows);

@@ -45,7 +45,8 @@ final class TrainLmCommand implements Callable<Integer> {
     /** The recurrent cell, as the flag spells it ({@code --cell}, in {@link ModelShapeOptions}). */
     enum Cell {
         LSTM(RnnKernels.CellType.LSTM), GRU(RnnKernels.CellType.GRU), RNN(RnnKernels.CellType.RNN_TANH),
-        MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM);
+        MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM),
+        SLSTM(RnnKernels.CellType.SLSTM), MLSTM(RnnKernels.CellType.MLSTM);
         final RnnKernels.CellType type;
 
         Cell(RnnKernels.CellType type) { this.type = type; }

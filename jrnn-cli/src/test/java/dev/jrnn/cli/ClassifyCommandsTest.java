@@ -121,7 +121,7 @@ class ClassifyCommandsTest {
     void scanCellClassifiersPredictTheirOwnProbabilities() throws IOException {
         List<String> texts = List.of("the film was great", "so dull and bad but the acting was fine", "plot");
         Path in = Files.writeString(tmp.resolve("scan.txt"), String.join("\n", texts) + "\n");
-        for (String cell : List.of("mingru", "minlstm")) {
+        for (String cell : List.of("mingru", "minlstm", "slstm", "mlstm")) {   // xLSTM: the model's own forward
             Path dir = tmp.resolve("run-" + cell);
             Run t = Run.of("train", "classify", "--data", trainFile.toString(), "--out", dir.toString(), "--cell", cell,
                     "--hidden", "8", "--embedding", "8", "--epochs", "1", "--batch", "16", "--progress", "quiet", "--truncate", "10");
@@ -129,7 +129,8 @@ class ClassifyCommandsTest {
             Run r = Run.of("predict", dir.toString(), "--input", in.toString(), "--probabilities", "--prefix", "0");
             assertEquals(0, r.status(), r.toString());
             TextClassifierFiles.Loaded m = TextClassifierFiles.load(Cli.modelDir(dir));
-            assertEquals(cell.equals("mingru") ? "MIN_GRU" : "MIN_LSTM", m.model().rnn().config().mode().name());
+            assertEquals(java.util.Map.of("mingru", "MIN_GRU", "minlstm", "MIN_LSTM", "slstm", "SLSTM", "mlstm", "MLSTM").get(cell),
+                    m.model().rnn().config().mode().name());
             double[][] want = m.predictProbabilities(texts);
             List<String> lines = r.out().lines().toList();
             assertEquals(texts.size() + 1, lines.size(), r.out());

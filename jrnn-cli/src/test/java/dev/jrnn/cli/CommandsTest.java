@@ -307,6 +307,44 @@ class CommandsTest {
         assertTrue(bad.errorText().contains("--diagnose must be >= 1"), bad.errorText());
     }
 
+    /** sLSTM and mLSTM models train (with diagnostics), sample through their own session and show their parameters. */
+    @Test
+    void xLstmCellsTrainDiagnoseSampleAndInspect() throws IOException {
+        for (String cell : List.of("slstm", "mlstm")) {
+            Path out = tmp.resolve("xlstm-" + cell);
+            Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--cell", cell,
+                    "--diagnose", "4", "--max-steps", "8"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
+                    "--progress", "none"));
+            assertEquals(0, t.status(), t.toString());
+            assertEquals(3, t.out().lines().filter(l -> l.startsWith("diagnostics: ")).count(), t.out());
+            List<String> jsonl = Files.readAllLines(out.resolve("diagnostics/diagnostics.jsonl"));
+            assertTrue(jsonl.get(2).contains("\"" + cell + "\""), jsonl.get(2));
+            LanguageModelFiles.Loaded m = LanguageModelFiles.load(out.resolve("model"));
+            assertEquals(cell.toUpperCase(java.util.Locale.ROOT), m.model().config().cell().name());
+            Run i = Run.of("inspect", out.toString());
+            assertEquals(0, i.status(), i.toString());
+            assertTrue(i.out().matches("(?s).*rnn\\.weight_ih_l0 +\\[64, 8\\].*"), i.out());
+            if (cell.equals("mlstm")) {
+                assertTrue(i.out().matches("(?s).*rnn\\.weight_gate_l0 +\\[2, 8\\].*") && !i.out().contains("weight_hh"), i.out());
+            } else {
+                assertTrue(i.out().matches("(?s).*rnn\\.weight_hh_l0 +\\[64, 16\\].*"), i.out());
+            }
+            SamplingConfig cfg = SamplingConfig.defaults().withMaxLength(30).withTemperature(0.8).withResampleUnk(true);
+            int[] prompt = m.encode("the ");
+            LanguageModel.Generation g = m.model().generate(prompt, cfg, new Rng(7));
+            int[] all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
+            System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
+            Run own = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "30", "--seed", "7",
+                    "--temperature", Double.toString(cfg.temperature()), "--top-p", Double.toString(cfg.topP()));
+            assertEquals(0, own.status(), own.toString());
+            assertEquals(m.decode(all) + System.lineSeparator(), own.out(), cell);
+            Run resumed = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--cell",
+                    cell, "--resume", "--max-steps", "12"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
+                    "--progress", "none"));
+            assertEquals(0, resumed.status(), resumed.toString());                 // the four-tensor state from the checkpoint
+        }
+    }
+
     @Test
     void scanCellsTrainDiagnoseSampleAndInspect() throws IOException {
         for (String cell : List.of("mingru", "minlstm")) {

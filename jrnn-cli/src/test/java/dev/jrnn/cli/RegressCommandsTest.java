@@ -100,14 +100,15 @@ class RegressCommandsTest {
     @Test
     void scanCellRegressorsPredictTheirOwnForecasts() throws IOException {
         TimeSeries s = TimeSeries.parse(Files.readString(csv), csv.toString(), TimeSeries.Header.AUTO);
-        for (String cell : List.of("mingru", "minlstm")) {
+        for (String cell : List.of("mingru", "minlstm", "slstm", "mlstm")) {   // xLSTM: the model's own forward
             Path dir = tmp.resolve("run-" + cell);
             Run t = Run.of(args(dir, "--epochs", "1", "--cell", cell));
             assertEquals(0, t.status(), t.toString());
             Run all = Run.of("predict", dir.toString(), "--input", csv.toString(), "--all-windows");
             assertEquals(0, all.status(), all.toString());
             SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(Cli.modelDir(dir));
-            assertEquals(cell.equals("mingru") ? "MIN_GRU" : "MIN_LSTM", m.model().rnn().config().mode().name());
+            assertEquals(java.util.Map.of("mingru", "MIN_GRU", "minlstm", "MIN_LSTM", "slstm", "SLSTM", "mlstm", "MLSTM").get(cell),
+                    m.model().rnn().config().mode().name());
             int first = m.spec().window();
             int[] ends = new int[s.rows() - first + 1];
             for (int i = 0; i < ends.length; i++) ends[i] = first + i;

@@ -126,6 +126,24 @@ class Seq2SeqCommandsTest {
         }
     }
 
+    /** sLSTM and mLSTM encoder-decoders train and translate (greedy and beam): their four-tensor states pass along. */
+    @Test
+    void xLstmCellsTrainAndTranslate() throws IOException {
+        Path in = Files.writeString(tmp.resolve("xlstm-in.txt"), "abc\nba\n");
+        for (String cell : List.of("slstm", "mlstm")) {
+            Path dir = tmp.resolve("xlstm-" + cell);
+            Run t = Run.of(concat(new String[] {"train", "seq2seq", "--data", pairs.toString(), "--out", dir.toString(),
+                    "--cell", cell}, small("--epochs", "1")));
+            assertEquals(0, t.status(), t.toString());
+            assertTrue(t.out().contains("model: " + cell + " encoder-decoder 1 x 24, embedding 8"), t.out());
+            for (String beam : List.of("1", "3")) {
+                Run p = Run.of("predict", dir.toString(), "--input", in.toString(), "--beam", beam);
+                assertEquals(0, p.status(), p.toString());
+                assertEquals(2, p.out().lines().count(), cell + " beam " + beam + ":\n" + p.out());
+            }
+        }
+    }
+
     @Test
     void aResumedRunContinuesBitForBit() throws IOException {
         String[] common = small("--data", pairs.toString(), "--epochs", "2", "--valid-fraction", "0.2");

@@ -87,6 +87,11 @@ public final class PackedRnn {
         }
         boolean split = stepThreads == 2;
         RnnConfig c = rnn.config();
+        if (c.mode().isXlstm()) {
+            throw new IllegalArgumentException("PackedRnn.of: " + rnn + " is an xLSTM layer (" + c.mode() + "), whose state"
+                    + " (h, c, n, m) the packed kernels do not carry; run the layer itself (forwardFrom with the kept"
+                    + " state, or cell(layer, reverse).step), as LanguageModel.session() does");
+        }
         DType dtype = rnn.weightIh(0, false).data().dtype();
         int dirs = c.numDirections(), n = c.numLayers() * dirs;
         PackedFloat[] f = dtype == DType.FLOAT32 ? new PackedFloat[n] : null;

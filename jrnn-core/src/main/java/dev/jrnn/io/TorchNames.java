@@ -218,7 +218,9 @@ public final class TorchNames {
     /**
      * The shape of everything a stock layer of {@code cell} holds: {@link #recurrentShapes(int, int, int, int,
      * boolean, boolean)} with {@code G = cell.gates()}, without {@code weight_hh}/{@code bias_hh} for the scan
-     * cells ({@code MIN_GRU}, {@code MIN_LSTM}), whose gates read the input only.
+     * cells ({@code MIN_GRU}, {@code MIN_LSTM}, {@code MLSTM}), whose gates read the input only; an {@code MLSTM}
+     * (one head, as the models build it) adds {@code weight_gate_l{k} [2, I_k]} and {@code bias_gate_l{k} [2]}
+     * after each layer-direction's {@code bias_ih}.
      *
      * @param cell          the cell type
      * @param inputSize     features per time step of the layer-0 input
@@ -236,6 +238,22 @@ public final class TorchNames {
                 Kind k = parse(n).orElseThrow().kind();
                 return k == Kind.WEIGHT_HH || k == Kind.BIAS_HH;
             });
+        }
+        if (cell == RnnKernels.CellType.MLSTM) {   // + weight_gate_l{k} [2, I_k], bias_gate_l{k} [2]: one head
+            Map<String, int[]> withGates = new LinkedHashMap<>();
+            out.forEach((n, s) -> {
+                withGates.put(n, s);
+                Name p = parse(n).orElseThrow();
+                String suffix = "_l" + p.layer() + (p.reverse() ? "_reverse" : "");
+                if (p.kind() == (bias ? Kind.BIAS_IH : Kind.WEIGHT_IH)) {   // after the layer-direction's last entry
+                    int[] w = out.get(weightIh(p.layer(), p.reverse()));
+                    withGates.put("weight_gate" + suffix, new int[] {2, w[1]});
+                    if (bias) {
+                        withGates.put("bias_gate" + suffix, new int[] {2});
+                    }
+                }
+            });
+            return withGates;
         }
         return out;
     }

@@ -37,7 +37,7 @@ public final class SequenceRegressor extends Module {
     /**
      * The architecture.
      *
-     * @param cell          LSTM, GRU (or GRU_RESET_BEFORE), RNN_TANH, RNN_RELU, MIN_GRU or MIN_LSTM
+     * @param cell          LSTM, GRU (or GRU_RESET_BEFORE), RNN_TANH, RNN_RELU, MIN_GRU, MIN_LSTM, SLSTM or MLSTM
      * @param inputSize     {@code F}, features per step
      * @param hiddenSize    {@code H}, per direction
      * @param numLayers     stacked recurrent layers

@@ -18,6 +18,8 @@ import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.nn.rnn.HiddenState;
 import dev.jrnn.nn.rnn.LstmState;
+import dev.jrnn.nn.rnn.MLstmState;
+import dev.jrnn.nn.rnn.SLstmState;
 import dev.jrnn.tensor.Shapes;
 import dev.jrnn.train.Metrics;
 import dev.jrnn.train.StepSource;
@@ -166,22 +168,33 @@ public final class LanguageModel extends Module {
 
     /**
      * This model's recurrent state from its tensors (as {@link RnnState#tensors()} gives them: two for an LSTM,
-     * {@code h} and {@code c}, one otherwise, each {@code [layers, rows, hidden]}), e.g. read back from a checkpoint.
+     * {@code h} and {@code c}; four for sLSTM/mLSTM, {@code h, c, n, m} (mLSTM, one head: {@code c} has
+     * {@code hidden²} and {@code m} one feature); one otherwise; each {@code [layers, rows, ·]}), e.g. read back
+     * from a checkpoint.
      *
      * @throws IllegalArgumentException when the count or a shape does not fit this model
      */
     public RnnState stateOf(List<Tensor> tensors) {
-        int parts = config.cell() == RnnKernels.CellType.LSTM ? 2 : 1;
+        RnnKernels.CellType cell = config.cell();
+        int parts = cell == RnnKernels.CellType.LSTM ? 2 : cell.isXlstm() ? 4 : 1;
         if (tensors.size() != parts) {
-            throw new IllegalArgumentException("LanguageModel.stateOf: a " + config.cell() + " state has " + parts
+            throw new IllegalArgumentException("LanguageModel.stateOf: a " + cell + " state has " + parts
                     + " tensor(s), got " + tensors.size());
         }
-        for (Tensor t : tensors) {
-            int[] s = t.shape();
-            if (s.length != 3 || s[0] != config.numLayers() || s[2] != config.hiddenSize()) {
-                throw new IllegalArgumentException("LanguageModel.stateOf: expected tensors of shape [" + config.numLayers()
-                        + ", rows, " + config.hiddenSize() + "], got " + Shapes.str(s));
+        int h = config.hiddenSize();
+        int[] widths = cell == RnnKernels.CellType.MLSTM ? new int[] {h, h * h, h, 1} : new int[] {h, h, h, h};   // one head
+        for (int i = 0; i < parts; i++) {
+            int[] s = tensors.get(i).shape();
+            if (s.length != 3 || s[0] != config.numLayers() || s[2] != widths[i]) {
+                throw new IllegalArgumentException("LanguageModel.stateOf: expected tensor " + i + " of shape ["
+                        + config.numLayers() + ", rows, " + widths[i] + "], got " + Shapes.str(s));
             }
+        }
+        if (cell == RnnKernels.CellType.SLSTM) {
+            return new SLstmState(tensors.get(0), tensors.get(1), tensors.get(2), tensors.get(3));
+        }
+        if (cell == RnnKernels.CellType.MLSTM) {
+            return new MLstmState(tensors.get(0), tensors.get(1), tensors.get(2), tensors.get(3));
         }
         return parts == 2 ? new LstmState(tensors.get(0), tensors.get(1)) : new HiddenState(tensors.get(0));
     }

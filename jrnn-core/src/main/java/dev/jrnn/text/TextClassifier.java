@@ -32,7 +32,7 @@ public final class TextClassifier extends Module {
     /**
      * The architecture.
      *
-     * @param cell          LSTM, GRU (or GRU_RESET_BEFORE), RNN_TANH, RNN_RELU, MIN_GRU or MIN_LSTM
+     * @param cell          LSTM, GRU (or GRU_RESET_BEFORE), RNN_TANH, RNN_RELU, MIN_GRU, MIN_LSTM, SLSTM or MLSTM
      * @param vocabSize     {@code V}, rows of the embedding
      * @param embeddingDim  {@code E}
      * @param hiddenSize    {@code H}, per direction

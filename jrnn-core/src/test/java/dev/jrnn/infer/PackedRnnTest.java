@@ -8,6 +8,8 @@ import dev.jrnn.nn.rnn.GruVariant;
 import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.MinGru;
 import dev.jrnn.nn.rnn.MinLstm;
+import dev.jrnn.nn.rnn.MLstm;
+import dev.jrnn.nn.rnn.SLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnKernels.CellType;
 import dev.jrnn.nn.rnn.RnnOutput;
@@ -59,6 +61,8 @@ class PackedRnnTest {
             case RNN_RELU -> SimpleRnn.builder(I, H).nonlinearity(Activation.Kind.RELU);
             case MIN_GRU -> MinGru.builder(I, H);
             case MIN_LSTM -> MinLstm.builder(I, H);
+            case SLSTM -> SLstm.builder(I, H);
+            case MLSTM -> MLstm.builder(I, H);
         };
         return b.numLayers(layers).bidirectional(bidirectional).dtype(dtype).rng(new Rng(seed)).build();
     }
@@ -87,6 +91,9 @@ class PackedRnnTest {
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
         for (CellType type : CellType.values()) {
+            if (type.isXlstm()) {
+                continue;                                      // refused: xLstmLayersAreRefusedByName
+            }
             for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
                 out.add(Arguments.of(type, dtype, 1, false));
                 out.add(Arguments.of(type, dtype, 2, true));
@@ -298,6 +305,16 @@ class PackedRnnTest {
         }
     }
 
+    @Test
+    void xLstmLayersAreRefusedByName() {
+        for (CellType type : List.of(CellType.SLSTM, CellType.MLSTM)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> PackedRnn.of(layer(type, DType.FLOAT32, 1, false, 3)));
+            assertTrue(e.getMessage().contains("is an xLSTM layer (" + type + ")")
+                    && e.getMessage().contains("run the layer itself"), e.getMessage());
+        }
+    }
+
     static Stream<Arguments> threadCases() {
         return Stream.of(Arguments.of(CellType.LSTM, DType.FLOAT32), Arguments.of(CellType.GRU, DType.FLOAT32),
                 Arguments.of(CellType.GRU_RESET_BEFORE, DType.FLOAT64), Arguments.of(CellType.RNN_TANH, DType.FLOAT64));
@@ -473,6 +490,9 @@ class PackedRnnTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
         for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
             for (CellType type : CellType.values()) {
+                if (type.isXlstm()) {
+                    continue;
+                }
                 for (int threads = 1; threads <= 2; threads++) {
                     assertWarmStepsAllocateNothing(bean, PackedRnn.of(layer(type, dtype, 2, false, 81), threads),
                             type + " " + dtype + " threads=" + threads);

@@ -264,13 +264,15 @@ public final class AddingProblem {
             case "gru" -> "GRU";
             case "mingru" -> "minGRU";
             case "minlstm" -> "minLSTM";
+            case "slstm" -> "sLSTM";
+            case "mlstm" -> "mLSTM";
             default -> kind;
         };
     }
 
     static Map<String, String> labels() {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String k : new String[] {"simple", "lstm", "gru", "mingru", "minlstm"}) m.put(k, label(k));
+        for (String k : new String[] {"simple", "lstm", "gru", "mingru", "minlstm", "slstm", "mlstm"}) m.put(k, label(k));
         return m;
     }
 }

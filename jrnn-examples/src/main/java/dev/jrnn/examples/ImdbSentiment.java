@@ -11,6 +11,8 @@ import dev.jrnn.nn.rnn.Gru;
 import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.MinGru;
 import dev.jrnn.nn.rnn.MinLstm;
+import dev.jrnn.nn.rnn.MLstm;
+import dev.jrnn.nn.rnn.SLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.SimpleRnn;
@@ -173,8 +175,12 @@ public final class ImdbSentiment {
                     .rng(rng).build();
             case "minlstm" -> MinLstm.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout)
                     .rng(rng).build();
+            case "slstm" -> SLstm.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout)
+                    .rng(rng).build();
+            case "mlstm" -> MLstm.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout)
+                    .rng(rng).build();
             default -> throw new IllegalArgumentException("unknown recurrent layer '" + kind
-                    + "' (simple, lstm, gru, mingru, minlstm)");
+                    + "' (simple, lstm, gru, mingru, minlstm, slstm, mlstm)");
         };
     }
 

@@ -358,13 +358,20 @@ public final class OnnxExport {
      * The check every export runs on a recurrent layer before writing its nodes; call it to learn early whether a
      * layer can leave as standard ONNX. Refused: an {@link dev.jrnn.nn.rnn.Lstm} with a projection
      * ({@code projSize > 0}, PyTorch's {@code proj_size}), because the standard {@code LSTM} operator has no
-     * projection weight and rewriting it as {@code Loop}/{@code Scan} would give up the standard operators.
+     * projection weight and rewriting it as {@code Loop}/{@code Scan} would give up the standard operators; the scan
+     * layers (minGRU, minLSTM) and the xLSTM layers (sLSTM, mLSTM), which no standard operator computes.
      *
      * @param rnn a stock recurrent layer
      * @throws IllegalArgumentException naming the layer, its {@code proj_size} and why
      */
     public static void checkExportable(RnnBase rnn) {
         RnnConfig c = rnn.config();
+        if (c.mode().isXlstm()) {
+            throw new IllegalArgumentException("ONNX export: " + rnn + " is an xLSTM layer (" + c.mode() + ": exponential"
+                    + " gates with a normaliser and stabiliser state" + (c.mode() == CellType.MLSTM
+                    ? ", a matrix memory per head" : "") + "), which none of the standard ONNX recurrent operators (LSTM,"
+                    + " GRU, RNN) computes; export an LSTM, GRU or RNN model, or use jrnn's safetensors format for this one");
+        }
         if (!c.mode().hasRecurrentWeights()) {
             throw new IllegalArgumentException("ONNX export: " + rnn + " is a " + c.mode() + " scan layer (gates from x"
                     + " only, no weight_hh), which none of the standard ONNX recurrent operators (LSTM, GRU, RNN)"

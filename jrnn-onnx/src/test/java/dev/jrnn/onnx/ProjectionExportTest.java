@@ -3,6 +3,8 @@ package dev.jrnn.onnx;
 import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.MinGru;
 import dev.jrnn.nn.rnn.MinLstm;
+import dev.jrnn.nn.rnn.MLstm;
+import dev.jrnn.nn.rnn.SLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +33,15 @@ class ProjectionExportTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxExport.checkExportable(scan));
             assertTrue(e.getMessage().startsWith("ONNX export: Min") && e.getMessage().contains("scan layer")
                     && e.getMessage().contains("no weight_hh"), e.getMessage());
+        }
+    }
+
+    @Test
+    void xLstmLayersAreRefusedByName() {
+        for (RnnBase x : new RnnBase[] {SLstm.builder(3, 4).build(), MLstm.builder(3, 4).build()}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxExport.checkExportable(x));
+            assertTrue(e.getMessage().startsWith("ONNX export: " + x.getClass().getSimpleName() + "(")
+                    && e.getMessage().contains("is an xLSTM layer (" + x.config().mode() + ": exponential gates"), e.getMessage());
         }
     }
 }

@@ -20,8 +20,11 @@ import java.util.function.BiFunction;
  * Base of the stock recurrent layers {@link SimpleRnn}, {@link Lstm} and {@link Gru}, which match
  * {@code torch.nn.RNN}, {@code torch.nn.LSTM} and {@code torch.nn.GRU}: the same configuration
  * ({@link RnnConfig}), the same parameter names, shapes, gate order and initialisation, the same
- * outputs; and of the scan layers {@link MinGru} and {@link MinLstm}, which have the same options and names
- * but only {@code weight_ih} and {@code bias_ih} (their gates read {@code x} alone).
+ * outputs; of the scan layers {@link MinGru} and {@link MinLstm}, which have the same options and names
+ * but only {@code weight_ih} and {@code bias_ih} (their gates read {@code x} alone); and of the xLSTM layers
+ * {@link SLstm} (an LSTM's parameters) and {@link MLstm} ({@code weight_ih}, {@code bias_ih} and
+ * {@code weight_gate_l{k}}, {@code bias_gate_l{k}} for its per-head gates), whose state is an {@link SLstmState}
+ * or {@link MLstmState} ({@link RnnOutput#state()}, {@link #forwardFrom}).
  *
  * <p><b>Parameters</b>, for layer {@code k} and direction suffix {@code ""} or {@code "_reverse"}, registered
  * in PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 forward, ...), each {@code U(±1/sqrt(H))}:
@@ -59,9 +62,10 @@ public abstract class RnnBase extends Module {
     }
 
     private final RnnConfig config;
-    private final Parameter[][] weights;                 // [k·D + d] -> {w_ih, w_hh, b_ih, b_hh, w_hr}
+    private final Parameter[][] weights;                 // [k·D + d] -> {w_ih, w_hh, b_ih, b_hh, w_hr, w_gate, b_gate}
     private final List<StandardCell<?>> cells = new ArrayList<>();
     private final Dropout dropout;
+    private final int heads;
     private Path path = Path.FAST;
     private ScanKernels.Form scanForm = ScanKernels.Form.LOG_SPACE;
 
@@ -71,7 +75,16 @@ public abstract class RnnBase extends Module {
      * @param expected the modes this subclass accepts (for the error message)
      */
     protected RnnBase(RnnConfig config, DType dtype, Rng rng, RnnKernels.CellType... expected) {
+        this(config, 1, dtype, rng, expected);
+    }
+
+    /**
+     * As {@link #RnnBase(RnnConfig, DType, Rng, RnnKernels.CellType...)}, for a layer with {@code heads} heads
+     * ({@link MLstm}: {@code weight_gate_l{k} [2·heads, I_k]}; 1 for every other layer).
+     */
+    protected RnnBase(RnnConfig config, int heads, DType dtype, Rng rng, RnnKernels.CellType... expected) {
         this.config = Objects.requireNonNull(config, "config");
+        this.heads = heads;
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(rng, "rng");
         if (!List.of(expected).contains(config.mode())) {
@@ -79,12 +92,17 @@ public abstract class RnnBase extends Module {
                     + ", expected one of " + List.of(expected));
         }
         int h = config.hiddenSize(), gh = config.gates() * h, dirs = config.numDirections(), r = config.stateSize();
+        boolean mlstm = config.mode() == RnnKernels.CellType.MLSTM;
+        if (heads <= 0 || h % heads != 0 || (heads != 1 && !mlstm)) {
+            throw new IllegalArgumentException(name() + ": heads must be 1" + (mlstm ? " or a divisor of hiddenSize="
+                    + h : " (only MLstm has heads)") + ", got " + heads);
+        }
         weights = new Parameter[config.numLayers() * dirs][];
         for (int k = 0; k < config.numLayers(); k++) {
             for (int d = 0; d < dirs; d++) {
                 String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
                 boolean recurrent = config.mode().hasRecurrentWeights();   // false: a scan layer, x-only gates
-                Parameter[] p = new Parameter[5];
+                Parameter[] p = new Parameter[7];
                 p[0] = registerParameter("weight_ih" + suffix,
                         new Parameter(Init.torchDefault(rng, dtype, h, gh, config.layerInputSize(k))));
                 if (recurrent) {
@@ -99,8 +117,15 @@ public abstract class RnnBase extends Module {
                 if (config.projSize() > 0) {   // after the biases: PyTorch's registration order
                     p[4] = registerParameter("weight_hr" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, r, h)));
                 }
+                if (mlstm) {                   // mLSTM's input and forget gates, one row per head each
+                    p[5] = registerParameter("weight_gate" + suffix, new Parameter(
+                            Init.torchDefault(rng, dtype, h, 2 * heads, config.layerInputSize(k))));
+                    if (config.bias()) {
+                        p[6] = registerParameter("bias_gate" + suffix, new Parameter(Init.torchDefault(rng, dtype, h, 2 * heads)));
+                    }
+                }
                 weights[k * dirs + d] = p;
-                cells.add(cellOver(config.mode(), p));
+                cells.add(cellOver(config.mode(), p, heads));
             }
         }
         this.dropout = new Dropout(config.dropout(), new Rng(rng.nextLong()));
@@ -114,8 +139,8 @@ public abstract class RnnBase extends Module {
     }
 
     /**
-     * A fresh stock layer for {@code config.mode()}: {@link Lstm}, {@link Gru}, {@link SimpleRnn}, {@link MinGru} or
-     * {@link MinLstm}, parameters drawn from {@code rng}. The models that take a cell type by name build their
+     * A fresh stock layer for {@code config.mode()}: {@link Lstm}, {@link Gru}, {@link SimpleRnn}, {@link MinGru},
+     * {@link MinLstm}, {@link SLstm} or {@link MLstm} (one head), parameters drawn from {@code rng}. The models that take a cell type by name build their
      * recurrent layers here.
      */
     public static RnnBase create(RnnConfig config, DType dtype, Rng rng) {
@@ -124,12 +149,14 @@ public abstract class RnnBase extends Module {
             case GRU: case GRU_RESET_BEFORE: return new Gru(config, dtype, rng);
             case MIN_GRU: return new MinGru(config, dtype, rng);
             case MIN_LSTM: return new MinLstm(config, dtype, rng);
+            case SLSTM: return new SLstm(config, dtype, rng);
+            case MLSTM: return new MLstm(config, 1, dtype, rng);
             default: return new SimpleRnn(config, dtype, rng);
         }
     }
 
     /** The readable cell over one layer-direction's parameters (not registered: the parameters already are). */
-    private static StandardCell<?> cellOver(RnnKernels.CellType mode, Parameter[] p) {
+    private static StandardCell<?> cellOver(RnnKernels.CellType mode, Parameter[] p, int heads) {
         switch (mode) {
             case LSTM: return p[4] == null ? LstmCell.over(p[0], p[1], p[2], p[3])
                     : LstmCell.projected(p[0], p[1], p[2], p[3], p[4]);
@@ -138,6 +165,8 @@ public abstract class RnnBase extends Module {
             case RNN_RELU: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.RELU);
             case MIN_GRU: return MinGruCell.over(p[0], p[2]);
             case MIN_LSTM: return MinLstmCell.over(p[0], p[2]);
+            case SLSTM: return SLstmCell.over(p[0], p[1], p[2], p[3]);
+            case MLSTM: return MLstmCell.over(p[0], p[2], p[5], p[6], heads);
             default: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.TANH);
         }
     }
@@ -181,6 +210,15 @@ public abstract class RnnBase extends Module {
     /** {@code weight_hr_l{layer}[_reverse]} {@code [P, H]}, or null without a projection. */
     public Parameter weightHr(int layer, boolean reverse) { return weights(layer, reverse)[4]; }
 
+    /** {@code weight_gate_l{layer}[_reverse]} {@code [2·heads, I_layer]} of an {@link MLstm}, else null. */
+    public Parameter weightGate(int layer, boolean reverse) { return weights(layer, reverse)[5]; }
+
+    /** {@code bias_gate_l{layer}[_reverse]} {@code [2·heads]} of an {@link MLstm} with bias, else null. */
+    public Parameter biasGate(int layer, boolean reverse) { return weights(layer, reverse)[6]; }
+
+    /** Heads of an {@link MLstm} (each with its own matrix memory); 1 for every other layer. */
+    public int heads() { return heads; }
+
     /**
      * The readable cell of one layer-direction, over the layer's own parameters: step it by hand (for
      * example to generate one token at a time from a trained layer) and it computes what the layer does.
@@ -210,6 +248,9 @@ public abstract class RnnBase extends Module {
      * subclass is never ambiguous.)
      */
     public RnnOutput forwardFrom(Tensor x, RnnState initialState, int[] lengths) {
+        if (config.mode().isXlstm()) {
+            return runXlstm(x, initialState, lengths);
+        }
         if (initialState == null) {
             return run(x, null, null, lengths);
         }
@@ -235,6 +276,14 @@ public abstract class RnnBase extends Module {
     protected final RnnOutput run(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
         String op = name() + ".forward";
         boolean lstm = config.mode() == RnnKernels.CellType.LSTM;
+        if (config.mode().isXlstm()) {
+            if (h0 != null || c0 != null) {
+                throw new IllegalArgumentException(op + ": an xLSTM layer's state is (h, c, n, m); pass an "
+                        + (config.mode() == RnnKernels.CellType.SLSTM ? "SLstmState" : "MLstmState")
+                        + " to forwardFrom instead of h0/c0");
+            }
+            return runXlstm(x, null, lengths);
+        }
         checkInput(op, x);
         Tensor in = config.batchFirst() ? x : x.transpose(0, 1);          // [B, T, I] inside
         int batch = in.dim(0), time = in.dim(1);
@@ -271,6 +320,89 @@ public abstract class RnnBase extends Module {
         Tensor hN = Tensor.stack(0, hs.toArray(new Tensor[0]));             // [L·D, B, H]
         Tensor cN = lstm ? Tensor.stack(0, cs.toArray(new Tensor[0])) : null;
         return new RnnOutput(output, hN, cN);
+    }
+
+    /**
+     * {@link #run} for the xLSTM layers, whose state has four tensors: {@code init} is null or an
+     * {@link SLstmState}/{@link MLstmState} over {@code [L·D, B, ·]} tensors, and so is the result's state.
+     */
+    private RnnOutput runXlstm(Tensor x, RnnState init, int[] lengths) {
+        String op = name() + ".forward";
+        boolean slstm = config.mode() == RnnKernels.CellType.SLSTM;
+        checkInput(op, x);
+        Tensor in = config.batchFirst() ? x : x.transpose(0, 1);          // [B, T, I] inside
+        int batch = in.dim(0), time = in.dim(1), dirs = config.numDirections(), layers = config.numLayers();
+        Sequences.checkLengths(op, lengths, batch, time);
+        if (init != null && !(slstm ? init instanceof SLstmState : init instanceof MLstmState)) {
+            throw new IllegalArgumentException(op + ": initialState must be an " + (slstm ? "SLstmState" : "MLstmState")
+                    + " over [numLayers·directions, batch, ·] tensors, got " + init.getClass().getSimpleName());
+        }
+        int h = config.hiddenSize(), d = h / heads;
+        int[] widths = slstm ? new int[] {h, h, h, h} : new int[] {h, heads * d * d, h, heads};
+        String[] names = {"h", "c", "n", "m"};
+        if (init != null) {
+            for (int j = 0; j < 4; j++) {
+                Tensor t = init.tensors().get(j);
+                int ld = layers * dirs;
+                if (t.rank() != 3 || t.dim(0) != ld || t.dim(1) != batch || t.dim(2) != widths[j]) {
+                    throw Shapes.mismatch(op, "initialState." + names[j], t.shape(), "[numLayers·directions=" + ld
+                            + ", batch=" + batch + ", " + widths[j] + "]");
+                }
+                if (t.dtype() != x.dtype()) {
+                    throw new IllegalArgumentException(op + ": initialState." + names[j] + " is " + t.dtype()
+                            + " but x is " + x.dtype());
+                }
+            }
+        }
+        dropout.train(isTraining());
+        List<List<Tensor>> finals = new ArrayList<>();
+        for (int k = 0; k < layers; k++) {
+            Tensor[] outs = new Tensor[dirs];
+            for (int dir = 0; dir < dirs; dir++) {
+                int i = k * dirs + dir;
+                List<Tensor> s0 = new ArrayList<>();
+                if (init != null) {
+                    for (Tensor t : init.tensors()) s0.add(t.select(0, i));   // [B, ·]
+                }
+                RnnState cellInit = init == null ? null : slstm ? new SLstmState(s0.get(0), s0.get(1), s0.get(2), s0.get(3))
+                        : new MLstmState(s0.get(0), s0.get(1), s0.get(2), s0.get(3));
+                RnnState last;
+                if (!slstm && path == Path.FAST) {                            // mLSTM: the parallel form
+                    Parameter[] p = weights[i];
+                    MLstmKernels.Result r = MLstmKernels.run(in, (MLstmState) cellInit, p[0], p[2], p[5], p[6], heads,
+                            lengths, dir == 1);
+                    outs[dir] = r.output();
+                    last = r.state();
+                } else {                                                      // sLSTM (both paths), mLSTM readable
+                    RecurrentResult<?> r = unrollXlstm(cells.get(i), in, cellInit, lengths, dir == 1);
+                    outs[dir] = aligned(r.output(), lengths, dir == 1);
+                    last = r.state();
+                }
+                finals.add(last.tensors());
+            }
+            in = dirs == 1 ? outs[0] : Tensor.concat(2, outs);              // [B, T, D·H]
+            if (k < layers - 1) {
+                in = dropout.forward(in);
+            }
+        }
+        Tensor output = config.batchFirst() ? in : in.transpose(0, 1);
+        List<Tensor> stacked = new ArrayList<>();
+        for (int j = 0; j < 4; j++) {
+            Tensor[] parts = new Tensor[finals.size()];
+            for (int i = 0; i < parts.length; i++) parts[i] = finals.get(i).get(j);
+            stacked.add(Tensor.stack(0, parts));                             // [L·D, B, ·]
+        }
+        RnnState state = slstm ? new SLstmState(stacked.get(0), stacked.get(1), stacked.get(2), stacked.get(3))
+                : new MLstmState(stacked.get(0), stacked.get(1), stacked.get(2), stacked.get(3));
+        return new RnnOutput(output, stacked.get(0), null, state);
+    }
+
+    private static RecurrentResult<?> unrollXlstm(StandardCell<?> cell, Tensor x, RnnState init, int[] lengths,
+                                                  boolean reverse) {
+        if (cell instanceof SLstmCell sc) {
+            return Recurrent.of(sc).unroll(x, lengths, (SLstmState) init, reverse);
+        }
+        return Recurrent.of((MLstmCell) cell).unroll(x, lengths, (MLstmState) init, reverse);
     }
 
     private RnnKernels.Result fast(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
@@ -350,7 +482,7 @@ public abstract class RnnBase extends Module {
     @Override
     protected String describe() {
         RnnConfig c = config;
-        return name() + "(" + c.inputSize() + ", " + c.hiddenSize()
+        return name() + "(" + c.inputSize() + ", " + c.hiddenSize() + (heads > 1 ? ", heads=" + heads : "")
                 + (c.mode() == RnnKernels.CellType.RNN_RELU ? ", nonlinearity=relu" : "")
                 + (c.mode() == RnnKernels.CellType.GRU_RESET_BEFORE ? ", variant=RESET_BEFORE" : "")
                 + ", numLayers=" + c.numLayers() + ", bias=" + c.bias() + ", batchFirst=" + c.batchFirst()
@@ -435,6 +567,7 @@ public abstract class RnnBase extends Module {
         private DType dtype = DType.FLOAT32;
         private Rng rng;
         private Path path = Path.FAST;
+        private int heads = 1;
 
         Builder(String layer, RnnKernels.CellType mode, int inputSize, int hiddenSize,
                 BiFunction<Builder<L>, RnnConfig, L> factory) {
@@ -500,6 +633,20 @@ public abstract class RnnBase extends Module {
             this.mode = variant == GruVariant.RESET_BEFORE ? RnnKernels.CellType.GRU_RESET_BEFORE : RnnKernels.CellType.GRU;
             return this;
         }
+
+        /**
+         * {@link MLstm} only: heads (default 1), each with its own {@code d × d} matrix memory, {@code d = H / heads};
+         * must divide {@code hiddenSize}. Checked by {@link #build()}.
+         */
+        public Builder<L> heads(int n) {
+            if (mode != RnnKernels.CellType.MLSTM) {
+                throw new IllegalStateException(layer + ": heads is an option of MLstm only");
+            }
+            this.heads = n;
+            return this;
+        }
+
+        int heads() { return heads; }
 
         /** The validated configuration these options describe. */
         public RnnConfig config() {

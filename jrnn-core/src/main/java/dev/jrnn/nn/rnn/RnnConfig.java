@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param mode          the cell: {@code RNN_TANH}, {@code RNN_RELU}, {@code LSTM}, {@code GRU} (or
  *                      {@code GRU_RESET_BEFORE}, jrnn's extension), {@code MIN_GRU} or {@code MIN_LSTM} (the
- *                      scan layers {@link MinGru}, {@link MinLstm})
+ *                      scan layers {@link MinGru}, {@link MinLstm}), {@code SLSTM} or {@code MLSTM} (xLSTM,
+ *                      {@link SLstm}, {@link MLstm})
  * @param inputSize     features {@code I} of the input {@code x} (required, &gt; 0)
  * @param hiddenSize    features {@code H} of the hidden state (required, &gt; 0)
  * @param numLayers     stacked layers {@code L} (default 1, &gt; 0); layer {@code k > 0} reads layer
@@ -68,6 +69,8 @@ public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize,
             case RNN_TANH: case RNN_RELU: return "SimpleRnn";
             case MIN_GRU: return "MinGru";
             case MIN_LSTM: return "MinLstm";
+            case SLSTM: return "SLstm";
+            case MLSTM: return "MLstm";
             default: return "Gru";
         }
     }

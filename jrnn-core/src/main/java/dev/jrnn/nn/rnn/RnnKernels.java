@@ -71,7 +71,18 @@ public final class RnnKernels {
          */
         MIN_GRU(2, "z, h"),
         /** minLSTM (Feng et al. 2024), G = 3, row blocks f, i, h: as {@link #MIN_GRU}, with two gates normalised to sum to 1. */
-        MIN_LSTM(3, "f, i, h");
+        MIN_LSTM(3, "f, i, h"),
+        /**
+         * sLSTM (Beck et al. 2024, xLSTM), G = 4, row blocks i, f, z, o: exponential input gate, normaliser and
+         * stabiliser states ({@link SLstmCell}); runs its cell step by step ({@link SLstm}), not here.
+         */
+        SLSTM(4, "i, f, z, o"),
+        /**
+         * mLSTM (Beck et al. 2024, xLSTM), G = 4, row blocks q, k, v, o, plus {@code weight_gate} for the per-head
+         * input and forget gates; gates from {@code x} alone, no {@code weight_hh}; runs in parallel form
+         * ({@link MLstmKernels}), not here.
+         */
+        MLSTM(4, "q, k, v, o");
 
         private final int gates;
         private final String blocks;
@@ -86,9 +97,13 @@ public final class RnnKernels {
 
         /**
          * Whether the gates read {@code h_{t-1}} ({@code weight_hh}, {@code bias_hh}); false for the scan cells
-         * {@link #MIN_GRU} and {@link #MIN_LSTM}, which have only {@code weight_ih} and {@code bias_ih}.
+         * {@link #MIN_GRU} and {@link #MIN_LSTM}, which have only {@code weight_ih} and {@code bias_ih}, and for
+         * {@link #MLSTM} (its gates read {@code x} alone).
          */
-        public boolean hasRecurrentWeights() { return this != MIN_GRU && this != MIN_LSTM; }
+        public boolean hasRecurrentWeights() { return this != MIN_GRU && this != MIN_LSTM && this != MLSTM; }
+
+        /** Whether this is an xLSTM cell ({@link #SLSTM}, {@link #MLSTM}), whose state is (h, c, n, m). */
+        public boolean isXlstm() { return this == SLSTM || this == MLSTM; }
 
         /** The row blocks, top to bottom, e.g. {@code "i, f, g, o"}. */
         public String blocks() { return blocks; }
@@ -263,6 +278,10 @@ public final class RnnKernels {
                     + "GRU_RESET_BEFORE");
         }
         String op = "RnnKernels.run(" + type + ")";
+        if (type.isXlstm()) {
+            throw new IllegalArgumentException(op + ": " + type + " has no fused kernel; run it through its layer ("
+                    + RnnConfig.layerName(type) + ")");
+        }
         if (!type.hasRecurrentWeights()) {
             throw new IllegalArgumentException(op + ": " + type + " has no weight_hh; its fast path is ScanKernels.run");
         }

@@ -13,13 +13,24 @@ import dev.jrnn.autograd.Tensor;
  *               forward, layer 0 reverse, layer 1 forward, ... (the reverse direction's final state is after
  *               it has read step 0)
  * @param cN     the final cell state {@code [L·D, B, H]} for {@link Lstm}, else null
+ * @param full   the whole final state when it has more than {@code h} and {@code c} ({@link SLstmState},
+ *               {@link MLstmState} of the xLSTM layers, tensors {@code [L·D, B, ·]}), else null
  */
-public record RnnOutput(Tensor output, Tensor hN, Tensor cN) {
+public record RnnOutput(Tensor output, Tensor hN, Tensor cN, RnnState full) {
+    /** The output of a layer whose state is {@code h} (and {@code c}). */
+    public RnnOutput(Tensor output, Tensor hN, Tensor cN) {
+        this(output, hN, cN, null);
+    }
+
     /**
      * The final state as an initial state for the next call, {@link RnnBase#forwardFrom} ({@link HiddenState} over
-     * {@code hN}, or {@link LstmState} over {@code hN, cN}); {@code detach()} it between truncated-BPTT chunks.
+     * {@code hN}, {@link LstmState} over {@code hN, cN}, or the xLSTM layers' {@code full} state); {@code detach()}
+     * it between truncated-BPTT chunks.
      */
     public RnnState state() {
+        if (full != null) {
+            return full;
+        }
         return cN == null ? new HiddenState(hN) : new LstmState(hN, cN);
     }
 }

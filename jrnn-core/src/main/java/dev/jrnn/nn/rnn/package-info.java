@@ -20,6 +20,10 @@
  *     {@link dev.jrnn.nn.rnn.Gru} ({@link dev.jrnn.nn.rnn.RnnBase}, {@link dev.jrnn.nn.rnn.RnnConfig}) match
  *     {@code torch.nn.RNN/LSTM/GRU}: names, shapes, gate order, stacking, directions; they run either the
  *     fused kernels ({@link dev.jrnn.nn.rnn.RnnKernels}) or the cells over the same parameters.</li>
+ * <li><b>xLSTM</b> (Beck et al. 2024): {@link dev.jrnn.nn.rnn.SLstm} over {@link dev.jrnn.nn.rnn.SLstmCell} and
+ *     {@link dev.jrnn.nn.rnn.MLstm} over {@link dev.jrnn.nn.rnn.MLstmCell} (parallel form for training,
+ *     {@link dev.jrnn.nn.rnn.MLstmKernels}); states {@link dev.jrnn.nn.rnn.SLstmState},
+ *     {@link dev.jrnn.nn.rnn.MLstmState}.</li>
  * <li>{@link dev.jrnn.nn.rnn.Sequences}: reversal within lengths, masks, last valid step.</li>
  * </ul>
  *

@@ -11,6 +11,10 @@ import dev.jrnn.nn.rnn.MinGruCell;
 import dev.jrnn.nn.rnn.MinLstmCell;
 import dev.jrnn.nn.rnn.LstmCell;
 import dev.jrnn.nn.rnn.LstmState;
+import dev.jrnn.nn.rnn.MLstmCell;
+import dev.jrnn.nn.rnn.MLstmState;
+import dev.jrnn.nn.rnn.SLstmCell;
+import dev.jrnn.nn.rnn.SLstmState;
 import dev.jrnn.nn.rnn.MinimalGruCell;
 import dev.jrnn.nn.rnn.RecurrentCell;
 import dev.jrnn.nn.rnn.Recurrent;
@@ -159,6 +163,7 @@ public final class GradientProbe {
         List<Direction<?>> runs = new ArrayList<>();
         List<String> names = new ArrayList<>();
         List<Tensor> hs = new ArrayList<>(), cs = new ArrayList<>();
+        List<RnnState> xs = new ArrayList<>();                              // xLSTM final states
         for (int k = 0; k < c.numLayers(); k++) {
             Tensor[] outs = new Tensor[dirs];
             for (int d = 0; d < dirs; d++) {
@@ -173,6 +178,14 @@ public final class GradientProbe {
                     Direction<LstmState> r = unroll(lc, in, lengths, init, reverse, config);
                     cs.add(r.state.c());
                     run = r;
+                } else if (cell instanceof SLstmCell sc) {                      // xLSTM: (h, c, n, m) from zeros
+                    SLstmState init = batch.initialState() instanceof SLstmState s0 ? selected(s0, i) : sc.zeroState(batchSize, in.dtype());
+                    run = unroll(sc, in, lengths, init, reverse, config);
+                    xs.add(run.state);
+                } else if (cell instanceof MLstmCell mc) {                      // the recurrent form, probed per step
+                    MLstmState init = batch.initialState() instanceof MLstmState s0 ? selected(s0, i) : mc.zeroState(batchSize, in.dtype());
+                    run = unroll(mc, in, lengths, init, reverse, config);
+                    xs.add(run.state);
                 } else {
                     @SuppressWarnings("unchecked")
                     StandardCell<HiddenState> hc = (StandardCell<HiddenState>) cell;   // every other stock cell
@@ -190,13 +203,31 @@ public final class GradientProbe {
         Tensor output = c.batchFirst() ? in : in.transpose(0, 1);
         Tensor hN = Tensor.stack(0, hs.toArray(new Tensor[0]));             // [L·D, B, H]
         Tensor cN = lstm ? Tensor.stack(0, cs.toArray(new Tensor[0])) : null;
-        Tensor loss = checkedLoss(op, batch.loss().apply(new RnnOutput(output, hN, cN)));
+        RnnState full = null;
+        if (!xs.isEmpty()) {
+            List<Tensor> stacked = new ArrayList<>();
+            for (int j = 0; j < 4; j++) {
+                Tensor[] parts = new Tensor[xs.size()];
+                for (int i = 0; i < parts.length; i++) parts[i] = xs.get(i).tensors().get(j);
+                stacked.add(Tensor.stack(0, parts));
+            }
+            full = xs.get(0).withTensors(stacked);
+        }
+        Tensor loss = checkedLoss(op, batch.loss().apply(new RnnOutput(output, hN, cN, full)));
         loss.backward();
         List<LayerReport> layers = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
             layers.add(runs.get(i).report(names.get(i), batchSize, time, lengths, config));
         }
         return new DiagnosticsReport(step, loss.item(), layers);
+    }
+
+    /** Layer-direction {@code i} of a stacked xLSTM state ({@code [L·D, B, ·]} tensors), detached. */
+    @SuppressWarnings("unchecked")
+    private static <S extends RnnState> S selected(S s, int i) {
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : s.tensors()) out.add(t.detach().select(0, i));
+        return (S) s.withTensors(out);
     }
 
     // ------------------------------------------------------------------ the loop with probes
@@ -382,6 +413,8 @@ public final class GradientProbe {
         if (cell instanceof MinimalGruCell) return "minimal_gru";
         if (cell instanceof MinGruCell) return "min_gru";
         if (cell instanceof MinLstmCell) return "min_lstm";
+        if (cell instanceof SLstmCell) return "slstm";
+        if (cell instanceof MLstmCell) return "mlstm";
         return cell.getClass().getSimpleName();
     }
 
@@ -389,6 +422,7 @@ public final class GradientProbe {
         if (cell instanceof LstmCell && blocks == 4) return new String[] {"i", "f", "g", "o"};
         if (cell instanceof GruCell && blocks == 3) return new String[] {"r", "z", "n"};
         if (cell instanceof MinimalGruCell && blocks == 2) return new String[] {"u", "c"};
+        if (cell instanceof SLstmCell && blocks == 4) return new String[] {"i", "f", "z", "o"};
         if (blocks == 1) return new String[] {"h"};
         String[] n = new String[blocks];
         for (int g = 0; g < blocks; g++) n[g] = Integer.toString(g);
@@ -401,6 +435,7 @@ public final class GradientProbe {
         if (cell instanceof LstmCell) return "g";
         if (cell instanceof GruCell) return "n";
         if (cell instanceof MinimalGruCell) return "c";
+        if (cell instanceof SLstmCell) return "z";
         return null;
     }
 
@@ -433,6 +468,10 @@ public final class GradientProbe {
                 g.add(c, "f", "sigmoid").add(c, "i", "sigmoid").add(c, "f'", "sigmoid");   // f' = f/(f+i) = σ(−log(i/f))
             } else if (cell instanceof MinimalGruCell) {
                 g.add(c, "u", "sigmoid").add(c, "c", "tanh");
+            } else if (cell instanceof SLstmCell) {
+                g.add(c, "f", "sigmoid").add(c, "z", "tanh").add(c, "o", "sigmoid");   // i = exp(ĩ) has no bounds to reach
+            } else if (cell instanceof MLstmCell) {
+                g.add(c, "f", "sigmoid").add(c, "o", "sigmoid");                       // f: one per head
             }
             return g;
         }
@@ -462,6 +501,19 @@ public final class GradientProbe {
             NdArray zx = affine(x, sc.weightIh().data(), sc.biasIh());             // [B, G·H]
             if (cell instanceof MinGruCell) {                                      // gates from x alone
                 count(0, zx.chunk(2, 1)[0].sigmoid(), batch, h, valid);
+                return;
+            }
+            if (cell instanceof MLstmCell mc) {                                     // gates from x alone
+                NdArray f = affine(x, mc.weightGate().data(), mc.biasGate()).chunk(2, 1)[1].sigmoid();   // [B, heads]
+                counters.get(0).add(f.toDoubleArray(), batch, mc.heads(), valid);
+                count(1, zx.chunk(4, 1)[3].sigmoid(), batch, h, valid);
+                return;
+            }
+            if (cell instanceof SLstmCell) {
+                NdArray[] z = zx.add(affine(hp, sc.weightHh().data(), sc.biasHh())).chunk(4, 1);   // i, f, z, o
+                count(0, z[1].sigmoid(), batch, h, valid);
+                count(1, z[2].tanh(), batch, h, valid);
+                count(2, z[3].sigmoid(), batch, h, valid);
                 return;
             }
             if (cell instanceof MinLstmCell) {

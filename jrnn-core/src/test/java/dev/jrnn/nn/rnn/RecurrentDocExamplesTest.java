@@ -59,6 +59,21 @@ class RecurrentDocExamplesTest {
         assertShape(s.h(), 3, 32);
     }
 
+    @Test
+    void xLstmLayers() {
+        MLstm layer = MLstm.builder(10, 32).heads(4).numLayers(2).rng(rng).build();
+        RnnOutput out = layer.forward(x);                                  // x [3, 7, 10]: output [3, 7, 32], parallel form
+        MLstmState state = (MLstmState) out.state();                       // h [2, 3, 32], c [2, 3, 4·8·8], n [2, 3, 32], m [2, 3, 4]
+        RnnOutput next = layer.forwardFrom(x, state.detach(), null);       // carry the state into the next chunk
+        MLstmCell cell = layer.cell(0, false);                             // the recurrent form, same parameters
+        MLstmState s = cell.step(x.select(1, 0), cell.zeroState(3, DType.FLOAT32));
+        assertShape(out.output(), 3, 7, 32);
+        assertShape(state.c(), 2, 3, 256);
+        assertShape(state.m(), 2, 3, 4);
+        assertShape(next.output(), 3, 7, 32);
+        assertShape(s.c(), 3, 256);
+    }
+
     /** A cell of your own: one step from tensor ops; no loop, no backward. */
     static final class MinimalRnnCell extends Module implements RecurrentCell<HiddenState> {
         private final int inputSize, hiddenSize;
