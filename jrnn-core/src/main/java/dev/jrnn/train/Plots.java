@@ -100,11 +100,14 @@ public final class Plots {
         }
         List<String> yLabels = new ArrayList<>(rowLabels);
         java.util.Collections.reverse(yLabels);
-        int cell = Math.max(8, Math.min(40, 900 / Math.max(rows, cols)));
-        HeatMapChart chart = new HeatMapChartBuilder().width(cols * cell + 220).height(rows * cell + 160).title(title).build();
+        int cell = Math.max(10, Math.min(40, 900 / Math.max(rows, cols)));                   // square cells
+        HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(640, cols * cell + 260)).height(rows * cell + 200)
+                .title(title).build();
         chart.getStyler().setRangeColors(new java.awt.Color[] {java.awt.Color.WHITE, new java.awt.Color(8, 48, 107)});
         chart.getStyler().setMin(min).setMax(max > min ? max : min + 1);
         chart.getStyler().setShowValue(false);
+        chart.getStyler().setXAxisLabelRotation(90);                                            // long label rows stay readable
+        chart.getStyler().setHeatMapDecimalValueFormatter(v -> String.format(java.util.Locale.ROOT, "%.3g", v));
         chart.addSeries("weights", columnLabels, yLabels, cells);
         AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
         return png;
