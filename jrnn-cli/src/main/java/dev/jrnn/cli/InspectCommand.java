@@ -94,9 +94,9 @@ final class InspectCommand implements Callable<Integer> {
     private static void seq2seq(Seq2SeqFiles.Loaded m) {
         Seq2SeqConfig c = m.model().config();
         print(m.dir() + ": seq2seq encoder-decoder (jrnn model format version " + ModelFile.VERSION + ")");
-        print(Cli.fmt("  %s encoder and decoder, %d layer%s of %d, embedding %d, dropout %s, %s, seed %d",
+        print(Cli.fmt("  %s encoder and decoder, %d layer%s of %d, embedding %d, dropout %s, %s, seed %d, attention %s",
                 c.cell(), c.numLayers(), c.numLayers() == 1 ? "" : "s", c.hiddenSize(), c.embeddingDim(), c.dropout(),
-                c.dtype(), c.seed()));
+                c.dtype(), c.seed(), c.attention().cliName()));
         print("  decoding: at most " + m.maxLength() + " target tokens; <bos> " + id(m.targetVocabulary(), c.bosId())
                 + ", <eos> " + id(m.targetVocabulary(), c.eosId()));
         vocabulary("source", m.sourceVocabulary(), m.sourceTokenizer().toString());

@@ -4,6 +4,7 @@ import dev.jrnn.infer.ServedRegressor;
 import dev.jrnn.infer.ServedTextClassifier;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.Printable;
+import dev.jrnn.nn.Attention;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressorFiles;
 import dev.jrnn.series.TimeSeries;
@@ -11,6 +12,8 @@ import dev.jrnn.text.BeamSearchConfig;
 import dev.jrnn.text.Seq2Seq;
 import dev.jrnn.text.Seq2SeqFiles;
 import dev.jrnn.text.TextClassifierFiles;
+import dev.jrnn.text.Vocabulary;
+import dev.jrnn.train.Plots;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,6 +54,7 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:", "  jrnn predict runs/imdb --input reviews.txt",
                 "  echo 'a great film' | jrnn predict runs/imdb --probabilities",
                 "  printf 'hello\\nworld\\n' | jrnn predict runs/reverse --beam 4 --scores",
+                "  echo hello | jrnn predict runs/reverse --attention-png hello.png",
                 "  jrnn predict runs/weather --input weather.csv --all-windows"})
 final class PredictCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -82,6 +86,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--scores", description = "Seq2seq: also print each output's log-probability.")
     boolean scores;
 
+    @Option(names = "--attention-png", paramLabel = "FILE",
+            description = "Seq2seq with attention: also write the attention weights of the first input line's greedy output "
+                    + "as a PNG heat map (rows: output tokens, columns: source tokens).")
+    Path attentionPng;
+
     @Option(names = "--all-windows", description = "Regressor: a forecast for every window of the table, beside the true values.")
     boolean allWindows;
 
@@ -90,7 +99,7 @@ final class PredictCommand implements Callable<Integer> {
     TimeSeries.Header header;
 
     private static final List<String> CLASSIFIER = List.of("--probabilities", "--prefix");
-    private static final List<String> SEQ2SEQ = List.of("--beam", "--max-length", "--length-penalty", "--scores");
+    private static final List<String> SEQ2SEQ = List.of("--beam", "--max-length", "--length-penalty", "--scores", "--attention-png");
     private static final List<String> REGRESSOR = List.of("--all-windows", "--header");
 
     @Override
@@ -211,6 +220,10 @@ final class PredictCommand implements Callable<Integer> {
     // ------------------------------------------------------------------ seq2seq
 
     private void translate(Seq2SeqFiles.Loaded m) throws IOException {
+        if (attentionPng != null && m.model().config().attention() == Attention.Type.NONE) {   // before reading the input
+            throw new Cli.Failure("--attention-png: " + m.dir() + " has no attention (it was trained with --attention none); "
+                    + "there are no weights to draw");
+        }
         List<String> lines = inputLines();
         for (int i = 0; i < lines.size(); i++) {                           // before the encoder allocates for them
             String line = lines.get(i);
@@ -224,6 +237,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         PrintStream o = System.out;
         int limit = maxLength != null ? maxLength : m.maxLength();
+        if (attentionPng != null) attentionHeatMap(m, lines, limit);
         if (beam == 1 && !scores) {
             Seq2SeqFiles.Loaded withLimit = new Seq2SeqFiles.Loaded(m.model(), m.sourceVocabulary(), m.sourceTokenizer(),
                     m.targetVocabulary(), m.targetTokenizer(), limit, m.provenance(), m.config(), m.dir());
@@ -240,6 +254,34 @@ final class PredictCommand implements Callable<Integer> {
             String out = best.isEmpty() ? "" : oneLine(best.get(0).getKey());
             o.println(scores ? out + "\t" + (best.isEmpty() ? "" : Cli.fmt("%.4f", best.get(0).getValue())) : out);
         }
+    }
+
+    /** The heat map of {@code --attention-png}: the first line with a source token, decoded greedily. */
+    private void attentionHeatMap(Seq2SeqFiles.Loaded m, List<String> lines, int limit) throws IOException {
+        int[] source = new int[0];
+        String text = "";
+        for (String line : lines) {
+            source = m.encode(line);
+            text = line;
+            if (source.length > 0) break;
+        }
+        if (source.length == 0) throw new Cli.Failure("--attention-png: the input has no line with a source token to decode");
+        Seq2Seq.Alignment a = m.model().align(source, limit);
+        if (a.output().length == 0) {
+            throw new Cli.Failure("--attention-png: the output of '" + oneLine(text) + "' is empty; no rows to draw");
+        }
+        Path parent = attentionPng.toAbsolutePath().getParent();
+        if (parent != null) java.nio.file.Files.createDirectories(parent);
+        Plots.heatMap(m.model().config().attention().cliName() + " attention: " + oneLine(text), labels(m.sourceVocabulary(), source),
+                labels(m.targetVocabulary(), a.output()), a.weights(), attentionPng);
+        System.err.println("wrote " + attentionPng);
+    }
+
+    /** Each token as {@code position:token}, so that repeated tokens stay distinct on the axis. */
+    private static List<String> labels(Vocabulary v, int[] ids) {
+        List<String> out = new ArrayList<>(ids.length);
+        for (int i = 0; i < ids.length; i++) out.add(i + ":" + oneLine(v.token(ids[i])));
+        return out;
     }
 
     /** An output on one line: line breaks and tabs in it shown escaped, and any other control character. */

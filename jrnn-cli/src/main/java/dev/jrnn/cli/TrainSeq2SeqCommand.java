@@ -2,6 +2,7 @@ package dev.jrnn.cli;
 
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
+import dev.jrnn.nn.Attention;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.text.CharTokenizer;
 import dev.jrnn.text.Seq2Seq;
@@ -36,15 +37,17 @@ import java.util.concurrent.Callable;
  * {@code jrnn predict} reads. Checkpoints and {@code --resume}: {@link TrainerRun}.
  */
 @Command(name = "seq2seq", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train an encoder-decoder (LSTM/GRU/RNN encoder, its final state starting the decoder, teacher "
-                + "forcing) on a TSV file with source<TAB>target per line (UTF-8, or gzipped), char-level by default. "
+        description = {"Train an encoder-decoder (LSTM/GRU/RNN encoder, its final state starting the decoder, optional "
+                + "attention over the encoder's outputs, teacher forcing) on a TSV file with source<TAB>target per line "
+                + "(UTF-8, or gzipped), char-level by default. "
                 + "Without --valid, --valid-fraction of the pairs, drawn with --seed, is held out.",
                 "After every epoch: the validation loss and the exact-match accuracy of greedy decoding. Writes OUT/model/ "
                         + "(config.json, weights.safetensors, source_vocab.txt, target_vocab.txt), "
                         + "OUT/checkpoint.safetensors and OUT/metrics.csv; --resume continues an interrupted run."},
         footer = {"", "Example (learn to reverse words):",
-                "  jrnn train seq2seq --data reverse.tsv --out runs/reverse --epochs 20",
-                "  echo hello | jrnn predict runs/reverse --beam 4"})
+                "  jrnn train seq2seq --data reverse.tsv --out runs/reverse --epochs 20 --attention luong-general",
+                "  echo hello | jrnn predict runs/reverse --beam 4",
+                "  echo hello | jrnn predict runs/reverse --attention-png hello.png"})
 final class TrainSeq2SeqCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -60,6 +63,25 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     ModelShapeOptions shape = new ModelShapeOptions(128);
+
+    @Option(names = "--attention", defaultValue = "none", paramLabel = "none|bahdanau|luong-dot|luong-general",
+            converter = AttentionConverter.class,
+            description = "How the decoder reads the encoder's outputs: none (only its final state), bahdanau (additive, the "
+                    + "context joins the decoder input), luong-dot or luong-general (multiplicative, tanh(W_c[c; h]) feeds the "
+                    + "output) (default: ${DEFAULT-VALUE}).")
+    Attention.Type attention;
+
+    /** Reads {@code luong-dot} and friends ({@link Attention.Type#parse}). */
+    static final class AttentionConverter implements CommandLine.ITypeConverter<Attention.Type> {
+        @Override
+        public Attention.Type convert(String value) {
+            try {
+                return Attention.Type.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Option(names = "--embedding", paramLabel = "E", description = "Token vector size on both sides (default: 32 for char, 64 for word).")
     Integer embedding;
@@ -147,7 +169,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         int e = embedding != null ? embedding : level == LmData.Level.CHAR ? 32 : 64;
         double rate = lr != null ? lr : optim.sgd() ? 0.5 : 0.002;
         Seq2SeqConfig modelConfig = new Seq2SeqConfig(cell.type, sourceVocab.size(), targetVocab.size(), e, hidden, layers,
-                dropout, dev.jrnn.tensor.DType.FLOAT32, seed, targetVocab.bosId(), targetVocab.eosId());
+                dropout, dev.jrnn.tensor.DType.FLOAT32, seed, targetVocab.bosId(), targetVocab.eosId(), attention);
         Cli.requireFits(Cli.fmt("the model (--hidden %d, --layers %d, --embedding %d)", hidden, layers, e),
                 Seq2SeqFiles.expectedShapes(modelConfig));
         Seq2Seq model = new Seq2Seq(modelConfig);
@@ -188,8 +210,9 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
                         + " tokens (decoding limit %d)", data, nTrain,
                 validation == null ? "no validation" : Cli.fmt("%,d for validation", validation.size()),
                 level.name().toLowerCase(), sourceVocab.size(), targetVocab.size(), longest, limit));
-        o.println(Cli.fmt("model: %s encoder-decoder %d x %d, embedding %d, dropout %s: %,d parameters; %s lr %s, clip %s,"
-                        + " batch %d", cell.name().toLowerCase(), layers, hidden, e, dropout, model.parameterCount(), opt.name(),
+        o.println(Cli.fmt("model: %s encoder-decoder %d x %d, embedding %d, dropout %s, attention %s: %,d parameters; %s lr %s,"
+                        + " clip %s, batch %d", cell.name().toLowerCase(), layers, hidden, e, dropout, attention.cliName(),
+                model.parameterCount(), opt.name(),
                 rate, optim.clipNorm, batch));
         if (run.resume) TrainerRun.resume(trainer, dir.checkpoint(), settings, o);
         TrainerRun.Result r = TrainerRun.fit(trainer, trainSet, validSet, dir, budget.maxSteps, o);

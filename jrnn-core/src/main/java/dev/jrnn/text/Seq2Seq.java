@@ -1,11 +1,14 @@
 package dev.jrnn.text;
 
 import dev.jrnn.autograd.Tensor;
+import dev.jrnn.nn.AdditiveAttention;
+import dev.jrnn.nn.Attention;
 import dev.jrnn.nn.Dropout;
 import dev.jrnn.nn.Embedding;
 import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.nn.Module;
+import dev.jrnn.nn.MultiplicativeAttention;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.RnnState;
@@ -28,9 +31,21 @@ import java.util.Objects;
  *             h_t = RNN_dec(E_tgt[y_{t−1}], h_{t−1}),  y_0 = &lt;bos&gt;
  *             P(y_t | y_{&lt;t}, x) = softmax(W_o h_t + b_o)[y_t]     up to and including &lt;eos&gt;
  * </pre>
- * No attention: the encoder's final state (every layer's {@code h}, and {@code c} for an LSTM) is all the decoder
- * knows of the source. Children: {@code source_embedding}, {@code encoder}, {@code target_embedding},
- * {@code decoder}, {@code output}.
+ * Without attention ({@link Attention.Type#NONE}) the encoder's final state (every layer's {@code h}, and {@code c}
+ * for an LSTM) is all the decoder knows of the source. With attention the decoder also reads the encoder's top-layer
+ * outputs {@code H = h_1 … h_{T_x}} at every step, masked by the source lengths ({@link Attention}):
+ * <pre>
+ *   Bahdanau:  c_t = Attend_additive(s_{t−1}, H)                  s_{t−1}: the decoder's top-layer h before step t
+ *              s_t = RNN_dec([E_tgt[y_{t−1}]; c_t], s_{t−1})       the context joins the decoder's input
+ *              P(y_t | …) = softmax(W_o s_t + b_o)
+ *   Luong:     h_t = RNN_dec(E_tgt[y_{t−1}], h_{t−1})
+ *              c_t = Attend_dot|general(h_t, H)
+ *              h̃_t = tanh(W_c [c_t; h_t])                          the attentional hidden state (no input feeding)
+ *              P(y_t | …) = softmax(W_o h̃_t + b_o)
+ * </pre>
+ * Children: {@code source_embedding}, {@code encoder}, {@code target_embedding}, {@code decoder}, {@code output};
+ * with attention also {@code attention} and (Luong) {@code combine} ({@code W_c}, {@code [H, 2H]}, no bias). The
+ * weights of one decoding are returned by {@link #align}.
  *
  * <p><b>Training</b> uses teacher forcing: the decoder reads {@code <bos>, y_1 … y_n} (the true previous
  * tokens, not its own guesses) and is scored on {@code y_1 … y_n, <eos>}; a batch is padded to its longest
@@ -60,6 +75,8 @@ public final class Seq2Seq extends Module {
     private final Embedding targetEmbedding;
     private final RnnBase decoder;
     private final Linear output;
+    private final Attention attention;   // null without attention
+    private final Linear combine;        // W_c of Luong attention, else null
     private final Dropout dropout;
     private final Rng dropoutRng;
 
@@ -74,9 +91,19 @@ public final class Seq2Seq extends Module {
                 config.dropout(), config.dtype(), rng));
         targetEmbedding = registerModule("target_embedding",
                 Embedding.builder(config.targetVocabSize(), e).dtype(config.dtype()).rng(rng).build());
-        decoder = registerModule("decoder", LanguageModel.newRecurrent(config.cell(), e, h, config.numLayers(),
+        Attention.Type type = config.attention();
+        int decoderInput = type == Attention.Type.BAHDANAU ? e + h : e;     // Bahdanau: [E y; c]
+        decoder = registerModule("decoder", LanguageModel.newRecurrent(config.cell(), decoderInput, h, config.numLayers(),
                 config.dropout(), config.dtype(), rng));
         output = registerModule("output", new Linear(h, config.targetVocabSize(), true, config.dtype(), rng));
+        attention = switch (type) {
+            case NONE -> null;
+            case BAHDANAU -> registerModule("attention", new AdditiveAttention(h, h, h, config.dtype(), rng));
+            case LUONG_DOT, LUONG_GENERAL -> registerModule("attention",
+                    new MultiplicativeAttention(h, h, type == Attention.Type.LUONG_GENERAL, config.dtype(), rng));
+        };
+        boolean luong = type == Attention.Type.LUONG_DOT || type == Attention.Type.LUONG_GENERAL;
+        combine = luong ? registerModule("combine", new Linear(2 * h, h, false, config.dtype(), rng)) : null;
         dropoutRng = new Rng(rng.nextLong());
         dropout = registerModule("dropout", new Dropout(config.dropout(), dropoutRng));
     }
@@ -99,16 +126,51 @@ public final class Seq2Seq extends Module {
      * @return the encoder's final state, {@code [L, B, H]} tensors, taken at each source's last token
      */
     public RnnState encode(List<int[]> sources) {
-        Padded src = pad("sources", sources, 0);
-        Tensor x = dropout.forward(sourceEmbedding.forward(src.ids, src.batch, src.time));   // [B, Tx, E]
-        return encoder.forwardFrom(x, null, src.lengths).state();                           // [L, B, H]
+        return encodeAll(sources).state();
     }
 
-    /** The decoder from {@code state} over {@code tokens} {@code [B, T]}: the logits {@code [B, T, V]} and the new state. */
-    private LanguageModel.Output decode(int[] tokens, int batch, int time, RnnState state, int[] lengths) {
+    /** The encoder's final state and, with attention, its prepared outputs. */
+    private record Encoded(RnnState state, Attention.Memory memory) {}
+
+    private Encoded encodeAll(List<int[]> sources) {
+        Padded src = pad("sources", sources, 0);
+        Tensor x = dropout.forward(sourceEmbedding.forward(src.ids, src.batch, src.time));   // [B, Tx, E]
+        RnnOutput out = encoder.forwardFrom(x, null, src.lengths);                          // [B, Tx, H], [L, B, H]
+        return new Encoded(out.state(), attention == null ? null : attention.memory(out.output(), src.lengths));
+    }
+
+    /**
+     * The decoder's logits {@code [B, T, V]}, its state after the last step and, with attention, the weights
+     * {@code [B, T, S]} (else null).
+     */
+    private record Decoded(Tensor logits, RnnState state, Tensor weights) {}
+
+    /** The decoder from {@code state} over {@code tokens} {@code [B, T]}, attending over {@code memory} (null without attention). */
+    private Decoded decode(int[] tokens, int batch, int time, RnnState state, int[] lengths, Attention.Memory memory) {
         Tensor y = dropout.forward(targetEmbedding.forward(tokens, batch, time));           // [B, T, E]
-        RnnOutput out = decoder.forwardFrom(y, state, lengths);                              // [B, T, H]
-        return new LanguageModel.Output(output.forward(dropout.forward(out.output())), out.state());   // [B, T, V]
+        if (attention == null) {
+            RnnOutput out = decoder.forwardFrom(y, state, lengths);                          // [B, T, H]
+            return new Decoded(output.forward(dropout.forward(out.output())), out.state(), null);   // [B, T, V]
+        }
+        if (combine != null) {                                   // Luong: every step's query is known, attend all at once
+            RnnOutput out = decoder.forwardFrom(y, state, lengths);                          // h_t: [B, T, H]
+            Attention.Result a = attention.attend(out.output(), memory);                    // c_t: [B, T, H]
+            Tensor attentional = combine.forward(Tensor.concat(2, a.context(), out.output())).tanh();   // h̃_t
+            return new Decoded(output.forward(dropout.forward(attentional)), out.state(), a.weights());
+        }
+        int h = config.hiddenSize();                             // Bahdanau: the query is the state before the step
+        Tensor[] outs = new Tensor[time], weights = new Tensor[time];
+        for (int t = 0; t < time; t++) {
+            Tensor query = state.h().select(0, config.numLayers() - 1).reshape(batch, 1, h);   // s_{t−1}: [B, 1, H]
+            Attention.Result a = attention.attend(query, memory);                           // c_t: [B, 1, H]
+            RnnOutput out = decoder.forwardFrom(Tensor.concat(2, y.slice(1, t, t + 1), a.context()), state, null);
+            state = out.state();                     // past a target's end the state runs on; those steps are not scored
+            outs[t] = out.output();                                                          // s_t: [B, 1, H]
+            weights[t] = a.weights();
+        }
+        Tensor s = time == 1 ? outs[0] : Tensor.concat(1, outs);
+        return new Decoded(output.forward(dropout.forward(s)), state,
+                time == 1 ? weights[0] : Tensor.concat(1, weights));
     }
 
     // ------------------------------------------------------------------ training
@@ -123,9 +185,9 @@ public final class Seq2Seq extends Module {
      */
     public Tensor teacherForcedLogits(List<int[]> sources, List<int[]> targets) {
         checkPairs(sources, targets);
-        RnnState state = encode(sources);
+        Encoded enc = encodeAll(sources);
         Padded in = decoderInputs(targets);
-        return decode(in.ids, in.batch, in.time, state, in.lengths).logits();
+        return decode(in.ids, in.batch, in.time, enc.state(), in.lengths, enc.memory()).logits();
     }
 
     /**
@@ -190,12 +252,18 @@ public final class Seq2Seq extends Module {
      * @return one output per source, without {@code <eos>}
      */
     public List<int[]> greedy(List<int[]> sources, int maxLength) {
+        return greedy(sources, maxLength, null);
+    }
+
+    /** Greedy decoding; with {@code weights} non-null (and attention) each step's {@code [B, S]} weights are added to it. */
+    private List<int[]> greedy(List<int[]> sources, int maxLength, List<double[]> weights) {
         if (maxLength < 1) {
             throw new IllegalArgumentException("Seq2Seq.greedy: maxLength must be >= 1, got " + maxLength);
         }
         return LanguageModel.inference(this, () -> {
             int batch = sources.size();
-            RnnState state = encode(sources);
+            Encoded enc = encodeAll(sources);
+            RnnState state = enc.state();
             int[] tokens = new int[batch];
             Arrays.fill(tokens, config.bosId());
             boolean[] done = new boolean[batch];
@@ -203,8 +271,9 @@ public final class Seq2Seq extends Module {
             for (int b = 0; b < batch; b++) out.add(new ArrayList<>());
             int finished = 0;
             for (int t = 0; t < maxLength && finished < batch; t++) {
-                LanguageModel.Output o = decode(tokens, batch, 1, state, null);            // one step, all rows
+                Decoded o = decode(tokens, batch, 1, state, null, enc.memory());           // one step, all rows
                 state = o.state();
+                if (weights != null && o.weights() != null) weights.add(o.weights().data().toDoubleArray());
                 double[][] rows = LanguageModel.rows(o.logits());                           // [B][V]
                 for (int b = 0; b < batch; b++) {
                     if (done[b]) continue;
@@ -229,6 +298,34 @@ public final class Seq2Seq extends Module {
     }
 
     /**
+     * The greedy output of one source and where the decoder looked for each of its tokens.
+     *
+     * @param output  the greedy output, without {@code <eos>}
+     * @param weights {@code [output.length][source.length]}: row {@code t} is the attention distribution used to
+     *                produce output token {@code t} (each row sums to 1)
+     */
+    public record Alignment(int[] output, double[][] weights) {}
+
+    /**
+     * Greedy decoding of one source with its attention weights ({@code [T_out × T_in]}), for inspection and heat maps
+     * ({@code dev.jrnn.train.Plots#heatMap}).
+     *
+     * @throws IllegalStateException when this model has no attention
+     */
+    public Alignment align(int[] source, int maxLength) {
+        Objects.requireNonNull(source, "source");
+        if (attention == null) {
+            throw new IllegalStateException("Seq2Seq.align: this model has no attention (attention=none); train it with "
+                    + "bahdanau, luong-dot or luong-general to see where it looks");
+        }
+        List<double[]> steps = new ArrayList<>();
+        int[] out = greedy(List.of(source), maxLength, steps).get(0);
+        double[][] w = new double[out.length][];
+        for (int t = 0; t < out.length; t++) w[t] = steps.get(t);                // [1, 1, S] per step
+        return new Alignment(out, w);
+    }
+
+    /**
      * Beam search for the most probable outputs of one source ({@link BeamSearch}); the beam's hypotheses run as
      * one decoder batch per step. {@code <eos>} is the config's unless {@code beam} names one.
      *
@@ -245,10 +342,14 @@ public final class Seq2Seq extends Module {
     public BeamSearch.Model<RnnState> decoderModel(int[] source) {
         Objects.requireNonNull(source, "source");
         return new BeamSearch.Model<>() {
+            private Attention.Memory memory;   // the source's, prepared by start()
+
             @Override
             public BeamSearch.Step<RnnState> start() {
                 return LanguageModel.inference(Seq2Seq.this, () -> {
-                    LanguageModel.Output o = decode(new int[] {config.bosId()}, 1, 1, encode(List.of(source)), null);
+                    Encoded enc = encodeAll(List.of(source));
+                    memory = enc.memory();
+                    Decoded o = decode(new int[] {config.bosId()}, 1, 1, enc.state(), null, memory);
                     return LanguageModel.steps(LanguageModel.rows(o.logits()), o.state(), 1).get(0);
                 });
             }
@@ -256,7 +357,8 @@ public final class Seq2Seq extends Module {
             @Override
             public List<BeamSearch.Step<RnnState>> advance(List<RnnState> states, int[] tokens) {
                 return LanguageModel.inference(Seq2Seq.this, () -> {
-                    LanguageModel.Output o = decode(tokens, tokens.length, 1, LanguageModel.concatStates(states), null);
+                    Attention.Memory m = memory == null ? null : memory.repeat(tokens.length);   // one copy per hypothesis
+                    Decoded o = decode(tokens, tokens.length, 1, LanguageModel.concatStates(states), null, m);
                     return LanguageModel.steps(LanguageModel.rows(o.logits()), o.state(), tokens.length);
                 });
             }

@@ -1,5 +1,6 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.Attention;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 
@@ -21,12 +22,16 @@ import java.util.Objects;
  * @param seed            seed of the initial weights and dropout masks
  * @param bosId           the target token fed to the decoder first ({@code <bos>}, "go")
  * @param eosId           the target token that ends an output ({@code <eos>}); learnt after every target
+ * @param attention       how the decoder reads the encoder's outputs: {@code NONE} (only the final state),
+ *                        {@code BAHDANAU}, {@code LUONG_DOT} or {@code LUONG_GENERAL} (see {@link Seq2Seq})
  */
 public record Seq2SeqConfig(RnnKernels.CellType cell, int sourceVocabSize, int targetVocabSize, int embeddingDim,
-                            int hiddenSize, int numLayers, double dropout, DType dtype, long seed, int bosId, int eosId) {
+                            int hiddenSize, int numLayers, double dropout, DType dtype, long seed, int bosId, int eosId,
+                            Attention.Type attention) {
     /** Validates every field, naming it. */
     public Seq2SeqConfig {
         Objects.requireNonNull(cell, "cell");
+        Objects.requireNonNull(attention, "attention");
         Objects.requireNonNull(dtype, "dtype");
         if (sourceVocabSize < 1 || targetVocabSize < 2) {
             throw new IllegalArgumentException("Seq2SeqConfig: needs sourceVocabSize >= 1 and targetVocabSize >= 2, got "
@@ -45,6 +50,13 @@ public record Seq2SeqConfig(RnnKernels.CellType cell, int sourceVocabSize, int t
         }
     }
 
+    /** A config without attention ({@link Attention.Type#NONE}). */
+    public Seq2SeqConfig(RnnKernels.CellType cell, int sourceVocabSize, int targetVocabSize, int embeddingDim,
+                         int hiddenSize, int numLayers, double dropout, DType dtype, long seed, int bosId, int eosId) {
+        this(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, dtype, seed, bosId, eosId,
+                Attention.Type.NONE);
+    }
+
     /** A one-layer LSTM encoder–decoder, no dropout, float32, seed 0. */
     public static Seq2SeqConfig of(int sourceVocabSize, int targetVocabSize, int embeddingDim, int hiddenSize,
                                    int bosId, int eosId) {
@@ -54,26 +66,31 @@ public record Seq2SeqConfig(RnnKernels.CellType cell, int sourceVocabSize, int t
 
     /** A copy with another cell type. */
     public Seq2SeqConfig withCell(RnnKernels.CellType c) {
-        return new Seq2SeqConfig(c, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, dtype, seed, bosId, eosId);
+        return new Seq2SeqConfig(c, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, dtype, seed, bosId, eosId, attention);
     }
 
     /** A copy with {@code n} layers in encoder and decoder. */
     public Seq2SeqConfig withLayers(int n) {
-        return new Seq2SeqConfig(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, n, dropout, dtype, seed, bosId, eosId);
+        return new Seq2SeqConfig(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, n, dropout, dtype, seed, bosId, eosId, attention);
     }
 
     /** A copy with another dropout probability. */
     public Seq2SeqConfig withDropout(double p) {
-        return new Seq2SeqConfig(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, p, dtype, seed, bosId, eosId);
+        return new Seq2SeqConfig(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, p, dtype, seed, bosId, eosId, attention);
     }
 
     /** A copy with another parameter type. */
     public Seq2SeqConfig withDType(DType d) {
-        return new Seq2SeqConfig(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, d, seed, bosId, eosId);
+        return new Seq2SeqConfig(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, d, seed, bosId, eosId, attention);
     }
 
     /** A copy with another seed. */
     public Seq2SeqConfig withSeed(long s) {
-        return new Seq2SeqConfig(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, dtype, s, bosId, eosId);
+        return new Seq2SeqConfig(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, dtype, s, bosId, eosId, attention);
+    }
+
+    /** A copy with another attention. */
+    public Seq2SeqConfig withAttention(Attention.Type a) {
+        return new Seq2SeqConfig(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, dtype, seed, bosId, eosId, a);
     }
 }

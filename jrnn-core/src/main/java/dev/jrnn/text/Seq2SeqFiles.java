@@ -4,6 +4,7 @@ import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.io.TorchNames;
+import dev.jrnn.nn.Attention;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 
@@ -34,7 +35,7 @@ import java.util.Objects;
  * <pre>
  * "model":    {"cell": "LSTM", "source_vocab_size": 13, "target_vocab_size": 14, "embedding_dim": 16,
  *              "hidden_size": 64, "num_layers": 1, "dropout": 0.0, "dtype": "FLOAT32", "seed": 1,
- *              "bos_id": 2, "eos_id": 1}
+ *              "bos_id": 2, "eos_id": 1, "attention": "LUONG_GENERAL"}   (NONE when absent: files from before attention)
  * "source":   {"tokenizer": {"type": "char", ...},                           (as in LanguageModelFiles)
  *              "vocabulary": {"file": "source_vocab.txt", "size": 13, "fingerprint": "…SHA-256…"}}
  * "target":   {"tokenizer": {...}, "vocabulary": {"file": "target_vocab.txt", "size": 14, "fingerprint": "…"}}
@@ -190,7 +191,8 @@ public final class Seq2SeqFiles {
                 .put("target_vocab_size", (long) c.targetVocabSize()).put("embedding_dim", (long) c.embeddingDim())
                 .put("hidden_size", (long) c.hiddenSize()).put("num_layers", (long) c.numLayers())
                 .put("dropout", c.dropout()).put("dtype", c.dtype().name()).put("seed", c.seed())
-                .put("bos_id", (long) c.bosId()).put("eos_id", (long) c.eosId()).build();
+                .put("bos_id", (long) c.bosId()).put("eos_id", (long) c.eosId())
+                .put("attention", c.attention().name()).build();
     }
 
     /**
@@ -206,8 +208,9 @@ public final class Seq2SeqFiles {
         DType dtype = m.getEnum("dtype", DType.class);
         long seed = m.getLong("seed");
         int bos = m.getInt("bos_id"), eos = m.getInt("eos_id");
+        Attention.Type attention = m.has("attention") ? m.getEnum("attention", Attention.Type.class) : Attention.Type.NONE;
         try {
-            return new Seq2SeqConfig(cell, vs, vt, e, h, l, dropout, dtype, seed, bos, eos);
+            return new Seq2SeqConfig(cell, vs, vt, e, h, l, dropout, dtype, seed, bos, eos, attention);
         } catch (IllegalArgumentException ex) {
             throw new ModelFileException(m.source() + ": section 'model' is not a valid seq2seq model: " + ex.getMessage(), ex);
         }
@@ -216,17 +219,35 @@ public final class Seq2SeqFiles {
     /**
      * The parameter names and shapes an encoder–decoder of this config has, from the config alone:
      * {@code source_embedding.weight [Vs, E]}, {@code encoder.*} and {@code decoder.*} under PyTorch's recurrent names,
-     * {@code target_embedding.weight [Vt, E]}, {@code output.weight [Vt, H]}, {@code output.bias [Vt]}.
+     * {@code target_embedding.weight [Vt, E]}, {@code output.weight [Vt, H]}, {@code output.bias [Vt]}; with Bahdanau
+     * attention the decoder reads {@code E + H} features and {@code attention.query.weight [H, H]},
+     * {@code attention.key.weight [H, H]}, {@code attention.v.weight [1, H]} are added; with Luong general
+     * {@code attention.weight [H, H]}, and with both Luong kinds {@code combine.weight [H, 2H]}.
      */
     public static Map<String, int[]> expectedShapes(Seq2SeqConfig c) {
-        Map<String, int[]> rnn = TorchNames.recurrentShapes(c.cell(), c.embeddingDim(), c.hiddenSize(), c.numLayers(), false, true);
+        int e = c.embeddingDim(), h = c.hiddenSize();
+        Map<String, int[]> rnn = TorchNames.recurrentShapes(c.cell(), e, h, c.numLayers(), false, true);
+        Map<String, int[]> dec = c.attention() == Attention.Type.BAHDANAU
+                ? TorchNames.recurrentShapes(c.cell(), e + h, h, c.numLayers(), false, true) : rnn;
         Map<String, int[]> out = new LinkedHashMap<>();
-        out.put("source_embedding.weight", new int[] {c.sourceVocabSize(), c.embeddingDim()});
+        out.put("source_embedding.weight", new int[] {c.sourceVocabSize(), e});
         rnn.forEach((n, s) -> out.put("encoder." + n, s));
-        out.put("target_embedding.weight", new int[] {c.targetVocabSize(), c.embeddingDim()});
-        rnn.forEach((n, s) -> out.put("decoder." + n, s));
-        out.put("output.weight", new int[] {c.targetVocabSize(), c.hiddenSize()});
+        out.put("target_embedding.weight", new int[] {c.targetVocabSize(), e});
+        dec.forEach((n, s) -> out.put("decoder." + n, s));
+        out.put("output.weight", new int[] {c.targetVocabSize(), h});
         out.put("output.bias", new int[] {c.targetVocabSize()});
+        switch (c.attention()) {
+            case BAHDANAU -> {
+                out.put("attention.query.weight", new int[] {h, h});
+                out.put("attention.key.weight", new int[] {h, h});
+                out.put("attention.v.weight", new int[] {1, h});
+            }
+            case LUONG_GENERAL -> out.put("attention.weight", new int[] {h, h});
+            default -> { }
+        }
+        if (c.attention() == Attention.Type.LUONG_DOT || c.attention() == Attention.Type.LUONG_GENERAL) {
+            out.put("combine.weight", new int[] {h, 2 * h});
+        }
         return out;
     }
 

@@ -2,6 +2,8 @@ package dev.jrnn.train;
 
 import dev.jrnn.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 
@@ -26,8 +28,8 @@ import java.util.Set;
 /**
  * PNG plots of the metrics per epoch, drawn with XChart in headless mode: {@code loss.png} (training and
  * validation loss), one {@code NAME.png} per other metric (training and validation together) and
- * {@code lr.png}. Each file is written atomically. And a classifier's confusion matrix as a heat map
- * ({@link #confusionMatrix}).
+ * {@code lr.png}. Each file is written atomically. Also a classifier's confusion matrix ({@link #confusionMatrix}) and
+ * a heat map of any matrix ({@link #heatMap}), such as the attention weights of an encoder–decoder.
  */
 public final class Plots {
     private Plots() {}
@@ -139,6 +141,58 @@ public final class Plots {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
         AtomicFiles.write(file, out -> ImageIO.write(img, "png", out));
+    }
+
+    /**
+     * Writes {@code values} {@code [rows][columns]} as a PNG heat map, row 0 at the top (as a matrix is printed),
+     * from white at the smallest value to dark blue at the largest.
+     *
+     * @param title       the chart's title
+     * @param columnLabels one label per column (the x axis), e.g. the source tokens
+     * @param rowLabels    one label per row (the y axis), e.g. the output tokens
+     * @param png          the file to write (atomically); its directory must exist
+     * @return {@code png}
+     * @throws IllegalArgumentException when the matrix is empty, ragged, or the labels do not match its size
+     */
+    public static Path heatMap(String title, List<String> columnLabels, List<String> rowLabels, double[][] values, Path png)
+            throws IOException {
+        if (values.length == 0 || values[0].length == 0) {
+            throw new IllegalArgumentException("Plots.heatMap: the matrix is empty; nothing to draw");
+        }
+        int rows = values.length, cols = values[0].length;
+        if (rowLabels.size() != rows || columnLabels.size() != cols) {
+            throw new IllegalArgumentException("Plots.heatMap: a " + rows + " x " + cols + " matrix needs " + rows
+                    + " row labels and " + cols + " column labels, got " + rowLabels.size() + " and " + columnLabels.size());
+        }
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+        List<Number[]> cells = new ArrayList<>(rows * cols);
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        for (int r = 0; r < rows; r++) {
+            if (values[r].length != cols) {
+                throw new IllegalArgumentException("Plots.heatMap: row " + r + " has " + values[r].length
+                        + " values, row 0 has " + cols);
+            }
+            for (int c = 0; c < cols; c++) {
+                cells.add(new Number[] {c, rows - 1 - r, values[r][c]});     // XChart's y axis grows upwards
+                min = Math.min(min, values[r][c]);
+                max = Math.max(max, values[r][c]);
+            }
+        }
+        List<String> yLabels = new ArrayList<>(rowLabels);
+        java.util.Collections.reverse(yLabels);
+        int cell = Math.max(10, Math.min(40, 900 / Math.max(rows, cols)));                   // square cells
+        HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(640, cols * cell + 260)).height(rows * cell + 200)
+                .title(title).build();
+        chart.getStyler().setRangeColors(new java.awt.Color[] {java.awt.Color.WHITE, new java.awt.Color(8, 48, 107)});
+        chart.getStyler().setMin(min).setMax(max > min ? max : min + 1);
+        chart.getStyler().setShowValue(false);
+        chart.getStyler().setXAxisLabelRotation(90);                                            // long label rows stay readable
+        chart.getStyler().setHeatMapDecimalValueFormatter(v -> String.format(java.util.Locale.ROOT, "%.3g", v));
+        chart.addSeries("weights", columnLabels, yLabels, cells);
+        AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        return png;
     }
 
     /** As {@link #write(History, Path)}, but a failure (no fonts on a bare server...) is reported, not thrown. */

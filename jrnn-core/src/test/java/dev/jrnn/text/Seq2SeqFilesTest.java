@@ -3,6 +3,7 @@ package dev.jrnn.text;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.io.TorchNames;
+import dev.jrnn.nn.Attention;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 import org.junit.jupiter.api.Test;
@@ -252,5 +253,53 @@ class Seq2SeqFilesTest {
         assertEquals(c + ": field 'model_type' is \"language-model\"; this loader reads \"seq2seq\"", failure(dir));
         editConfig(dir, "\"model_type\": \"language-model\"", "\"model_type\": \"seq2seq\"");
         Seq2SeqFiles.load(dir);                                        // repaired: loads again
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Attention.Type.class, names = {"BAHDANAU", "LUONG_DOT", "LUONG_GENERAL"})
+    void attentionIsSavedAndLoadedWithTheModel(Attention.Type type) throws IOException {
+        CharTokenizer t = new CharTokenizer();
+        Vocabulary s = sourceVocab(t), g = targetVocab(t);
+        Seq2Seq m = new Seq2Seq(Seq2SeqConfig.of(s.size(), g.size(), 5, 7, g.bosId(), g.eosId()).withLayers(2)
+                .withCell(RnnKernels.CellType.GRU).withSeed(3).withAttention(type));
+        Path dir = tmp.resolve("a");
+        Seq2SeqFiles.save(dir, m, s, t, g, t, 9, ModelFile.Provenance.unknown());
+        assertTrue(Files.readString(dir.resolve("config.json")).contains("\"attention\": \"" + type.name() + "\""));
+        Seq2SeqFiles.Loaded back = Seq2SeqFiles.load(dir);
+        assertEquals(m.config(), back.model().config());
+        List<int[]> src = ids(s, t, SOURCES), tgt = ids(g, t, TARGETS);
+        for (int i = 0; i < src.size(); i++) {
+            assertEquals(m.logProbability(src.get(i), tgt.get(i)), back.model().logProbability(src.get(i), tgt.get(i)), 0.0);
+            assertArrayEquals(m.align(src.get(i), 9).weights(), back.model().align(src.get(i), 9).weights());
+        }
+        m.stateDict().forEach((n, a) -> assertArrayEquals(a.toFloatArray(), back.model().stateDict().get(n).toFloatArray(), n));
+
+        editConfig(dir, "\"attention\": \"" + type.name() + "\"", "\"attention\": \"LUONG\"");
+        assertEquals(dir.resolve("config.json") + ": field 'model.attention' is \"LUONG\", expected one of NONE, BAHDANAU, "
+                + "LUONG_DOT, LUONG_GENERAL", failure(dir));
+        editConfig(dir, "\"attention\": \"LUONG\"", "\"attention\": \"NONE\"");
+        String wrong = failure(dir);                                    // the attention weights no longer fit the config
+        assertTrue(wrong.contains("attention.") || wrong.contains("combine.") || wrong.contains("decoder."), wrong);
+    }
+
+    @Test
+    void aModelFileFromBeforeAttentionLoadsWithoutIt() throws IOException {
+        Path dir = saveChar("old");
+        editConfig(dir, ",\n    \"attention\": \"NONE\"", "");          // as jrnn wrote it before attention
+        assertTrue(!Files.readString(dir.resolve("config.json")).contains("attention"));
+        assertEquals(Attention.Type.NONE, Seq2SeqFiles.load(dir).model().config().attention());
+    }
+
+    @Test
+    void expectedShapesWithAttentionAreThoseOfTheModel() {
+        for (Attention.Type type : Attention.Type.values()) {
+            for (RnnKernels.CellType cell : new RnnKernels.CellType[] {RnnKernels.CellType.LSTM, RnnKernels.CellType.MIN_GRU}) {
+                Seq2SeqConfig c = Seq2SeqConfig.of(13, 9, 5, 6, 2, 1).withCell(cell).withLayers(2).withAttention(type);
+                Map<String, int[]> expected = Seq2SeqFiles.expectedShapes(c);
+                Map<String, int[]> actual = TorchNames.shapesOf(new Seq2Seq(c));
+                assertEquals(actual.keySet(), expected.keySet(), type + " " + cell);
+                actual.forEach((n, sh) -> assertArrayEquals(sh, expected.get(n), type + " " + n));
+            }
+        }
     }
 }
