@@ -16,7 +16,6 @@ import dev.jrnn.tensor.Rng;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -104,9 +103,7 @@ public final class LayerFiles {
         long[] left = {0};                              // parameters the weights file holds and no layer has taken yet
         for (Safetensors.TensorInfo t : file.weightsHeader().tensors()) left[0] += t.elementCount();
         Layer model = build(arch.getObject("layer"), "layer", dtype, rng, left);
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        model.namedParameters().forEach((name, p) -> shapes.put(name, p.shape()));
-        file.checkWeights(shapes);
+        file.checkWeights(TorchNames.shapesOf(model));
         model.loadStateDict(file.readWeights(dtype));
         model.eval();
         return model;
