@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -111,6 +112,49 @@ class LayerFilesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LayerFiles.architecture(mixed));
         assertEquals("LayerFiles.save: parameter 1.weight is float64 but the ones before it are float32; a saved model"
                 + " has one dtype", e.getMessage());
+    }
+
+    /**
+     * Seeded random damage to the architecture (a value replaced by another kind or an extreme number, a field
+     * dropped): every load gives the model or a {@link ModelFileException}, never another exception or a huge
+     * allocation.
+     */
+    @Test
+    void randomlyDamagedArchitecturesLoadOrAreRefusedCleanly() throws IOException {
+        Path dir = tmp.resolve("fz");
+        LayerFiles.save(dir, textModel(DType.FLOAT32, new Rng(7)));
+        Path config = dir.resolve(ModelFile.CONFIG_FILE);
+        String json = Files.readString(config);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\"[a-z_]+\"): ([^,\\n\\[{]+)").matcher(
+                json.substring(json.indexOf("\"architecture\""), json.indexOf("\"provenance\"")));
+        List<String[]> fields = new java.util.ArrayList<>();
+        int base = json.indexOf("\"architecture\"");
+        while (m.find()) fields.add(new String[] {m.group(), Integer.toString(base + m.start()), m.group(1)});
+        assertTrue(fields.size() > 30, "fields found: " + fields.size());
+        String[] values = {"-1", "0", "1", "2147483648", "16777217", "1e308", "-0.5", "0.99", "\"LSTM\"", "\"Linear\"",
+                "\"GRU_RESET_BEFORE\"", "\"FLOAT64\"", "null", "true", "false", "[]", "{}", "\"\""};
+        Rng rng = new Rng(2024);
+        int loaded = 0, refused = 0;
+        for (int trial = 0; trial < 400; trial++) {
+            String[] f = fields.get(rng.nextInt(fields.size()));
+            int at = Integer.parseInt(f[1]);
+            String replacement = rng.nextInt(8) == 0 ? "\"dropped\": 0" : f[2] + ": " + values[rng.nextInt(values.length)];
+            Files.writeString(config, json.substring(0, at) + replacement + json.substring(at + f[0].length()));
+            try {
+                LayerFiles.load(dir).forward(ids());
+                loaded++;
+            } catch (ModelFileException e) {
+                assertTrue(e.getMessage().startsWith(dir.toString()), e.getMessage());
+                refused++;
+            } catch (RuntimeException e) {
+                if (e instanceof dev.jrnn.tensor.ShapeMismatchException) {
+                    loaded++;                       // a model that loads but does not read these inputs (e.g. in = 3)
+                    continue;
+                }
+                throw new AssertionError("'" + f[0] + "' -> '" + replacement + "' gave " + e, e);
+            }
+        }
+        assertTrue(loaded >= 10 && refused >= 300, loaded + " loaded, " + refused + " refused");
     }
 
     @Test
