@@ -10,8 +10,8 @@ import java.util.Arrays;
  * One layer-direction of a {@link PackedRnn} in float64: {@link PackedFloat}'s code over {@code double[]}.
  *
  * <p>Generated: the body from the class declaration on is {@link PackedFloat}'s with the word {@code float}
- * replaced by {@code double}, {@code sgemm} by {@code dgemm} and the class name swapped ({@code PackedRnnTest}
- * checks it). Do not edit it by hand; edit {@link PackedFloat} and regenerate. Its activations are
+ * replaced by {@code double}, {@code sgemm} by {@code dgemm} and the class name swapped ({@code TwinsTest}
+ * checks it). Do not edit it by hand; edit {@link PackedFloat} and run {@code python3 tools/gen_twins.py}. Its activations are
  * {@link KernelMath}'s float64 ones, the library functions.
  */
 final class PackedDouble {

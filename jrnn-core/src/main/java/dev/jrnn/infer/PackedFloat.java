@@ -12,8 +12,8 @@ import java.util.Arrays;
  *
  * <p>{@link PackedDouble} is the same code over {@code double[]}: its body (from the class declaration on) is
  * this body with the word {@code float} replaced by {@code double}, {@code sgemm} by {@code dgemm} and the class
- * name swapped, and {@code PackedRnnTest} checks that it stays so. Edit this file, then regenerate the other's
- * body with {@code python3 tools/gen_packed_double.py}.
+ * name swapped (tools/twins.txt), and {@code TwinsTest} checks that it stays so. Edit this file, then regenerate
+ * the other's body with {@code python3 tools/gen_twins.py}.
  *
  * <h2>Packed layout</h2>
  * The step's products are matrix–vector products {@code y = W v} with {@code W} {@code [G·H, K]} (PyTorch's

@@ -387,6 +387,12 @@ public final class ModelConfig {
             return putValue(key, Collections.unmodifiableList(new ArrayList<Object>(values)));
         }
 
+        /** An array of objects. */
+        public Builder putObjects(String key, List<ModelConfig> values) {
+            for (ModelConfig v : values) Objects.requireNonNull(v, "values holds null");
+            return putValue(key, Collections.unmodifiableList(new ArrayList<Object>(values)));
+        }
+
         /** An array of integers. */
         public Builder putLongs(String key, long... values) {
             List<Object> items = new ArrayList<>();

@@ -9,7 +9,7 @@ import dev.jrnn.tensor.Shapes;
 import java.util.Objects;
 
 /**
- * A lookup table from token ids to vectors, as {@code torch.nn.Embedding} (the notes' embedding layer: a
+ * A lookup table from token ids to vectors, as {@code torch.nn.Embedding} (the embedding layer of Bengio et al. 2003: a
  * table {@code [N, n]} whose row {@code i} is word {@code i}'s vector, trained end to end):
  * <pre>
  * y[p] = weight[ids[p]]          ids: any shape S of ints in 0..V-1  ->  y: S + [dim]

@@ -6,7 +6,8 @@ import dev.jrnn.tensor.NdArray;
 import java.util.List;
 
 /**
- * Gradient clipping in the three forms of the course notes: by value (elementwise), by norm (each
+ * Gradient clipping in the three forms TensorFlow offers ({@code clip_by_value}, {@code clip_by_norm},
+ * {@code clip_by_global_norm}): by value (elementwise), by norm (each
  * tensor on its own) and by global norm (all parameters together, as {@code torch.nn.utils.clip_grad_norm_}).
  * The norm-based forms return the norm before clipping, for logging and for detecting explosions.
  */

@@ -22,6 +22,11 @@ public final class MathF {
         return (float) (1 - 2 / (e + 1));
     }
 
+    /** tanh in double precision: {@code Math.tanh} (the double twin of {@link #tanh(float)}, for generated code). */
+    public static double tanh(double x) {
+        return Math.tanh(x);
+    }
+
     /** Logistic sigmoid in float precision. */
     public static float sigmoid(float x) {
         return (float) (1 / (1 + Math.exp(-(double) x)));

@@ -37,13 +37,14 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * A recurrent language model over token ids (words or characters), seed 004's "RNN model":
+ * A recurrent language model over token ids (words or characters), the "RNN model" of
+ * Ng's <i>Sequence Models</i> course (week 1; docs/text-generation.md):
  * <pre>
  *   x_t = E[y_{t−1}]                         Embedding(V, E); x_1 is the start input (see {@link LanguageModelConfig})
  *   h_t = RNN(x_t, h_{t−1})                  LSTM, GRU or simple RNN; numLayers stacked, state H
  *   z_t = W_o h_t + b_o                      Linear(H, V): the logits of the next token
  *   P(y_t | y_{&lt;t}) = softmax(z_t)[y_t]
- *   P(y_1 … y_T) = Π_t P(y_t | y_{&lt;t})      (seed 004: a sentence's probability is a product of conditionals)
+ *   P(y_1 … y_T) = Π_t P(y_t | y_{&lt;t})      (chain rule: a sentence's probability is a product of conditionals)
  * </pre>
  * Dropout (the config's {@code dropout}) acts on the embeddings, between recurrent layers and on the top
  * layer's output, in training mode only. Children: {@code embedding}, {@code rnn}, {@code output}; their
@@ -270,7 +271,7 @@ public final class LanguageModel extends Module {
 
     /**
      * {@code ln P(sentence)} by the chain rule, {@code Σ_t ln P(y_t | start, y_1 … y_{t−1})}, including the
-     * closing {@code <eos>} when the model has one (seed 004 ends every training sentence with {@code <eos>}, so
+     * closing {@code <eos>} when the model has one (the course ends every training sentence with {@code <eos>}, so
      * the probability of a sentence is that of the sentence <i>and</i> its end). See
      * {@link #logProbability(int[], boolean)}.
      */
@@ -404,7 +405,7 @@ public final class LanguageModel extends Module {
     }
 
     /**
-     * Generates a continuation of {@code prompt} (seed 004, "sampling novel sequences"): read the start input and
+     * Generates a continuation of {@code prompt} (the course's "sampling novel sequences"): read the start input and
      * the prompt, then repeatedly draw a token from the shaped distribution ({@link Sampler}) and feed it back,
      * until {@code <eos>} (when {@link SamplingConfig#stopAtEos()} and the model has an {@code eosId}) or
      * {@link SamplingConfig#maxLength()} tokens. With {@link SamplingConfig#resampleUnk()}, {@code <unk>} is never

@@ -15,7 +15,8 @@ import java.util.Objects;
  * the first token. With {@code startId} set, that input is the token {@code startId} ({@code <bos>}, or
  * {@code <eos>} for a model trained on a stream of sentences each ended by {@code <eos>}: PTB's convention,
  * where the previous sentence's {@code <eos>} is what precedes a sentence). With {@code startId = }
- * {@link LanguageModel#NONE} it is the zero vector, as in the notes ({@code x⟨1⟩ = 0⃗}).
+ * {@link LanguageModel#NONE} it is the zero vector, as in Ng's
+ * <i>Sequence Models</i> course ({@code x⟨1⟩ = 0⃗}; docs/text-generation.md).
  *
  * @param cell         the recurrent cell: {@code LSTM}, {@code GRU} ({@code GRU_RESET_BEFORE}), {@code RNN_TANH}, {@code RNN_RELU}
  * @param vocabSize    {@code V}, the number of token ids, &gt;= 2

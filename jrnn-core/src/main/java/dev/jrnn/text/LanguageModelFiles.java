@@ -8,7 +8,6 @@ import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -115,8 +114,7 @@ public final class LanguageModelFiles {
         Map<String, byte[]> files = new LinkedHashMap<>();
         if (vocabulary != null) {
             config.put("tokenizer", tokenizerSection(tokenizer));
-            config.put("vocabulary", ModelConfig.builder().put("file", ModelFile.VOCAB_FILE)
-                    .put("size", (long) vocabulary.size()).put("fingerprint", vocabulary.fingerprint()).build());
+            config.put("vocabulary", VocabularySection.of(ModelFile.VOCAB_FILE, vocabulary));
             files.put(ModelFile.VOCAB_FILE, vocabulary.toText().getBytes(StandardCharsets.UTF_8));
         }
         config.put("weights", ModelConfig.builder().put("file", ModelFile.WEIGHTS_FILE).put("names", "pytorch")
@@ -225,29 +223,12 @@ public final class LanguageModelFiles {
         Vocabulary vocab = null;
         Tokenizer tokenizer = null;
         if (config.has("vocabulary")) {
-            ModelConfig v = config.getObject("vocabulary");
-            String name = v.getString("file");
-            long size = v.getLong("size");
-            String fingerprint = v.getString("fingerprint");
             tokenizer = tokenizerFrom(config.getObject("tokenizer"));
-            Path vocabPath = file.listedFile(name);
-            byte[] bytes = file.readFile(name);
-            vocab = Vocabulary.read(new ByteArrayInputStream(bytes), vocabPath.toString());
-            if (vocab.size() != size) {
-                throw new ModelFileException(vocabPath + ": has " + vocab.size() + " tokens, but " + ModelFile.CONFIG_FILE
-                        + " records " + size);
-            }
-            if (vocab.size() != lmConfig.vocabSize()) {
-                throw new ModelFileException(vocabPath + ": has " + vocab.size() + " tokens, but the model's embedding has "
-                        + lmConfig.vocabSize() + " rows (model.vocab_size); this vocabulary belongs to another model");
-            }
-            if (!vocab.fingerprint().equalsIgnoreCase(fingerprint)) {
-                throw new ModelFileException(vocabPath + ": fingerprint " + abbreviate(vocab.fingerprint())
-                        + " differs from the " + abbreviate(fingerprint) + " recorded in " + ModelFile.CONFIG_FILE
-                        + "; this is not the vocabulary the model was trained with");
-            }
-            checkSpecial(vocabPath, "eos_id", lmConfig.eosId(), vocab.eosId(), "<eos>");
-            checkSpecial(vocabPath, "unk_id", lmConfig.unkId(), vocab.unkId(), "<unk>");
+            VocabularySection.Read read = VocabularySection.read(file, config.getObject("vocabulary"), lmConfig.vocabSize(),
+                    "vocab_size", "embedding");
+            vocab = read.vocabulary();
+            VocabularySection.checkSpecial(read.path(), "eos_id", lmConfig.eosId(), vocab.eosId(), "<eos>");
+            VocabularySection.checkSpecial(read.path(), "unk_id", lmConfig.unkId(), vocab.unkId(), "<unk>");
         } else if (config.has("tokenizer")) {
             throw config.fieldError("vocabulary", "is missing, but a tokenizer is given (a tokenizer needs its vocabulary)");
         }
@@ -259,17 +240,5 @@ public final class LanguageModelFiles {
         model.loadStateDict(weights);
         model.eval();
         return new Loaded(model, vocab, tokenizer, provenance, config, dir);
-    }
-
-    private static void checkSpecial(Path vocabPath, String field, int configId, int vocabId, String token)
-            throws ModelFileException {
-        if (configId != LanguageModel.NONE && configId != vocabId) {
-            throw new ModelFileException(vocabPath + ": " + token + " has id " + vocabId + " here, but model." + field
-                    + " is " + configId + "; the vocabulary does not match the model");
-        }
-    }
-
-    private static String abbreviate(String sha) {
-        return sha.length() > 12 ? sha.substring(0, 12) + "..." : sha;
     }
 }

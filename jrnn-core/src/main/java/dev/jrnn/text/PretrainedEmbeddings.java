@@ -33,7 +33,8 @@ import java.util.function.Predicate;
 
 /**
  * Word vectors trained elsewhere (GloVe, word2vec), read from their usual files, to initialise an
- * {@link Embedding} (the notes: "use a pretrained Word2Vec or GloVe table, optionally frozen").
+ * {@link Embedding} (transfer learning with word embeddings as in Ng's <i>Sequence Models</i> course, week 2: a
+ * pretrained Word2Vec or GloVe table, optionally frozen).
  *
  * <h2>Formats</h2>
  * <ul>

@@ -1,7 +1,8 @@
 package dev.jrnn.text;
 
 /**
- * How a language model picks the next token when it generates text (seed 004, "sampling novel sequences"):
+ * How a language model picks the next token when it generates text (Ng's
+ * <i>Sequence Models</i> course, week 1, "sampling novel sequences"; docs/text-generation.md):
  * the options of {@link Sampler} and of the generation loop in {@link LanguageModel#generate}.
  *
  * <p>The next-token distribution is shaped in this order (the order of Hugging Face's logits processors):
@@ -21,7 +22,7 @@ package dev.jrnn.text;
  * @param stopAtEos   stop when {@code <eos>} is drawn (default true; needs the model to know its {@code <eos>} id).
  *                    The {@code <eos>} itself is not part of the generated tokens
  * @param resampleUnk never emit {@code <unk>} (default false): a drawn {@code <unk>} is drawn again, which is the
- *                    same as removing it from the distribution and renormalising (seed 004: "UNK can be
+ *                    same as removing it from the distribution and renormalising (the same course: "UNK can be
  *                    resampled, or kept")
  * @param seed        the seed of the random generator, so that the same seed gives the same text (default 0)
  */

@@ -8,7 +8,6 @@ import dev.jrnn.nn.Attention;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -179,8 +178,7 @@ public final class Seq2SeqFiles {
     private static ModelConfig side(Tokenizer tokenizer, Vocabulary vocabulary, String file) {
         return ModelConfig.builder()
                 .put("tokenizer", LanguageModelFiles.tokenizerSection(tokenizer))
-                .put("vocabulary", ModelConfig.builder().put("file", file).put("size", (long) vocabulary.size())
-                        .put("fingerprint", vocabulary.fingerprint()).build())
+                .put("vocabulary", VocabularySection.of(file, vocabulary))
                 .build();
     }
 
@@ -272,16 +270,16 @@ public final class Seq2SeqFiles {
         }
         ModelFile.Provenance provenance = file.provenance();
 
-        ModelConfig source = config.getObject("source"), target = config.getObject("target");
+        ModelConfig source = config.getObject("source"), targetSection = config.getObject("target");
         Tokenizer sourceTok = LanguageModelFiles.tokenizerFrom(source.getObject("tokenizer"));
-        Tokenizer targetTok = LanguageModelFiles.tokenizerFrom(target.getObject("tokenizer"));
-        Vocabulary sourceVocab = vocabulary(file, source.getObject("vocabulary"), mc.sourceVocabSize(), "source_vocab_size",
-                "source embedding");
-        Vocabulary targetVocab = vocabulary(file, target.getObject("vocabulary"), mc.targetVocabSize(), "target_vocab_size",
-                "target embedding and output layer");
-        Path targetPath = file.listedFile(target.getObject("vocabulary").getString("file"));
-        checkSpecial(targetPath, "bos_id", mc.bosId(), targetVocab.bosId(), "<bos>");
-        checkSpecial(targetPath, "eos_id", mc.eosId(), targetVocab.eosId(), "<eos>");
+        Tokenizer targetTok = LanguageModelFiles.tokenizerFrom(targetSection.getObject("tokenizer"));
+        Vocabulary sourceVocab = VocabularySection.read(file, source.getObject("vocabulary"), mc.sourceVocabSize(),
+                "source_vocab_size", "source embedding").vocabulary();
+        VocabularySection.Read target = VocabularySection.read(file, targetSection.getObject("vocabulary"),
+                mc.targetVocabSize(), "target_vocab_size", "target embedding and output layer");
+        Vocabulary targetVocab = target.vocabulary();
+        VocabularySection.checkSpecial(target.path(), "bos_id", mc.bosId(), targetVocab.bosId(), "<bos>");
+        VocabularySection.checkSpecial(target.path(), "eos_id", mc.eosId(), targetVocab.eosId(), "<eos>");
         file.checkLayerCount(config.getObject("model"), "num_layers", mc.numLayers());
         file.checkWeights(expectedShapes(mc));
 
@@ -289,41 +287,5 @@ public final class Seq2SeqFiles {
         model.loadStateDict(file.readWeights(mc.dtype()));
         model.eval();
         return new Loaded(model, sourceVocab, sourceTok, targetVocab, targetTok, (int) maxLength, provenance, config, dir);
-    }
-
-    /** Reads one side's vocabulary and checks it against its section and the model's size. */
-    private static Vocabulary vocabulary(ModelFile file, ModelConfig v, int modelSize, String sizeField, String what)
-            throws IOException {
-        String name = v.getString("file");
-        long size = v.getLong("size");
-        String fingerprint = v.getString("fingerprint");
-        Path path = file.listedFile(name);
-        Vocabulary vocab = Vocabulary.read(new ByteArrayInputStream(file.readFile(name)), path.toString());
-        if (vocab.size() != size) {
-            throw new ModelFileException(path + ": has " + vocab.size() + " tokens, but " + ModelFile.CONFIG_FILE
-                    + " records " + size);
-        }
-        if (vocab.size() != modelSize) {
-            throw new ModelFileException(path + ": has " + vocab.size() + " tokens, but the model's " + what + " has "
-                    + modelSize + " rows (model." + sizeField + "); this vocabulary belongs to another model");
-        }
-        if (!vocab.fingerprint().equalsIgnoreCase(fingerprint)) {
-            throw new ModelFileException(path + ": fingerprint " + abbreviate(vocab.fingerprint()) + " differs from the "
-                    + abbreviate(fingerprint) + " recorded in " + ModelFile.CONFIG_FILE
-                    + "; this is not the vocabulary the model was trained with");
-        }
-        return vocab;
-    }
-
-    private static void checkSpecial(Path vocabPath, String field, int configId, int vocabId, String token)
-            throws ModelFileException {
-        if (configId != vocabId) {
-            throw new ModelFileException(vocabPath + ": " + token + " has id " + (vocabId < 0 ? "none (it is missing)" : vocabId)
-                    + " here, but model." + field + " is " + configId + "; the vocabulary does not match the model");
-        }
-    }
-
-    private static String abbreviate(String sha) {
-        return sha.length() > 12 ? sha.substring(0, 12) + "..." : sha;
     }
 }

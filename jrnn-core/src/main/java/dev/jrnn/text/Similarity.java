@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * Cosine similarity, nearest neighbours and analogies over any embedding matrix {@code [V, dim]} whose row
  * {@code i} is token {@code i} of a {@link Vocabulary} (pretrained vectors, or a trained {@link Embedding}'s
- * weight). As in the notes:
+ * weight). As in Mikolov et al. 2013 (analogies by vector offsets):
  * <pre>
  * similarity(a, b) = cos θ = a·b / (|a| |b|)
  * nearest(w, k)    = the k tokens t ≠ w with the largest cos(v_t, v_w)

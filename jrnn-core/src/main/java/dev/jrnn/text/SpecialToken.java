@@ -11,9 +11,9 @@ import java.util.Optional;
 public enum SpecialToken {
     /** Padding ({@code <pad>}): fills short sequences of a batch; its embedding row is zero and never learns. */
     PAD("<pad>"),
-    /** Unknown ({@code <unk>}): every token the vocabulary does not hold (the notes' UNK). */
+    /** Unknown ({@code <unk>}): every token the vocabulary does not hold (Ng's <i>Sequence Models</i> course: UNK). */
     UNK("<unk>"),
-    /** End of sequence ({@code <eos>}): closes a sentence (the notes' EOS); a language model learns to emit it. */
+    /** End of sequence ({@code <eos>}): closes a sentence (the course's EOS); a language model learns to emit it. */
     EOS("<eos>"),
     /** Beginning of sequence ({@code <bos>}), optional: a first input for models that need one. */
     BOS("<bos>");

@@ -7,7 +7,6 @@ import dev.jrnn.io.TorchNames;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -110,8 +109,7 @@ public final class TextClassifierFiles {
                 .putStrings("classes", classes)
                 .put("input", ModelConfig.builder().put("max_len", (long) maxLen).build())
                 .put("tokenizer", LanguageModelFiles.tokenizerSection(tokenizer))
-                .put("vocabulary", ModelConfig.builder().put("file", ModelFile.VOCAB_FILE)
-                        .put("size", (long) vocabulary.size()).put("fingerprint", vocabulary.fingerprint()).build())
+                .put("vocabulary", VocabularySection.of(ModelFile.VOCAB_FILE, vocabulary))
                 .put("weights", ModelConfig.builder().put("file", ModelFile.WEIGHTS_FILE).put("names", "pytorch")
                         .put("dtype", c.dtype() == DType.FLOAT64 ? "F64" : "F32").put("parameters", model.parameterCount()).build())
                 .put("provenance", provenance.toConfig())
@@ -199,29 +197,10 @@ public final class TextClassifierFiles {
         ModelFile.Provenance provenance = file.provenance();
 
         Tokenizer tokenizer = LanguageModelFiles.tokenizerFrom(config.getObject("tokenizer"));
-        ModelConfig v = config.getObject("vocabulary");
-        String name = v.getString("file");
-        long size = v.getLong("size");
-        String fingerprint = v.getString("fingerprint");
-        Path vocabPath = file.listedFile(name);
-        Vocabulary vocab = Vocabulary.read(new ByteArrayInputStream(file.readFile(name)), vocabPath.toString());
-        if (vocab.size() != size) {
-            throw new ModelFileException(vocabPath + ": has " + vocab.size() + " tokens, but " + ModelFile.CONFIG_FILE
-                    + " records " + size);
-        }
-        if (vocab.size() != mc.vocabSize()) {
-            throw new ModelFileException(vocabPath + ": has " + vocab.size() + " tokens, but the model's embedding has "
-                    + mc.vocabSize() + " rows (model.vocab_size); this vocabulary belongs to another model");
-        }
-        if (!vocab.fingerprint().equalsIgnoreCase(fingerprint)) {
-            throw new ModelFileException(vocabPath + ": fingerprint " + abbreviate(vocab.fingerprint())
-                    + " differs from the " + abbreviate(fingerprint) + " recorded in " + ModelFile.CONFIG_FILE
-                    + "; this is not the vocabulary the model was trained with");
-        }
-        if (mc.padId() >= 0 && mc.padId() != vocab.padId()) {
-            throw new ModelFileException(vocabPath + ": <pad> has id " + vocab.padId() + " here, but model.pad_id is "
-                    + mc.padId() + "; the vocabulary does not match the model");
-        }
+        VocabularySection.Read read = VocabularySection.read(file, config.getObject("vocabulary"), mc.vocabSize(),
+                "vocab_size", "embedding");
+        Vocabulary vocab = read.vocabulary();
+        VocabularySection.checkSpecial(read.path(), "pad_id", mc.padId(), vocab.padId(), "<pad>");
         file.checkLayerCount(config.getObject("model"), "num_layers", mc.numLayers());
         file.checkWeights(expectedShapes(mc));
 
@@ -254,9 +233,5 @@ public final class TextClassifierFiles {
         if (o instanceof ModelConfig) return "an object";
         if (o instanceof List) return "a list";
         return "null";
-    }
-
-    private static String abbreviate(String sha) {
-        return sha.length() > 12 ? sha.substring(0, 12) + "..." : sha;
     }
 }

@@ -11,7 +11,7 @@ import java.util.Objects;
  * <ol>
  *   <li><b>Lines.</b> With {@code bos} or {@code eos} on, the text is cut into lines (at {@code \n},
  *       {@code \r\n} or {@code \r}); every line that yields at least one token is wrapped as
- *       {@code [<bos>] tokens [<eos>]} (the notes' "EOS at the end of each sentence", PTB style: one sentence
+ *       {@code [<bos>] tokens [<eos>]} (Ng's course: "EOS at the end of each sentence", PTB style: one sentence
  *       per line). Lines without tokens add nothing. With both off, a line break is just whitespace.</li>
  *   <li><b>Whitespace.</b> A line is cut into chunks at every Unicode whitespace or space character
  *       ({@link Character#isWhitespace} or {@link Character#isSpaceChar}, so no-break spaces too).</li>

@@ -6,6 +6,8 @@ import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.tensor.Shapes;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,11 +100,12 @@ public interface StepSource {
      * The chunks of {@code stream} in order, the state carried from chunk to chunk detached; each step's weight is the
      * number of tokens it predicts, so the epoch's loss is the mean per token.
      *
-     * @param stream  the token stream cut into rows and chunks
+     * @param stream  the token stream cut into rows and chunks: a {@link TruncatedBptt} in memory or a
+     *                {@link StreamingCorpus} read as it goes (whose read errors come as {@link UncheckedIOException})
      * @param step    the model on one chunk from a carried state (null before the first: zeros)
      * @param rebuild the typed state from its tensors (for a checkpoint), e.g. {@code LanguageModel::stateOf}
      */
-    static <S extends RnnState> StepSource chunks(TruncatedBptt stream, TruncatedBptt.ChunkStep<S> step,
+    static <S extends RnnState> StepSource chunks(ChunkSource stream, TruncatedBptt.ChunkStep<S> step,
                                                   Function<List<Tensor>, S> rebuild) {
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(step, "step");
@@ -112,10 +115,7 @@ public interface StepSource {
 
             @Override public int steps() { return stream.chunks(); }
 
-            @Override public String describe() {
-                return stream.rows() + " rows of " + stream.streamLength() + " tokens (" + stream.chunks()
-                        + " chunks of " + stream.chunkLength() + ")";
-            }
+            @Override public String describe() { return stream.describe(); }
 
             @Override public void startEpoch(Rng rng) {
                 state = null;                                            // every epoch starts from zeros
@@ -123,7 +123,12 @@ public interface StepSource {
 
             @SuppressWarnings("unchecked")
             @Override public StepOutput step(int i, boolean training) {
-                TruncatedBptt.Chunk chunk = stream.chunk(i);
+                TruncatedBptt.Chunk chunk;
+                try {
+                    chunk = stream.chunk(i);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
                 TruncatedBptt.Result<S> r = step.apply(chunk, state);    // forward from the carried state
                 state = (S) r.state().detach();                          // keep the values, cut the graph
                 return StepOutput.of(r.loss(), (double) chunk.batch() * chunk.length());

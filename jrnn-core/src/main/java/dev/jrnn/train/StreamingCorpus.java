@@ -27,27 +27,34 @@ import java.util.function.Function;
  * (the rows' tails differ by at most what the line alignment moved). With {@code B = 1} the chunks are
  * exactly those of {@code new TruncatedBptt(encodedFile, 1, k)}.
  *
+ * <p>The constructor reads the file once to count the chunks (so the {@link Trainer} knows an epoch's steps, and a
+ * bad line is reported before training starts); every epoch then reads it again from the start. It is a
+ * {@link ChunkSource}, so {@link StepSource#chunks} makes it the steps of the trainer, with the state carried from
+ * chunk to chunk as for a corpus in memory:
  * <pre>{@code
- * try (StreamingCorpus corpus = new StreamingCorpus(path, 20, 35, line -> vocab.encode(tokenizer, line))) {
- *     TruncatedBptt.run(corpus, lm::chunkLoss, null, optimizer, 5.0);
+ * try (StreamingCorpus corpus = new StreamingCorpus(path, 20, 35, line -> vocab.encode(line, tokenizer))) {
+ *     trainer.fit(StepSource.chunks(corpus, lm::chunkLoss, lm::stateOf), null);
  * }
  * }</pre>
  */
-public final class StreamingCorpus implements TruncatedBptt.ChunkSource, Closeable {
+public final class StreamingCorpus implements ChunkSource, Closeable {
     private final Path file;
     private final int chunkLength;
+    private final Function<String, int[]> encodeLine;
+    private final long size;
     private final Row[] rows;
-    private int index;
-    private boolean done;
+    private final int chunks;
+    private int index;                                   // the chunk the rows are positioned at
 
     /**
-     * Opens {@code B} readers over {@code file}.
+     * Opens {@code B} readers over {@code file} and counts the chunks of one pass.
      *
      * @param file        a UTF-8 text file
      * @param batchSize   number of parallel rows {@code B}, &gt;= 1
      * @param chunkLength steps per chunk {@code k}, &gt;= 1
      * @param encodeLine  token ids of one line (without its line terminator)
-     * @throws IOException when the file cannot be opened
+     * @throws IOException when the file cannot be read or a line is not valid UTF-8 (naming the file and the line)
+     * @throws IllegalArgumentException when a row would have fewer than 2 tokens (an input and its target)
      */
     public StreamingCorpus(Path file, int batchSize, int chunkLength, Function<String, int[]> encodeLine) throws IOException {
         if (batchSize < 1 || chunkLength < 1) {
@@ -56,35 +63,80 @@ public final class StreamingCorpus implements TruncatedBptt.ChunkSource, Closeab
         }
         this.file = file;
         this.chunkLength = chunkLength;
-        long size = Files.size(file);
+        this.encodeLine = encodeLine;
+        this.size = Files.size(file);
         this.rows = new Row[batchSize];
+        long shortest = Long.MAX_VALUE;
         try {
             for (int b = 0; b < batchSize; b++) {
-                rows[b] = new Row(file, size * b / batchSize, size * (b + 1) / batchSize, encodeLine, chunkLength + 1);
+                try (Row r = openRow(b)) {
+                    shortest = Math.min(shortest, r.drain());
+                }
             }
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
+        if (shortest < 2) {
+            throw new IllegalArgumentException("StreamingCorpus: " + file + " gives rows of " + shortest + " tokens for batchSize "
+                    + batchSize + "; each row needs >= 2 (an input and its target)");
+        }
+        this.chunks = (int) Math.min(Integer.MAX_VALUE, (shortest - 1 + chunkLength - 1) / chunkLength);
+        rewind();
     }
 
-    /** Steps per chunk. */
+    private Row openRow(int b) throws IOException {
+        return new Row(file, size * b / rows.length, size * (b + 1) / rows.length, encodeLine, chunkLength + 1);
+    }
+
+    /** Every row back to its start. */
+    private void rewind() throws IOException {
+        close();
+        try {
+            for (int b = 0; b < rows.length; b++) rows[b] = openRow(b);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        index = 0;
+    }
+
+    @Override
+    public int rows() {
+        return rows.length;
+    }
+
+    @Override
     public int chunkLength() {
         return chunkLength;
     }
 
     @Override
-    public TruncatedBptt.Chunk next() throws IOException {
-        if (done) {
-            return null;
+    public int chunks() {
+        return chunks;
+    }
+
+    /**
+     * Chunk {@code i}: the next one read from the rows when {@code i} is the next chunk (a pass in order reads the
+     * file once); an earlier {@code i} reads from the start again, a later one skips ahead.
+     */
+    @Override
+    public TruncatedBptt.Chunk chunk(int i) throws IOException {
+        if (i < 0 || i >= chunks) {
+            throw new IndexOutOfBoundsException("StreamingCorpus.chunk: " + i + " of " + chunks + " chunks");
         }
+        if (i < index) rewind();
+        while (index < i) next();
+        return next();
+    }
+
+    private TruncatedBptt.Chunk next() throws IOException {
         int len = chunkLength;
         for (Row r : rows) {
             len = Math.min(len, r.available() - 1);   // a row needs len inputs and their len targets
         }
         if (len < 1) {
-            done = true;
-            return null;
+            throw new IOException(file + ": changed while it was read (chunk " + index + " of " + chunks + " is missing)");
         }
         int b = rows.length;
         int[] in = new int[b * len], tg = new int[b * len];
@@ -94,17 +146,23 @@ public final class StreamingCorpus implements TruncatedBptt.ChunkSource, Closeab
         return new TruncatedBptt.Chunk(index++, in, tg, b, len);
     }
 
+    @Override
+    public String describe() {
+        return file.getFileName() + " read as it goes: " + rows.length + " rows (" + chunks + " chunks of " + chunkLength + ")";
+    }
+
     /** Closes every reader. */
     @Override
     public void close() throws IOException {
         IOException first = null;
-        for (Row r : rows) {
-            if (r == null) continue;
+        for (int b = 0; b < rows.length; b++) {
+            if (rows[b] == null) continue;
             try {
-                r.close();
+                rows[b].close();
             } catch (IOException e) {
                 if (first == null) first = e;
             }
+            rows[b] = null;
         }
         if (first != null) throw first;
     }
@@ -162,6 +220,16 @@ public final class StreamingCorpus implements TruncatedBptt.ChunkSource, Closeab
                 push(encodeLine.apply(decode(line)));
             }
             return tail - head;
+        }
+
+        /** Reads the rest of the range, keeping nothing; returns the number of tokens it held. */
+        long drain() throws IOException {
+            long n = 0;
+            while (available() > 0) {
+                n += tail - head;
+                head = tail;
+            }
+            return n;
         }
 
         /** Copies {@code len} inputs and their targets, then drops the inputs (the last target stays as the next input). */

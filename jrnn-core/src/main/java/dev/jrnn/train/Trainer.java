@@ -80,7 +80,7 @@ public final class Trainer {
      * @param shuffle               shuffle the training data every epoch (with the seeded generator)
      * @param seed                  seed of the shuffling generator
      * @param clipNorm              rescale all gradients together to this global L2 norm when larger
-     *                              ({@link GradClip#byGlobalNorm}); 0 = off (the notes' advice: 1 to 5 for RNNs)
+     *                              ({@link GradClip#byGlobalNorm}); 0 = off (Pascanu et al. 2013; 1 to 5 for RNNs)
      * @param clipValue             clamp every gradient element to [-clipValue, clipValue] first; 0 = off
      * @param skipNonFinite         skip (and count) steps whose gradients are NaN/infinite instead of failing
      * @param earlyStoppingPatience stop after this many epochs without improvement of {@code monitor}; 0 = off

@@ -1,11 +1,15 @@
 package dev.jrnn.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.jrnn.autograd.Tensor;
+import dev.jrnn.io.LayerFiles;
 import dev.jrnn.io.ModelFile;
+import dev.jrnn.nn.Layer;
 import dev.jrnn.series.SequenceRegressorFiles;
 import dev.jrnn.series.TimeSeries;
 import dev.jrnn.text.LanguageModelFiles;
 import dev.jrnn.text.Seq2SeqFiles;
+import dev.jrnn.tensor.ShapeMismatchException;
 import dev.jrnn.text.TextClassifierFiles;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -19,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Fuzzes the model-directory loaders ({@link LanguageModelFiles}, {@link TextClassifierFiles}, {@link Seq2SeqFiles},
- * {@link SequenceRegressorFiles}; through them {@link ModelFile}, {@code ModelConfig} and {@code Safetensors}). The
+ * {@link SequenceRegressorFiles}, {@link LayerFiles}; through them {@link ModelFile}, {@code ModelConfig} and {@code Safetensors}). The
  * input is a small archive: one byte choosing the loader, then entries of {@code [file index][length, 2 bytes big
  * endian][bytes]} naming one of {@link #NAMES}; the entries become the directory. A model that loads is then used
  * once (encode, classify, translate a few tokens), so that a config the loader let through cannot fail later.
@@ -98,6 +102,14 @@ class ModelDirectoryFuzzTest {
                 int window = m.spec().window();
                 if (window <= 64) {                                  // a forecast from a table of zeros
                     m.forecast(TimeSeries.of(m.spec().columns(), new double[window][m.spec().columns().size()]));
+                }
+            }
+            case LAYERS -> {
+                Layer m = LayerFiles.load(dir);
+                try {
+                    m.forward(Tensor.of(new float[] {0, 0, 0}, 1, 3));                // ids, or 3 features
+                } catch (ShapeMismatchException e) {
+                    // a model whose layers do not chain (or that reads other inputs) is a valid file all the same
                 }
             }
         }

@@ -1,14 +1,22 @@
 package dev.jrnn.fuzz;
 
+import dev.jrnn.io.LayerFiles;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
+import dev.jrnn.nn.Activation;
+import dev.jrnn.nn.Dropout;
+import dev.jrnn.nn.Embedding;
+import dev.jrnn.nn.Linear;
+import dev.jrnn.nn.Sequential;
+import dev.jrnn.nn.rnn.Gru;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressor;
 import dev.jrnn.series.SequenceRegressorFiles;
 import dev.jrnn.series.Standardizer;
 import dev.jrnn.series.TimeSeries;
+import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.CharTokenizer;
 import dev.jrnn.text.LanguageModel;
 import dev.jrnn.text.LanguageModelConfig;
@@ -42,7 +50,7 @@ final class SavedModels {
 
     /** The kinds of model directory, each with its loader. */
     enum Kind {
-        LANGUAGE_MODEL, TEXT_CLASSIFIER, SEQ2SEQ, SEQUENCE_REGRESSOR
+        LANGUAGE_MODEL, TEXT_CLASSIFIER, SEQ2SEQ, SEQUENCE_REGRESSOR, LAYERS
     }
 
     private static final Map<Kind, Map<String, byte[]>> FILES = build();
@@ -132,6 +140,12 @@ final class SavedModels {
                 Standardizer z = Standardizer.fit(table, spec.columns(), 0, 10);
                 SequenceRegressor m = new SequenceRegressor(SequenceRegressor.Config.of(2, 3, 1).withSeed(4));
                 SequenceRegressorFiles.save(dir, m, spec, z, made);
+            }
+            case LAYERS -> {
+                Rng rng = new Rng(5);
+                LayerFiles.save(dir, new Sequential(Embedding.builder(6, 3).paddingIdx(0).rng(rng).build(),
+                        Gru.builder(3, 4).rng(rng).build().asLayer(false), new Dropout(0.1, rng), new Linear(4, 2, rng),
+                        new Activation(Activation.Kind.LOG_SOFTMAX)), made);
             }
         }
     }

@@ -24,10 +24,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -517,23 +513,6 @@ class PackedRnnTest {
         assertTrue(bytes < 5_000, what + ": " + bytes + " bytes over 5,000 steps");
     }
 
-    // ================================================================== the float64 twin
-
-    @Test
-    void doubleKernelIsTheFloatKernelRetyped() throws IOException {
-        Path dir = Path.of(System.getProperty("basedir", "."), "src", "main", "java", "dev", "jrnn", "infer");
-        String f = body(Files.readString(dir.resolve("PackedFloat.java"), StandardCharsets.UTF_8), "PackedFloat");
-        String d = body(Files.readString(dir.resolve("PackedDouble.java"), StandardCharsets.UTF_8), "PackedDouble");
-        String expected = f.replaceAll("\\bfloat\\b", "double").replace("sgemm", "dgemm").replace("PackedFloat", "PackedDouble");
-        assertEquals(expected, d, "PackedDouble's body is no longer PackedFloat's with float -> double; regenerate it "
-                + "(see PackedFloat's class comment)");
-    }
-
-    private static String body(String source, String name) {
-        int at = source.indexOf("final class " + name);
-        assertTrue(at >= 0, "no class " + name);
-        return source.substring(at);
-    }
 
     /** The packed product against a plain triple loop, every remainder of the four-row unrolling. */
     @Test

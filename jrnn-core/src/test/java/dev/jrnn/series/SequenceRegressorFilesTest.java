@@ -2,7 +2,9 @@ package dev.jrnn.series;
 
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
+import dev.jrnn.io.TorchNames;
 import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +23,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A sequence regressor saved with its columns and scale loads back identical; damage is named. */
 class SequenceRegressorFilesTest {
+    /** The shapes the loader checks before it builds a model are those of the model it builds, for every cell. */
+    @Test
+    void expectedShapesAreThoseOfTheModel() {
+        for (RnnKernels.CellType cell : RnnKernels.CellType.values()) {
+            for (int layers = 1; layers <= 2; layers++) {
+                for (boolean bi : new boolean[] {false, true}) {
+                    SequenceRegressor.Config c = new SequenceRegressor.Config(cell, 3, 6, layers, bi, 2, 0, DType.FLOAT32, 1);
+                    Map<String, int[]> expected = SequenceRegressorFiles.expectedShapes(c);
+                    Map<String, int[]> actual = TorchNames.shapesOf(new SequenceRegressor(c));
+                    assertEquals(actual.keySet(), expected.keySet(), cell + " x" + layers + (bi ? " bi" : ""));
+                    actual.forEach((n, sh) -> assertArrayEquals(sh, expected.get(n), cell + " " + n));
+                }
+            }
+        }
+    }
+
     @TempDir
     Path tmp;
 

@@ -2,7 +2,9 @@ package dev.jrnn.text;
 
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
+import dev.jrnn.io.TorchNames;
 import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,6 +23,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A text classifier saved as a model directory loads back identical, and damaged files are refused. */
 class TextClassifierFilesTest {
+    /** The shapes the loader checks before it builds a model are those of the model it builds, for every cell. */
+    @Test
+    void expectedShapesAreThoseOfTheModel() {
+        for (RnnKernels.CellType cell : RnnKernels.CellType.values()) {
+            for (int layers = 1; layers <= 2; layers++) {
+                for (boolean bi : new boolean[] {false, true}) {
+                    TextClassifier.Config c = new TextClassifier.Config(cell, 13, 5, 6, layers, bi, 3, 0, DType.FLOAT32, 1, 0);
+                    Map<String, int[]> expected = TextClassifierFiles.expectedShapes(c);
+                    Map<String, int[]> actual = TorchNames.shapesOf(new TextClassifier(c));
+                    assertEquals(actual.keySet(), expected.keySet(), cell + " x" + layers + (bi ? " bi" : ""));
+                    actual.forEach((n, sh) -> assertArrayEquals(sh, expected.get(n), cell + " " + n));
+                }
+            }
+        }
+    }
+
     private static final List<String> TEXTS = List.of("a good film", "great acting, good plot", "bad film",
             "an awful, bad plot", "");
 

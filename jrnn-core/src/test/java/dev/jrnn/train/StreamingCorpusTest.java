@@ -13,7 +13,6 @@ import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,14 +43,19 @@ class StreamingCorpusTest {
         Path p = text(dir, 40);
         TruncatedBptt memory = new TruncatedBptt(encodeAll(p), 1, 7);
         try (StreamingCorpus stream = new StreamingCorpus(p, 1, 7, CHARS)) {
-            for (int i = 0; i < memory.chunks(); i++) {
-                TruncatedBptt.Chunk a = memory.chunk(i), b = stream.next();
-                assertEquals(a.length(), b.length(), "chunk " + i);
-                assertArrayEquals(a.inputs(), b.inputs(), "chunk " + i);
-                assertArrayEquals(a.targets(), b.targets(), "chunk " + i);
+            assertEquals(memory.chunks(), stream.chunks());
+            for (int pass = 0; pass < 2; pass++) {                 // the second pass reads the file from the start again
+                for (int i = 0; i < memory.chunks(); i++) {
+                    TruncatedBptt.Chunk a = memory.chunk(i), b = stream.chunk(i);
+                    assertEquals(a.length(), b.length(), "chunk " + i);
+                    assertArrayEquals(a.inputs(), b.inputs(), "chunk " + i);
+                    assertArrayEquals(a.targets(), b.targets(), "chunk " + i);
+                }
             }
-            assertNull(stream.next());
-            assertNull(stream.next());
+            int last = memory.chunks() - 1;                          // out of order: skips ahead, rewinds
+            assertArrayEquals(memory.chunk(last).inputs(), stream.chunk(last).inputs());
+            assertArrayEquals(memory.chunk(3).inputs(), stream.chunk(3).inputs());
+            assertThrows(IndexOutOfBoundsException.class, () -> stream.chunk(memory.chunks()));
         }
     }
 
@@ -63,7 +67,8 @@ class StreamingCorpusTest {
         for (int r = 0; r < b; r++) rows.add(new ArrayList<>());
         int chunks = 0;
         try (StreamingCorpus stream = new StreamingCorpus(p, b, k, CHARS)) {
-            for (TruncatedBptt.Chunk c = stream.next(); c != null; c = stream.next(), chunks++) {
+            for (int i = 0; i < stream.chunks(); i++, chunks++) {
+                TruncatedBptt.Chunk c = stream.chunk(i);
                 assertEquals(b, c.batch());
                 for (int r = 0; r < b; r++) {
                     for (int t = 0; t < c.length(); t++) {
@@ -96,11 +101,14 @@ class StreamingCorpusTest {
     void invalidUtf8IsReportedWithTheFile(@TempDir Path dir) throws IOException {
         Path p = dir.resolve("bad.txt");
         Files.write(p, new byte[] {'a', 'b', '\n', (byte) 0xC3, (byte) 0x28, '\n'});
-        try (StreamingCorpus stream = new StreamingCorpus(p, 1, 4, CHARS)) {
-            IOException e = assertThrows(IOException.class, stream::next);
-            assertEquals(p + ": line 2 of the range starting at byte 0 is not valid UTF-8", e.getMessage());
-        }
+        IOException bad = assertThrows(IOException.class, () -> new StreamingCorpus(p, 1, 4, CHARS));   // found when counting
+        assertEquals(p + ": line 2 of the range starting at byte 0 is not valid UTF-8", bad.getMessage());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StreamingCorpus(p, 0, 4, CHARS));
         assertEquals("StreamingCorpus: needs batchSize >= 1 and chunkLength >= 1, got 0 and 4", e.getMessage());
+        Path tiny = dir.resolve("tiny.txt");
+        Files.writeString(tiny, "a\n");
+        e = assertThrows(IllegalArgumentException.class, () -> new StreamingCorpus(tiny, 2, 4, CHARS));
+        assertEquals("StreamingCorpus: " + tiny + " gives rows of 0 tokens for batchSize 2; each row needs >= 2"
+                + " (an input and its target)", e.getMessage());
     }
 }

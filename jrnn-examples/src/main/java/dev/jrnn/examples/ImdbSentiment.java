@@ -44,10 +44,10 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
- * IMDB sentiment (seed 001): the 10,000 most frequent words, reviews cut to their last 80 tokens,
+ * IMDB sentiment (docs/results.md, "IMDB"): the 10,000 most frequent words, reviews cut to their last 80 tokens,
  * Embedding(10000, 100), 2 stacked SimpleRNN(64), one logit, binary cross-entropy, Adam.
  *
- * <p>Variants ({@code --model}): {@code simple} (the seed), {@code lstm}, {@code gru}, {@code bilstm}
+ * <p>Variants ({@code --model}): {@code simple} (the baseline), {@code lstm}, {@code gru}, {@code bilstm}
  * (both directions in each of the layers), {@code glove} (SimpleRNN over a frozen Embedding initialised from GloVe 6B 50d;
  * {@code --rnn lstm} etc. to change its recurrent layer).
  *

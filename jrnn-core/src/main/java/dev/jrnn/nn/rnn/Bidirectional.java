@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Runs a sequence both ways and merges the two (the course notes' bidirectional RNN,
+ * Runs a sequence both ways and merges the two (Schuster &amp; Paliwal 1997, the bidirectional RNN,
  * {@code ŷ_t = g(W_y [a→_t, a←_t] + b_y)}; Keras {@code Bidirectional}):
  * <pre>
  * y→_t = forward layer over x_0 .. x_t              (a Recurrent reading forwards)

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * The float64 twin of {@link FusedRnnFloat}: the same loops over {@code double[]}, used for gradient
  * checks and by users who need float64. Do not edit the body by hand: it is {@link FusedRnnFloat}'s body
  * with the word {@code float} replaced by {@code double}, {@code sgemm} by {@code dgemm} and the class
- * name swapped ({@code RnnKernelsTest} checks this). The activations resolve to the accurate float64
+ * name swapped (tools/twins.txt, {@code tools/gen_twins.py}; {@code TwinsTest} checks this). The activations resolve to the accurate float64
  * overloads of {@link KernelMath}.
  */
 final class FusedRnnDouble {

@@ -12,8 +12,8 @@ import java.util.Arrays;
  *
  * <p>{@link FusedRnnDouble} is the same code over {@code double[]}: its body (from the class declaration
  * on) is this body with the word {@code float} replaced by {@code double}, {@code sgemm} by {@code dgemm}
- * and the class name swapped, and {@code RnnKernelsTest} checks that it stays so. Edit this file, then
- * regenerate the other's body the same way. The float32 activations ({@link KernelMath}) are fast
+ * and the class name swapped (tools/twins.txt), and {@code TwinsTest} checks that it stays so. Edit this file,
+ * then regenerate the other's body with {@code python3 tools/gen_twins.py}. The float32 activations ({@link KernelMath}) are fast
  * vectorisable approximations; the float64 ones are the library functions.
  *
  * <h2>Layout inside</h2>

@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * One GRU step, gate order (r, z, n) as in {@code torch.nn.GRUCell}:
  * <pre>
- * r  = σ(W_ir x + b_ir + W_hr h + b_hr)                  reset gate   (the notes' Γ_r / g_r)
+ * r  = σ(W_ir x + b_ir + W_hr h + b_hr)                  reset gate   (Ng's course: Γ_r)
  * z  = σ(W_iz x + b_iz + W_hz h + b_hz)                  update gate  (z = 1 − Γ_u: z keeps the old state)
  * n  = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))         candidate, {@link GruVariant#RESET_AFTER} (default)
  * n  = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)         candidate, {@link GruVariant#RESET_BEFORE}
@@ -18,7 +18,7 @@ import java.util.Objects;
  * </pre>
  * Shapes: {@code x [B, I]}, {@code h [B, H]}; {@code weight_ih [3H, I]}, {@code weight_hh [3H, H]},
  * {@code bias_ih, bias_hh [3H]} (optional), row blocks r, z, n. RESET_AFTER equals PyTorch and Keras
- * {@code reset_after=True}; RESET_BEFORE is Cho et al. 2014 and the course notes
+ * {@code reset_after=True}; RESET_BEFORE is Cho et al. 2014 and Ng's <i>Sequence Models</i> course
  * ({@code c̃ = tanh(W_c[Γ_r ⊙ c, x] + b_c)}); against Keras {@code reset_after=False}, which has one bias,
  * {@code b_hn} here is simply an extra bias (set it to zero, or fold it into {@code b_in}).
  */

@@ -11,6 +11,6 @@ package dev.jrnn.nn.rnn;
 public enum GruVariant {
     /** The reset gate scales the recurrent projection {@code W_hn h + b_hn} (PyTorch, cuDNN). */
     RESET_AFTER,
-    /** The reset gate scales the previous state before its projection (the original GRU, the course notes). */
+    /** The reset gate scales the previous state before its projection (the original GRU: Cho et al. 2014, eq. 5-8). */
     RESET_BEFORE
 }

@@ -12,7 +12,7 @@ import java.util.Objects;
 /**
  * One LSTM step, gate order (i, f, g, o) as in {@code torch.nn.LSTMCell} (see {@link LstmGate}):
  * <pre>
- * i  = σ(W_ii x + b_ii + W_hi h + b_hi [+ p_i ⊙ c])      input gate   (the notes' Γ_u / g_i)
+ * i  = σ(W_ii x + b_ii + W_hi h + b_hi [+ p_i ⊙ c])      input gate   (Ng's course: Γ_u)
  * f  = σ(W_if x + b_if + W_hf h + b_hf [+ p_f ⊙ c])      forget gate  (Γ_f / g_f)
  * g  = tanh(W_ig x + b_ig + W_hg h + b_hg)               candidate    (c̃)
  * c' = f ⊙ c + i ⊙ g                                     new memory

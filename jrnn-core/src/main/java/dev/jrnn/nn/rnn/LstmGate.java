@@ -10,7 +10,7 @@ public enum LstmGate {
     INPUT,
     /** Forget gate {@code f = σ(W_if x + b_if + W_hf h + b_hf)}: how much of the old memory to keep. */
     FORGET,
-    /** Candidate {@code g = tanh(W_ig x + b_ig + W_hg h + b_hg)}: the new content (the notes' {@code c̃}). */
+    /** Candidate {@code g = tanh(W_ig x + b_ig + W_hg h + b_hg)}: the new content (Ng's course: {@code c̃}). */
     CELL,
     /** Output gate {@code o = σ(W_io x + b_io + W_ho h + b_ho)}: how much of {@code tanh(c)} to show. */
     OUTPUT;

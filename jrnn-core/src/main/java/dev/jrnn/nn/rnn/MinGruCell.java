@@ -19,7 +19,7 @@ import java.util.Objects;
  * </pre>
  * {@code g} keeps {@code h̃} positive, which the log-space scan needs (the paper's log-space variant). Layout:
  * {@code weight_ih [2H, I]}, {@code bias_ih [2H]}, row blocks (z, h); there is no {@code weight_hh}. Not to be
- * confused with {@link MinimalGruCell}, the course notes' one-gate GRU, whose gates do read {@code h_{t−1}}.
+ * confused with {@link MinimalGruCell}, Ng's one-gate GRU, whose gates do read {@code h_{t−1}}.
  * Shapes: {@code x [B, I]}, state {@code h [B, H]}.
  */
 public final class MinGruCell extends StandardCell<HiddenState> {

@@ -8,13 +8,14 @@ import dev.jrnn.tensor.Rng;
 import java.util.Objects;
 
 /**
- * The course notes' simplified GRU: one update gate, no reset gate, the memory {@code c} is the output.
+ * The simplified GRU of Ng's <i>Sequence Models</i> course (deeplearning.ai, week 1; docs/recurrent.md): one
+ * update gate, no reset gate, the memory {@code c} is the output.
  * <pre>
  * Γ_u = σ(W_u [c_{t-1}, x_t] + b_u)
  * c̃_t = tanh(W_c [c_{t-1}, x_t] + b_c)
  * c_t = Γ_u ⊙ c̃_t + (1 − Γ_u) ⊙ c_{t-1}
  * </pre>
- * Layout (jrnn's own choice, in PyTorch's style): the notes' {@code W [c_{t-1}, x_t]} is split into its
+ * Layout (jrnn's own choice, in PyTorch's style): the course's {@code W [c_{t-1}, x_t]} is split into its
  * recurrent and input columns, {@code W [c, x] = W_hh c + W_ih x}, with row blocks (u, c):
  * {@code weight_ih [2H, I]}, {@code weight_hh [2H, H]}, {@code bias_ih [2H]}, {@code bias_hh [2H]}. The two
  * biases add: {@code b_u = bias_ih[u] + bias_hh[u]}, {@code b_c = bias_ih[c] + bias_hh[c]}. Note that

@@ -490,8 +490,8 @@ public abstract class RnnBase extends Module {
                 + (c.projSize() > 0 ? ", projSize=" + c.projSize() : "") + ", path=" + path + ")";
     }
 
-    /** The {@link Layer} view of a stock layer. */
-    private static final class AsLayer extends Layer {
+    /** The {@link Layer} view of a stock layer ({@link #asLayer}). */
+    public static final class AsLayer extends Layer {
         private final RnnBase rnn;
         private final boolean returnSequences;
 
@@ -500,6 +500,12 @@ public abstract class RnnBase extends Module {
             this.returnSequences = returnSequences;
             rnn.namedParameters().forEach(this::registerParameter);   // PyTorch names, not "rnn.weight_ih_l0"
         }
+
+        /** The recurrent layer it runs. */
+        public RnnBase rnn() { return rnn; }
+
+        /** True when it returns every step's output, false for the last step's only. */
+        public boolean returnSequences() { return returnSequences; }
 
         @Override
         public Tensor forward(Tensor x) {

@@ -15,7 +15,7 @@ import java.util.function.UnaryOperator;
  * <pre>
  * h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
  * </pre>
- * which is the course notes' {@code a_t = g(W_aa a_{t-1} + W_ax x_t + b_a)} with {@code W_ax = weight_ih},
+ * which is Ng's (<i>Sequence Models</i>) {@code a_t = g(W_aa a_{t-1} + W_ax x_t + b_a)} with {@code W_ax = weight_ih},
  * {@code W_aa = weight_hh} and {@code b_a = bias_ih + bias_hh}. The activation {@code act} is tanh by
  * default, or relu, or any {@link Activation.Kind}, or any function of a tensor. Shapes: {@code x}
  * {@code [B, I]}, {@code h} {@code [B, H]}; parameters {@code weight_ih [H, I]}, {@code weight_hh [H, H]},

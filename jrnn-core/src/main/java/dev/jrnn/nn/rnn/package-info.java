@@ -9,7 +9,7 @@
  * <li><b>Cells</b> are one time step, written with autograd ops one line per equation:
  *     {@link dev.jrnn.nn.rnn.SimpleRnnCell}, {@link dev.jrnn.nn.rnn.LstmCell} (optional peepholes and
  *     forget-gate bias), {@link dev.jrnn.nn.rnn.GruCell} (both {@link dev.jrnn.nn.rnn.GruVariant}s),
- *     {@link dev.jrnn.nn.rnn.MinimalGruCell} (the course notes' one-gate GRU),
+ *     {@link dev.jrnn.nn.rnn.MinimalGruCell} (Ng's one-gate GRU, docs/recurrent.md),
  *     {@link dev.jrnn.nn.rnn.StackedCell}, or your own {@link dev.jrnn.nn.rnn.RecurrentCell}.</li>
  * <li><b>States</b> are typed records: {@link dev.jrnn.nn.rnn.HiddenState}, {@link dev.jrnn.nn.rnn.LstmState},
  *     {@link dev.jrnn.nn.rnn.StackedState} ({@link dev.jrnn.nn.rnn.RnnState}).</li>

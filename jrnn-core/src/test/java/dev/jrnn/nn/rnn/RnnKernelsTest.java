@@ -15,10 +15,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -523,25 +519,5 @@ class RnnKernelsTest {
         assertEquals(-1f, KernelMath.tanh(Float.NEGATIVE_INFINITY));
         assertTrue(Float.isNaN(KernelMath.tanh(Float.NaN)) && Float.isNaN(KernelMath.sigmoid(Float.NaN)));
         assertEquals(0f, KernelMath.tanh(0f));
-    }
-
-    // ================================================================== the float64 twin
-
-    /** {@link FusedRnnDouble}'s body must be {@link FusedRnnFloat}'s retyped, so a fix reaches both precisions. */
-    @Test
-    void doubleKernelIsTheFloatKernelRetyped() throws IOException {
-        Path dir = Path.of(System.getProperty("basedir", "."), "src", "main", "java", "dev", "jrnn", "nn", "rnn");
-        String f = body(Files.readString(dir.resolve("FusedRnnFloat.java"), StandardCharsets.UTF_8), "FusedRnnFloat");
-        String d = body(Files.readString(dir.resolve("FusedRnnDouble.java"), StandardCharsets.UTF_8), "FusedRnnDouble");
-        String expected = f.replaceAll("\\bfloat\\b", "double").replace("sgemm", "dgemm")
-                .replace("FusedRnnFloat", "FusedRnnDouble");
-        assertEquals(expected, d, "FusedRnnDouble's body is no longer FusedRnnFloat's with float -> double; "
-                + "regenerate it (see FusedRnnFloat's class comment)");
-    }
-
-    private static String body(String source, String name) {
-        int at = source.indexOf("final class " + name);
-        assertTrue(at >= 0, "no class " + name);
-        return source.substring(at);
     }
 }
