@@ -9,6 +9,7 @@ import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.rnn.RnnBase;
+import dev.jrnn.nn.rnn.TttLinear;
 import dev.jrnn.nn.rnn.RnnConfig;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.rnn.RnnOutput;
@@ -171,16 +172,18 @@ public final class LanguageModel extends Module {
      * @throws IllegalArgumentException when the count or a shape does not fit this model
      */
     public RnnState stateOf(List<Tensor> tensors) {
-        int parts = config.cell() == RnnKernels.CellType.LSTM ? 2 : 1;
+        boolean ttt = config.cell() == RnnKernels.CellType.TTT_LINEAR;   // h and the fast weights W
+        int parts = config.cell() == RnnKernels.CellType.LSTM || ttt ? 2 : 1;
         if (tensors.size() != parts) {
             throw new IllegalArgumentException("LanguageModel.stateOf: a " + config.cell() + " state has " + parts
                     + " tensor(s), got " + tensors.size());
         }
-        for (Tensor t : tensors) {
-            int[] s = t.shape();
-            if (s.length != 3 || s[0] != config.numLayers() || s[2] != config.hiddenSize()) {
+        for (int i = 0; i < parts; i++) {
+            int[] s = tensors.get(i).shape();
+            int width = ttt && i == 1 ? ((TttLinear) rnn).cell(0, false).stateSize() : config.hiddenSize();
+            if (s.length != 3 || s[0] != config.numLayers() || s[2] != width) {
                 throw new IllegalArgumentException("LanguageModel.stateOf: expected tensors of shape [" + config.numLayers()
-                        + ", rows, " + config.hiddenSize() + "], got " + Shapes.str(s));
+                        + ", rows, " + width + "], got " + Shapes.str(s));
             }
         }
         return parts == 2 ? new LstmState(tensors.get(0), tensors.get(1)) : new HiddenState(tensors.get(0));

@@ -21,7 +21,8 @@ import java.util.function.BiFunction;
  * {@code torch.nn.RNN}, {@code torch.nn.LSTM} and {@code torch.nn.GRU}: the same configuration
  * ({@link RnnConfig}), the same parameter names, shapes, gate order and initialisation, the same
  * outputs; and of the scan layers {@link MinGru} and {@link MinLstm}, which have the same options and names
- * but only {@code weight_ih} and {@code bias_ih} (their gates read {@code x} alone).
+ * but only {@code weight_ih} and {@code bias_ih} (their gates read {@code x} alone); and of {@link TttLinear},
+ * whose {@code weight_ih} holds its three views and which adds parameters of its own.
  *
  * <p><b>Parameters</b>, for layer {@code k} and direction suffix {@code ""} or {@code "_reverse"}, registered
  * in PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 forward, ...), each {@code U(±1/sqrt(H))}:
@@ -124,6 +125,7 @@ public abstract class RnnBase extends Module {
             case GRU: case GRU_RESET_BEFORE: return new Gru(config, dtype, rng);
             case MIN_GRU: return new MinGru(config, dtype, rng);
             case MIN_LSTM: return new MinLstm(config, dtype, rng);
+            case TTT_LINEAR: return new TttLinear(config, TttLinearCell.defaultHeads(config.hiddenSize()), 1, dtype, rng);
             default: return new SimpleRnn(config, dtype, rng);
         }
     }
@@ -138,8 +140,14 @@ public abstract class RnnBase extends Module {
             case RNN_RELU: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.RELU);
             case MIN_GRU: return MinGruCell.over(p[0], p[2]);
             case MIN_LSTM: return MinLstmCell.over(p[0], p[2]);
+            case TTT_LINEAR: return null;                                    // TttLinear sets its cells (setCell)
             default: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.TANH);
         }
+    }
+
+    /** Replaces the cell of layer-direction {@code i} (a subclass whose cells need more than these parameters). */
+    protected final void setCell(int i, StandardCell<?> cell) {
+        cells.set(i, Objects.requireNonNull(cell, "cell"));
     }
 
     /** The configuration. */
@@ -234,14 +242,15 @@ public abstract class RnnBase extends Module {
      */
     protected final RnnOutput run(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
         String op = name() + ".forward";
-        boolean lstm = config.mode() == RnnKernels.CellType.LSTM;
+        boolean twoStates = config.mode() == RnnKernels.CellType.LSTM || config.mode() == RnnKernels.CellType.TTT_LINEAR;
         checkInput(op, x);
         Tensor in = config.batchFirst() ? x : x.transpose(0, 1);          // [B, T, I] inside
         int batch = in.dim(0), time = in.dim(1);
         Sequences.checkLengths(op, lengths, batch, time);
         checkState(op, "h0", h0, batch, x);
-        if (c0 != null && !lstm) {
-            throw new IllegalArgumentException(op + ": c0 is for Lstm only; this layer's state is h alone");
+        if (c0 != null && !twoStates) {
+            throw new IllegalArgumentException(op + ": c0 is for Lstm (cell state) and TttLinear (fast weights) only;"
+                    + " this layer's state is h alone");
         }
         checkState(op, "c0", c0, batch, x);
         dropout.train(isTraining());
@@ -253,12 +262,10 @@ public abstract class RnnBase extends Module {
                 int i = k * dirs + d;
                 Tensor hi = h0 == null ? null : h0.select(0, i);            // [B, H]
                 Tensor ci = c0 == null ? null : c0.select(0, i);
-                RnnKernels.Result r = path == Path.FAST
-                        ? fast(in, hi, ci, i, lengths, d == 1)
-                        : readable(in, hi, ci, i, lengths, d == 1);
+                RnnKernels.Result r = direction(in, hi, ci, i, lengths, d == 1);
                 outs[d] = r.output();                                        // [B, T, H], input time order
                 hs.add(r.h());
-                if (lstm) {
+                if (twoStates) {
                     cs.add(r.c());
                 }
             }
@@ -269,8 +276,21 @@ public abstract class RnnBase extends Module {
         }
         Tensor output = config.batchFirst() ? in : in.transpose(0, 1);
         Tensor hN = Tensor.stack(0, hs.toArray(new Tensor[0]));             // [L·D, B, H]
-        Tensor cN = lstm ? Tensor.stack(0, cs.toArray(new Tensor[0])) : null;
+        Tensor cN = twoStates ? Tensor.stack(0, cs.toArray(new Tensor[0])) : null;
         return new RnnOutput(output, hN, cN);
+    }
+
+    /**
+     * One layer-direction over {@code x [B, T, I_k]}: {@link Path#FAST} or {@link Path#READABLE}. {@code i} is the
+     * layer-direction index {@code k·D + d}; outputs in input time order.
+     */
+    protected RnnKernels.Result direction(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
+        return path == Path.FAST ? fast(x, h0, c0, i, lengths, reverse) : readable(x, h0, c0, i, lengths, reverse);
+    }
+
+    /** The width of {@code c0}/{@code cN}: {@code H} (the LSTM cell state); {@link TttLinear}: its fast weights. */
+    protected int secondStateSize() {
+        return config.hiddenSize();
     }
 
     private RnnKernels.Result fast(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
@@ -297,7 +317,7 @@ public abstract class RnnBase extends Module {
     }
 
     /** A backwards pass's outputs come in processing order; PyTorch returns them in the input's time order. */
-    private static Tensor aligned(Tensor out, int[] lengths, boolean reverse) {
+    static Tensor aligned(Tensor out, int[] lengths, boolean reverse) {
         return reverse ? Sequences.reverse(out, lengths) : out;
     }
 
@@ -320,10 +340,10 @@ public abstract class RnnBase extends Module {
         }
         int ld = config.numLayers() * config.numDirections();
         boolean projected = name.equals("h0") && config.projSize() > 0;   // h has proj_size features, c keeps H
-        int features = projected ? config.projSize() : config.hiddenSize();
+        int features = projected ? config.projSize() : name.equals("c0") ? secondStateSize() : config.hiddenSize();
         if (s.rank() != 3 || s.dim(0) != ld || s.dim(1) != batch || s.dim(2) != features) {
             throw Shapes.mismatch(op, name, s.shape(), "[numLayers·directions=" + ld + ", batch=" + batch
-                    + (projected ? ", proj_size=" : ", hidden=") + features + "] (" + name
+                    + (projected ? ", proj_size=" : name.equals("c0") && features != config.hiddenSize() ? ", state=" : ", hidden=") + features + "] (" + name
                     + " is never batch-first, as in PyTorch)");
         }
         if (s.dtype() != x.dtype()) {

@@ -68,6 +68,7 @@ public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize,
             case RNN_TANH: case RNN_RELU: return "SimpleRnn";
             case MIN_GRU: return "MinGru";
             case MIN_LSTM: return "MinLstm";
+            case TTT_LINEAR: return "TttLinear";
             default: return "Gru";
         }
     }

@@ -71,7 +71,12 @@ public final class RnnKernels {
          */
         MIN_GRU(2, "z, h"),
         /** minLSTM (Feng et al. 2024), G = 3, row blocks f, i, h: as {@link #MIN_GRU}, with two gates normalised to sum to 1. */
-        MIN_LSTM(3, "f, i, h");
+        MIN_LSTM(3, "f, i, h"),
+        /**
+         * TTT-Linear (Sun et al. 2024), {@code weight_ih} row blocks k, v, q (G = 3), no {@code weight_hh}: the hidden
+         * state is a linear model trained per token ({@link TttLinearCell}); runs as its cell, not here.
+         */
+        TTT_LINEAR(3, "k, v, q");
 
         private final int gates;
         private final String blocks;
@@ -86,9 +91,10 @@ public final class RnnKernels {
 
         /**
          * Whether the gates read {@code h_{t-1}} ({@code weight_hh}, {@code bias_hh}); false for the scan cells
-         * {@link #MIN_GRU} and {@link #MIN_LSTM}, which have only {@code weight_ih} and {@code bias_ih}.
+         * {@link #MIN_GRU} and {@link #MIN_LSTM}, which have only {@code weight_ih} and {@code bias_ih}, and for
+         * {@link #TTT_LINEAR}, whose recurrence is its fast weights (see {@link TttLinearCell}).
          */
-        public boolean hasRecurrentWeights() { return this != MIN_GRU && this != MIN_LSTM; }
+        public boolean hasRecurrentWeights() { return this != MIN_GRU && this != MIN_LSTM && this != TTT_LINEAR; }
 
         /** The row blocks, top to bottom, e.g. {@code "i, f, g, o"}. */
         public String blocks() { return blocks; }
@@ -264,7 +270,8 @@ public final class RnnKernels {
         }
         String op = "RnnKernels.run(" + type + ")";
         if (!type.hasRecurrentWeights()) {
-            throw new IllegalArgumentException(op + ": " + type + " has no weight_hh; its fast path is ScanKernels.run");
+            throw new IllegalArgumentException(op + ": " + type + " has no weight_hh; " + (type == CellType.TTT_LINEAR
+                    ? "it runs as TttLinearCell (TttLinear)" : "its fast path is ScanKernels.run"));
         }
         requireNonNull(op, "x", x);
         requireNonNull(op, "weightIh", weightIh);
