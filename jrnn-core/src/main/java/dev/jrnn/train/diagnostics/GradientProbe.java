@@ -23,6 +23,8 @@ import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.nn.rnn.Sequences;
 import dev.jrnn.nn.rnn.SimpleRnnCell;
 import dev.jrnn.nn.rnn.StandardCell;
+import dev.jrnn.nn.rnn.TttLinearCell;
+import dev.jrnn.nn.rnn.TttState;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Shapes;
 
@@ -60,6 +62,10 @@ import java.util.function.Function;
  * double[] g = r.layer("l0").gradNorm();             // [T]: mean over the batch of ‖∂L/∂h_t‖₂
  * double rho = r.layer("l0").headlineSpectralRadius();
  * }</pre>
+ *
+ * <p>TTT-Linear ({@code TttLinear}): the probe sits on each step's output {@code h_t}, which the cell never reads
+ * back (its recurrence is the fast weights {@code W}), so the norms there show how the loss reaches each output,
+ * not a flow through time; the gate counted is the inner learning rate's sigmoid ({@code eta}), one per head.
  *
  * <p>Supported: {@code SimpleRnn} (tanh, relu), {@code Lstm}, {@code Gru} (both variants), any number of
  * layers, bidirectional, padded batches, batch-first or not, an initial state; and {@code Recurrent.of(cell)}
@@ -144,7 +150,6 @@ public final class GradientProbe {
         int[] lengths = batch.lengths();
         Sequences.checkLengths(op, lengths, batchSize, time);
         Tensor h0 = null, c0 = null;
-        boolean lstm = c.mode() == RnnKernels.CellType.LSTM;
         if (batch.initialState() != null) {
             RnnState s = batch.initialState();
             h0 = s.h().detach();
@@ -173,6 +178,13 @@ public final class GradientProbe {
                     Direction<LstmState> r = unroll(lc, in, lengths, init, reverse, config);
                     cs.add(r.state.c());
                     run = r;
+                } else if (cell instanceof TttLinearCell tc) {                  // state: output h and fast weights W
+                    TttState init = TttState.atBoundary(
+                            h0 == null ? Tensor.zeros(in.dtype(), batchSize, c.hiddenSize()) : h0.select(0, i),
+                            c0 == null ? tc.initialWeights(batchSize, in.dtype()) : c0.select(0, i));
+                    Direction<TttState> r = unroll(tc, in, lengths, init, reverse, config);
+                    cs.add(r.state.w());
+                    run = r;
                 } else {
                     @SuppressWarnings("unchecked")
                     StandardCell<HiddenState> hc = (StandardCell<HiddenState>) cell;   // every other stock cell
@@ -189,7 +201,7 @@ public final class GradientProbe {
         }
         Tensor output = c.batchFirst() ? in : in.transpose(0, 1);
         Tensor hN = Tensor.stack(0, hs.toArray(new Tensor[0]));             // [L·D, B, H]
-        Tensor cN = lstm ? Tensor.stack(0, cs.toArray(new Tensor[0])) : null;
+        Tensor cN = cs.isEmpty() ? null : Tensor.stack(0, cs.toArray(new Tensor[0]));   // LSTM: c; TTT-Linear: W
         Tensor loss = checkedLoss(op, batch.loss().apply(new RnnOutput(output, hN, cN)));
         loss.backward();
         List<LayerReport> layers = new ArrayList<>();
@@ -382,6 +394,7 @@ public final class GradientProbe {
         if (cell instanceof MinimalGruCell) return "minimal_gru";
         if (cell instanceof MinGruCell) return "min_gru";
         if (cell instanceof MinLstmCell) return "min_lstm";
+        if (cell instanceof TttLinearCell) return "ttt_linear";
         return cell.getClass().getSimpleName();
     }
 
@@ -433,6 +446,8 @@ public final class GradientProbe {
                 g.add(c, "f", "sigmoid").add(c, "i", "sigmoid").add(c, "f'", "sigmoid");   // f' = f/(f+i) = σ(−log(i/f))
             } else if (cell instanceof MinimalGruCell) {
                 g.add(c, "u", "sigmoid").add(c, "c", "tanh");
+            } else if (cell instanceof TttLinearCell) {
+                g.add(c, "eta", "sigmoid");                            // the inner learning rate's gate, per head
             }
             return g;
         }
@@ -455,6 +470,11 @@ public final class GradientProbe {
             int batch = xt.dim(0), h = cell.hiddenSize();
             if (cell instanceof SimpleRnnCell) {
                 counters.get(0).add(next.h().data().toDoubleArray(), batch, h, valid);   // h_t is the activation
+                return;
+            }
+            if (cell instanceof TttLinearCell tc) {                                // σ(θ_lr x + b_lr), one per head
+                TttLinearCell.Extras e = tc.extras();
+                count(0, affine(xt.data(), e.lrWeight().data(), e.lrBias()).sigmoid(), batch, tc.heads(), valid);
                 return;
             }
             StandardCell<?> sc = (StandardCell<?>) cell;
