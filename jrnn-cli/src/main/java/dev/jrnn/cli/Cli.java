@@ -108,6 +108,18 @@ final class Cli {
         return given;                                       // let the loader say what is missing
     }
 
+    /**
+     * Whether the serving copies ({@code dev.jrnn.infer}) take this recurrent layer: all but TTT-Linear, which
+     * {@code PackedRnn} refuses; for it, {@code sample} and {@code predict} run the model's own methods (the same
+     * numbers, without the packed kernels) and say so on standard error.
+     */
+    static boolean packable(dev.jrnn.nn.rnn.RnnBase rnn) {
+        if (rnn.config().mode() != dev.jrnn.nn.rnn.RnnKernels.CellType.TTT_LINEAR) return true;
+        System.err.println("note: ttt-linear models are not packed for serving (their state is a linear model per head,"
+                + " trained at every token); running the model's own step");
+        return false;
+    }
+
     /** {@code %.3f} etc. with a dot, whatever the locale. */
     static String fmt(String format, Object... args) {
         return String.format(Locale.ROOT, format, args);

@@ -73,11 +73,11 @@ final class SampleCommand implements Callable<Integer> {
         SamplingConfig cfg = SamplingConfig.defaults().withTemperature(temperature).withTopP(topP).withGreedy(greedy)
                 .withMaxLength(length).withStopAtEos(stopAtEos).withResampleUnk(true).withSeed(seed);
         if (topK != null) cfg = cfg.withTopK(topK);
-        ServedLanguageModel served = ServedLanguageModel.of(m.model());
+        ServedLanguageModel served = Cli.packable(m.model().rnn()) ? ServedLanguageModel.of(m.model()) : null;   // null: the model's own step
         Rng rng = new Rng(seed);                                       // one generator for all samples: --count 3 is reproducible
         for (int i = 0; i < count; i++) {
             if (count > 1) System.out.println((i > 0 ? "\n" : "") + "--- sample " + (i + 1) + " ---");
-            LanguageModel.Generation g = served.generate(prompt, cfg, rng);
+            LanguageModel.Generation g = served != null ? served.generate(prompt, cfg, rng) : m.model().generate(prompt, cfg, rng);
             int[] all = new int[prompt.length + g.tokens().length];
             System.arraycopy(prompt, 0, all, 0, prompt.length);
             System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);

@@ -75,7 +75,7 @@ final class TrainClassifyCommand implements Callable<Integer> {
             description = "Keep the last N tokens of each text; 0 = all (default: ${DEFAULT-VALUE}).")
     int maxLen;
 
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm|ttt-linear", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
     TrainLmCommand.Cell cell;
 
     @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")

@@ -44,10 +44,15 @@ final class TrainLmCommand implements Callable<Integer> {
     /** The recurrent cell, as the flag spells it. */
     enum Cell {
         LSTM(RnnKernels.CellType.LSTM), GRU(RnnKernels.CellType.GRU), RNN(RnnKernels.CellType.RNN_TANH),
-        MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM);
+        MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM),
+        TTT_LINEAR(RnnKernels.CellType.TTT_LINEAR);
         final RnnKernels.CellType type;
 
         Cell(RnnKernels.CellType type) { this.type = type; }
+
+        /** As the flag spells it: {@code lstm}, ..., {@code ttt-linear} (picocli matches this as well as the name). */
+        @Override
+        public String toString() { return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'); }
     }
 
     @CommandLine.Spec
@@ -86,7 +91,7 @@ final class TrainLmCommand implements Callable<Integer> {
             description = "At most N ids, specials included, most frequent first (default: 0 = no limit).")
     int maxVocab;
 
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm|ttt-linear", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
     Cell cell;
 
     @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")

@@ -87,7 +87,7 @@ final class TrainRegressCommand implements Callable<Integer> {
             description = "Share of the rows, at the end, held out for validation; 0 = none (default: ${DEFAULT-VALUE}).")
     double validFraction;
 
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm|ttt-linear", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
     TrainLmCommand.Cell cell;
 
     @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")

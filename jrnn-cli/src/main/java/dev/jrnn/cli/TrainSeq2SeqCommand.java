@@ -76,7 +76,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
             description = "At most N ids per side, specials included (default: 0 = no limit).")
     int maxVocab;
 
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm", description = "Recurrent cell of encoder and decoder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm|ttt-linear", description = "Recurrent cell of encoder and decoder (default: ${DEFAULT-VALUE}).")
     TrainLmCommand.Cell cell;
 
     @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked layers in encoder and decoder (default: ${DEFAULT-VALUE}).")

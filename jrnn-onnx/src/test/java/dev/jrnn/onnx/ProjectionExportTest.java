@@ -4,6 +4,7 @@ import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.MinGru;
 import dev.jrnn.nn.rnn.MinLstm;
 import dev.jrnn.nn.rnn.RnnBase;
+import dev.jrnn.nn.rnn.TttLinear;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
@@ -32,5 +33,13 @@ class ProjectionExportTest {
             assertTrue(e.getMessage().startsWith("ONNX export: Min") && e.getMessage().contains("scan layer")
                     && e.getMessage().contains("no weight_hh"), e.getMessage());
         }
+    }
+
+    @Test
+    void tttLinearIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExport.checkExportable(TttLinear.builder(3, 4).build()));
+        assertTrue(e.getMessage().startsWith("ONNX export: TttLinear") && e.getMessage().contains("TTT-Linear")
+                && e.getMessage().contains("safetensors"), e.getMessage());
     }
 }
