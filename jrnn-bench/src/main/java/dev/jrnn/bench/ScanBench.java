@@ -20,7 +20,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Training tokens/s of the scan layers (minGRU, minLSTM: one product for all gates, then a log-space scan) against
+ * Training tokens/s of the scan layers (minGRU, minLSTM: one product for all gates, then a log-space scan) and of
+ * TTT-Linear ({@code TTT_LINEAR}: its cell unrolled, one autograd graph per token, default heads, b = 1) against
  * the fused LSTM and GRU at one shape (a scan cell written {@code MIN_GRU/LINEAR} runs {@link ScanKernels.Form#LINEAR}), float32, fast path: one training step is forward over {@code [B, T, I]},
  * a fixed random linear loss on every output, and backward to every parameter. The cells take turns, one step
  * each per round, so that a machine whose load changes affects them alike; reported is the median step with its
@@ -31,6 +32,7 @@ import java.util.Map;
  * <pre>
  * java -cp jrnn-bench/target/benchmarks.jar dev.jrnn.bench.ScanBench [--batch 16] [--time 512] [--input 64]
  *      [--hidden 256] [--rounds 7] [--warmup 2] [--cells LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR]
+ *      (any cell type may be listed, e.g. {@code --cells LSTM,TTT_LINEAR})
  * </pre>
  */
 public final class ScanBench {
