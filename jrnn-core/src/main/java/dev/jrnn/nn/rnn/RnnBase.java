@@ -249,7 +249,7 @@ public abstract class RnnBase extends Module {
         Sequences.checkLengths(op, lengths, batch, time);
         checkState(op, "h0", h0, batch, x);
         if (c0 != null && !twoStates) {
-            throw new IllegalArgumentException(op + ": c0 is for Lstm (cell state) and TttLinear (fast weights) only;"
+            throw new IllegalArgumentException(op + ": c0 is for Lstm only (and TttLinear, whose c0 is its fast weights);"
                     + " this layer's state is h alone");
         }
         checkState(op, "c0", c0, batch, x);
