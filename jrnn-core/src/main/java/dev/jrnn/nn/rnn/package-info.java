@@ -20,6 +20,9 @@
  *     {@link dev.jrnn.nn.rnn.Gru} ({@link dev.jrnn.nn.rnn.RnnBase}, {@link dev.jrnn.nn.rnn.RnnConfig}) match
  *     {@code torch.nn.RNN/LSTM/GRU}: names, shapes, gate order, stacking, directions; they run either the
  *     fused kernels ({@link dev.jrnn.nn.rnn.RnnKernels}) or the cells over the same parameters.</li>
+ * <li>{@link dev.jrnn.nn.rnn.TttLinear} (cell {@link dev.jrnn.nn.rnn.TttLinearCell}, state
+ *     {@link dev.jrnn.nn.rnn.TttState}): TTT-Linear, a layer whose hidden state is a linear model trained by a
+ *     gradient step at every token (Sun et al. 2024), on the same options as the stock layers.</li>
  * <li>{@link dev.jrnn.nn.rnn.Sequences}: reversal within lengths, masks, last valid step.</li>
  * </ul>
  *
