@@ -211,8 +211,8 @@ public final class TttLinearCell extends StandardCell<TttState> {
         Tensor k = view[0].reshape(batch, n, d), v = view[1].reshape(batch, n, d), q = view[2].reshape(batch, n, d);
         Tensor eta = affine(x, lrWeight, lrBias).sigmoid().mul(1.0 / d);          // [B, n]: η_t = σ(θ_lr x + b_lr) / d
         Tensor wStart = s.wStart().reshape(batch, n, d, d);
-        Tensor grad = innerGradient(k, v, wStart, normWeight, normBias);          // G_t at W_s, [B, n, d, d]
-        Tensor w = s.w().reshape(batch, n, d, d).sub(grad.mul(eta.reshape(batch, n, 1, 1)));   // W_t = W_{t−1} − η_t G_t
+        Tensor update = innerGradient(k, v, wStart, normWeight, normBias, eta.reshape(batch, n, 1));   // η_t G_t, G_t at W_s
+        Tensor w = s.w().reshape(batch, n, d, d).sub(update);                     // W_t = W_{t−1} − η_t G_t
         Tensor z = f(q, w, normWeight, normBias).reshape(batch, n * d);           // z_t = f(q_t; W_t)
         Tensor h = affine(z, weightHo, biasHo);                                   // h_t = θ_O z_t + b_O
         Tensor wFlat = w.reshape(batch, n * d * d);
@@ -232,10 +232,13 @@ public final class TttLinearCell extends StandardCell<TttState> {
         return Tensor.zeros(dtype, batch, stateSize()).add(w0.reshape(1, stateSize()));
     }
 
-    /** {@code u W}: {@code u [B, n, d]}, {@code W [B, n, d, d]} → {@code [B, n, d]}, {@code (uW)_j = Σ_i u_i W_ij}. */
+    /**
+     * {@code u W}: {@code u [B, n, d]}, {@code W [B, n, d, d]} → {@code [B, n, d]}, {@code (uW)_j = Σ_i u_i W_ij}: one
+     * {@code [1, d] × [d, d]} product per row and head (batched matmul, no broadcast temporaries).
+     */
     static Tensor apply(Tensor u, Tensor w) {
         int[] s = u.shape();
-        return u.reshape(s[0], s[1], s[2], 1).mul(w).sum(2, false);
+        return u.reshape(s[0], s[1], 1, s[2]).matmul(w).reshape(s);
     }
 
     /** The inner LayerNorm over the last axis: {@code {ẑ, σ}} with {@code ẑ = (z − μ)/σ}, {@code σ = sqrt(var + ε)}. */
@@ -257,13 +260,21 @@ public final class TttLinearCell extends StandardCell<TttState> {
 
     /** {@code ∇_W ℓ(W; k, v)} written out (class comment), {@code [B, n, d, d]}, as differentiable autograd ops. */
     static Tensor innerGradient(Tensor k, Tensor v, Tensor w, Tensor gamma, Tensor beta) {
+        return innerGradient(k, v, w, gamma, beta, null);
+    }
+
+    /** {@code scale ⊙ ∇_W ℓ}, {@code scale [B, n, 1]} (e.g. η) applied to {@code ∂ℓ/∂z} before the outer product, or null. */
+    static Tensor innerGradient(Tensor k, Tensor v, Tensor w, Tensor gamma, Tensor beta, Tensor scale) {
         Tensor[] ln = normalise(apply(k, w));
         Tensor zHat = ln[0], sigma = ln[1];
         Tensor gy = zHat.mul(gamma).add(beta).add(k).sub(v).mul(2);               // ∂ℓ/∂f = 2 (f(k) − v)
         Tensor gzHat = gy.mul(gamma);
         Tensor gz = gzHat.sub(gzHat.mean(2, true)).sub(zHat.mul(gzHat.mul(zHat).mean(2, true))).div(sigma);   // LN backward
+        if (scale != null) {
+            gz = gz.mul(scale);                                                   // η ∂ℓ/∂z: d values per head, not d²
+        }
         int[] s = k.shape();
-        return k.reshape(s[0], s[1], s[2], 1).mul(gz.reshape(s[0], s[1], 1, s[2]));   // kᵀ g_z: outer product per head
+        return k.reshape(s[0], s[1], s[2], 1).matmul(gz.reshape(s[0], s[1], 1, s[2]));   // kᵀ g_z: outer product per head
     }
 
     private void checkTttStep(Tensor x, TttState s) {
