@@ -7,7 +7,7 @@ in float64, computes gradients of a random linear loss by central finite
 differences over that forward, and writes one safetensors file per case into
 jrnn-core/src/test/resources/golden/ plus index.json.
 
-Usage:  python3 tools/golden/make_golden.py [--out DIR] [--check-only]
+Usage:  python3 tools/golden/make_golden.py [--out DIR] [--only NAME_PREFIX]
         python3 tools/golden/make_golden.py --xlstm   (only xlstm/xlstm.safetensors: sLSTM, mLSTM)
 
 The output is byte-for-byte deterministic. See tools/golden/README.md.
@@ -150,6 +150,8 @@ CELLS = {
     # minGRU / minLSTM (Feng et al. 2024): gates from x only, no weight_hh / bias_hh
     "min_gru": dict(G=2, has_c=False, layout="torch"),
     "min_lstm": dict(G=3, has_c=False, layout="torch"),
+    # TTT-Linear (Sun et al. 2024): weight_ih rows k, v, q; its "c" is the fast weights W, [n*d*d] per row
+    "ttt_linear": dict(G=3, has_c=True, layout="torch"),
     "peephole_lstm": dict(G=4, has_c=True, layout="torch"),
     "keras_lstm": dict(G=4, has_c=True, layout="keras"),
     "keras_gru": dict(G=3, has_c=False, layout="keras"),
@@ -158,7 +160,7 @@ CELLS = {
 
 
 def has_recurrent_weights(cell):
-    return cell not in ("min_gru", "min_lstm")
+    return cell not in ("min_gru", "min_lstm", "ttt_linear")
 
 
 def g_pos(v):
@@ -288,6 +290,8 @@ def valid_mask(case):
 
 def forward(case, t, rec=None):
     """Returns output [B,T,D*H], h_n [L*D,B,H], c_n (or None)."""
+    if case["cell"] == "ttt_linear":
+        return ttt_forward(case, t)
     cell = case["cell"]
     spec = CELLS[cell]
     B, T, H = case["B"], case["T"], HIDDEN_SIZE
@@ -320,6 +324,138 @@ def forward(case, t, rec=None):
                 cn.append(c)
         inp = np.concatenate(outs, axis=-1)
     return inp, np.stack(hn), (np.stack(cn) if spec["has_c"] else None)
+
+
+# --------------------------------------------------------------------------
+# TTT-Linear (Sun et al. 2024, "Learning to (Learn at Test Time)"), from the equations:
+#   k, v, q = theta_K x, theta_V x, theta_Q x          (weight_ih row blocks, bias_ih)
+#   eta = sigmoid(theta_lr x + b_lr) / d               (one per head)
+#   f(u; W) = u + LN(u W)   (LN over d features, gamma/beta per head, eps 1e-6)
+#   l(W) = ||f(k; W) - v||^2,  G_t = grad l at W_s (the W of the mini-batch start)
+#   W_t = W_{t-1} - eta_t G_t;  W_s <- W_t after every b valid tokens of a sequence
+#   z_t = f(q_t; W_t),  h_t = weight_ho z_t + bias_ho
+# The inner gradient uses the LayerNorm Jacobian as a matrix, J = (I - 1/d - zhat zhat^T / d) / sigma
+# (jrnn writes the same derivative as a vector formula).
+# --------------------------------------------------------------------------
+TTT_LN_EPS = 1e-6
+
+
+def ttt_dims(case):
+    H = case.get("H", HIDDEN_SIZE)
+    n = case["heads"]
+    return H, n, H // n
+
+
+def ttt_extra_shapes(case, in_l):
+    H, n, d = ttt_dims(case)
+    out = [("ttt_lr_weight", [n, in_l])]
+    if case["bias"]:
+        out.append(("ttt_lr_bias", [n]))
+    out += [("ttt_w0", [n, d, d]), ("ttt_norm_weight", [n, d]), ("ttt_norm_bias", [n, d]), ("weight_ho", [H, H])]
+    if case["bias"]:
+        out.append(("bias_ho", [H]))
+    return out
+
+
+def ttt_param_shapes(case):
+    """weight_ih/bias_ih of every layer-direction, then the extras of each (jrnn's registration order)."""
+    H, n, d = ttt_dims(case)
+    D = 2 if case["bidirectional"] else 1
+    out, extra = [], []
+    for l in range(case["num_layers"]):
+        in_l = INPUT_SIZE if l == 0 else H * D
+        for dd in range(D):
+            s = "_l%d%s" % (l, suffix(dd))
+            out.append(("weight_ih" + s, [3 * H, in_l]))
+            if case["bias"]:
+                out.append(("bias_ih" + s, [3 * H]))
+            extra += [(name + s, shape) for name, shape in ttt_extra_shapes(case, in_l)]
+    return out + extra
+
+
+def ttt_f(u, W, gamma, beta):
+    """f(u; W) = u + gamma * (uW - mean) / sigma + beta; also returns zhat, sigma. u [B,n,d], W [B,n,d,d]."""
+    z = np.einsum("bni,bnij->bnj", u, W)
+    mu = z.mean(axis=-1, keepdims=True)
+    sigma = np.sqrt(((z - mu) ** 2).mean(axis=-1, keepdims=True) + TTT_LN_EPS)
+    zhat = (z - mu) / sigma
+    return u + gamma * zhat + beta, zhat, sigma
+
+
+def ttt_inner_grad(k, v, W, gamma, beta):
+    """d l / d W for l = ||f(k; W) - v||^2, [B,n,d,d], through the LayerNorm Jacobian matrix."""
+    fk, zhat, sigma = ttt_f(k, W, gamma, beta)
+    d = k.shape[-1]
+    g_zhat = 2.0 * (fk - v) * gamma
+    J = (np.eye(d) - 1.0 / d - np.einsum("bni,bnj->bnij", zhat, zhat) / d) / sigma[..., None]   # symmetric
+    g_z = np.einsum("bnij,bnj->bni", J, g_zhat)
+    return np.einsum("bni,bnj->bnij", k, g_z)
+
+
+def ttt_inner_grad_selftest():
+    """The matrix-form inner gradient must match central differences of the inner loss."""
+    rng = np.random.default_rng(7)
+    k, v = rng.standard_normal((2, 2, 3)), rng.standard_normal((2, 2, 3))
+    W, gamma, beta = rng.standard_normal((2, 2, 3, 3)), rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    loss = lambda w: np.sum((ttt_f(k, w, gamma, beta)[0] - v) ** 2)  # noqa: E731
+    fd = np.zeros_like(W)
+    for j in np.ndindex(W.shape):
+        wp, wm = W.copy(), W.copy()
+        wp[j] += FD_EPS
+        wm[j] -= FD_EPS
+        fd[j] = (loss(wp) - loss(wm)) / (2 * FD_EPS)
+    err = float(np.abs(fd - ttt_inner_grad(k, v, W, gamma, beta)).max())
+    assert err < 1e-7, "TTT inner gradient vs FD: %.2e" % err
+    return err
+
+
+def ttt_forward(case, t):
+    H, n, d = ttt_dims(case)
+    B, T = case["B"], case["T"]
+    L, D = case["num_layers"], 2 if case["bidirectional"] else 1
+    b = case["mini_batch"]
+    mask = valid_mask(case)
+    inp = t["x"]
+    hn, cn = [], []
+    for l in range(L):
+        outs = []
+        for dd in range(D):
+            s = "_l%d%s" % (l, suffix(dd))
+            W_ih, b_ih = t["weight_ih" + s], t.get("bias_ih" + s)
+            W_lr, b_lr = t["ttt_lr_weight" + s], t.get("ttt_lr_bias" + s)
+            gamma, beta = t["ttt_norm_weight" + s], t["ttt_norm_bias" + s]
+            W_o, b_o = t["weight_ho" + s], t.get("bias_ho" + s)
+            kk = l * D + dd
+            W = (t["c0"][kk].reshape(B, n, d, d).copy() if "c0" in t
+                 else np.broadcast_to(t["ttt_w0" + s], (B, n, d, d)).copy())
+            Ws = W.copy()
+            count = np.zeros(B, dtype=int)               # valid tokens read in the current mini-batch, per sequence
+            h = np.zeros((B, H))
+            out = np.zeros((B, T, H))
+            steps = range(T) if dd == 0 else range(T - 1, -1, -1)
+            for st in steps:
+                m = mask[:, st]
+                x = inp[:, st]
+                kvq = _lin(x, W_ih, b_ih)
+                k = kvq[:, 0:H].reshape(B, n, d)
+                v = kvq[:, H:2 * H].reshape(B, n, d)
+                q = kvq[:, 2 * H:].reshape(B, n, d)
+                eta = sigmoid(_lin(x, W_lr, b_lr)) / d
+                G = ttt_inner_grad(k, v, Ws, gamma, beta)
+                W = np.where(m[:, None, None, None], W - eta[:, :, None, None] * G, W)
+                count = count + m
+                end = count == b
+                Ws = np.where(end[:, None, None, None], W, Ws)
+                count = np.where(end, 0, count)
+                z, _, _ = ttt_f(q, W, gamma, beta)
+                hc = _lin(z.reshape(B, H), W_o, b_o)
+                h = np.where(m[:, None], hc, h)
+                out[:, st] = np.where(m[:, None], hc, 0.0)
+            outs.append(out)
+            hn.append(h)
+            cn.append(W.reshape(B, n * d * d))
+        inp = np.concatenate(outs, axis=-1)
+    return inp, np.stack(hn), np.stack(cn)
 
 
 def loss_fn(case, t):
@@ -464,12 +600,21 @@ def build_cases():
             torch_case(cell + "_l1_bias_h0_t1", cell, 1, False, True, True, 2, 1),
             torch_case(cell + "_l2_bi_bias_h0_lengths", cell, 2, True, True, True, 3, 5, [3, 5, 1]),
         ]
+    cases += [
+        dict(torch_case("ttt_linear_l1_bias_b1", "ttt_linear", 1, False, True, False, 2, 5), heads=1, mini_batch=1),
+        dict(torch_case("ttt_linear_l1_bias_c0_h6_b2", "ttt_linear", 1, False, True, False, 2, 5), H=6, heads=2,
+             mini_batch=2, has_c0=True),
+        dict(torch_case("ttt_linear_l2_bi_nobias_b3_lengths", "ttt_linear", 2, True, False, False, 3, 5, [5, 2, 4]),
+             heads=1, mini_batch=3),
+    ]
     return cases
 
 
 def param_shapes(case):
     """Ordered list of (name, shape) of the weights, torch state_dict order."""
     cell = case["cell"]
+    if cell == "ttt_linear":
+        return ttt_param_shapes(case)
     G, H, I = CELLS[cell]["G"], HIDDEN_SIZE, INPUT_SIZE
     if CELLS[cell]["layout"] == "keras":
         bshape = [2, G * H] if (cell == "keras_gru" and case["reset_after"]) else [G * H]
@@ -495,13 +640,17 @@ def param_shapes(case):
 
 def draw_inputs(case, seed):
     rng = np.random.default_rng(seed)
-    B, T, H = case["B"], case["T"], HIDDEN_SIZE
+    B, T, H = case["B"], case["T"], case.get("H", HIDDEN_SIZE)
+    ttt = case["cell"] == "ttt_linear"
+    CW = ttt_dims(case)[1] * ttt_dims(case)[2] ** 2 if ttt else H     # width of c: the fast weights for TTT
     LD = case["num_layers"] * (2 if case["bidirectional"] else 1)
     D = 2 if case["bidirectional"] else 1
     has_c = CELLS[case["cell"]]["has_c"]
     t = {}
     order = []
     t["x"] = rng.standard_normal((B, T, INPUT_SIZE)); order.append("x")
+    if ttt and case.get("has_c0"):
+        t["c0"] = rng.standard_normal((LD, B, CW)) * 0.5; order.append("c0")
     if case["has_h0"]:
         t["h0"] = rng.standard_normal((LD, B, H)) * 0.5; order.append("h0")
         if has_c:
@@ -515,7 +664,7 @@ def draw_inputs(case, seed):
     t["gout"] = rng.standard_normal((B, T, D * H)); order.append("gout")
     t["ghn"] = rng.standard_normal((LD, B, H)); order.append("ghn")
     if has_c:
-        t["gcn"] = rng.standard_normal((LD, B, H)); order.append("gcn")
+        t["gcn"] = rng.standard_normal((LD, B, CW)); order.append("gcn")
     return t, order, weight_names
 
 
@@ -545,6 +694,11 @@ def metadata_for(case, seed):
     }
     if case["cell"] == "keras_gru":
         m["reset_after"] = "true" if case["reset_after"] else "false"
+    if case["cell"] == "ttt_linear":
+        m["hidden_size"] = str(case.get("H", HIDDEN_SIZE))
+        m["heads"] = str(case["heads"])
+        m["mini_batch"] = str(case["mini_batch"])
+        m["has_c0"] = "true" if case.get("has_c0") else "false"
     return m
 
 
@@ -805,14 +959,22 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--xlstm", action="store_true", help="write only xlstm/xlstm.safetensors (sLSTM, mLSTM)")
+    ap.add_argument("--only", default=None,
+                    help="regenerate only the cases whose names start with this prefix; index.json keeps the other entries")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     if args.xlstm:
         return make_xlstm(args.out)
     reader_selftest()
+    print("TTT inner gradient (LayerNorm Jacobian) vs FD: max |diff| = %.2e" % ttt_inner_grad_selftest())
     cases = build_cases()
     names = [c["name"] for c in cases]
     assert len(set(names)) == len(names)
+    old = {}
+    if args.only:
+        cases = [c for c in cases if c["name"].startswith(args.only)]
+        with open(os.path.join(args.out, "index.json"), encoding="utf-8") as fh:
+            old = {e["file"]: e for e in json.load(fh)["cases"]}
     index = {"format_version": FORMAT_VERSION, "generator": "tools/golden/make_golden.py",
              "input_size": INPUT_SIZE, "hidden_size": HIDDEN_SIZE, "cases": []}
     total = 0
@@ -844,12 +1006,17 @@ def main():
         if case["cell"] in ("rnn_relu", "min_gru", "min_lstm"):
             extra += "  min|relu preact|=%.2e" % info["min_relu_abs"]
         print("%-40s %6d bytes%s" % (fname, len(buf), extra))
+        old.pop(fname, None)
         index["cases"].append({
             "file": fname,
             "sha256": hashlib.sha256(buf).hexdigest(),
             "metadata": meta,
             "tensors": {n: list(a.shape) for n, a in tensors},
         })
+    index["cases"] = list(old.values()) + index["cases"] if args.only else index["cases"]
+    if args.only:                                         # the full run's order: build_cases()
+        order = {c["name"] + ".safetensors": j for j, c in enumerate(build_cases())}
+        index["cases"].sort(key=lambda e: order.get(e["file"], len(order)))
     with open(os.path.join(args.out, "index.json"), "w", encoding="utf-8", newline="\n") as fh:
         fh.write(format_index(index))
     print("%d cases, %d bytes total; max |FD - hand BPTT| over LSTM cases = %.2e"

@@ -21,8 +21,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Training tokens/s of the scan layers (minGRU, minLSTM: one product for all gates, then a log-space scan) and the
- * xLSTM layers (sLSTM: its cell stepped through autograd, no fused kernel; mLSTM: the parallel form, one head) against
+ * Training tokens/s of the scan layers (minGRU, minLSTM: one product for all gates, then a log-space scan), the
+ * xLSTM layers (sLSTM: its cell stepped through autograd, no fused kernel; mLSTM: the parallel form, one head) and
+ * TTT-Linear ({@code TTT_LINEAR}: its cell unrolled, one autograd graph per token, default heads, b = 1) against
  * the fused LSTM and GRU at one shape (a scan cell written {@code MIN_GRU/LINEAR} runs {@link ScanKernels.Form#LINEAR};
  * {@code MLSTM/4} is an mLSTM with 4 heads), float32, fast path: one training step is forward over {@code [B, T, I]},
  * a fixed random linear loss on every output, and backward to every parameter. The cells take turns, one step
@@ -34,6 +35,7 @@ import java.util.Map;
  * <pre>
  * java -cp jrnn-bench/target/benchmarks.jar dev.jrnn.bench.ScanBench [--batch 16] [--time 512] [--input 64]
  *      [--hidden 256] [--rounds 7] [--warmup 2] [--cells LSTM,GRU,MIN_GRU,MIN_LSTM,MIN_GRU/LINEAR,MIN_LSTM/LINEAR,SLSTM,MLSTM]
+ *      (any cell type may be listed, e.g. {@code --cells LSTM,TTT_LINEAR})
  * </pre>
  */
 public final class ScanBench {

@@ -108,6 +108,22 @@ final class Cli {
         return given;                                       // let the loader say what is missing
     }
 
+    /**
+     * Whether the serving copies ({@code dev.jrnn.infer}) take this recurrent layer: all but the xLSTM cells and
+     * TTT-Linear, which {@code PackedRnn} refuses ({@link dev.jrnn.nn.rnn.RnnKernels.CellType#isPackable}); for them,
+     * {@code sample}, {@code predict} and {@code eval} run the model's own methods (the same numbers, without the
+     * packed kernels) and say so on standard error.
+     */
+    static boolean packable(dev.jrnn.nn.rnn.RnnBase rnn) {
+        dev.jrnn.nn.rnn.RnnKernels.CellType cell = rnn.config().mode();
+        if (cell.isPackable()) return true;
+        String why = cell == dev.jrnn.nn.rnn.RnnKernels.CellType.TTT_LINEAR
+                ? "their state is a linear model per head, trained at every token" : "their state is (h, c, n, m)";
+        System.err.println("note: " + cell.name().toLowerCase(Locale.ROOT).replace('_', '-')
+                + " models are not packed for serving (" + why + "); running the model's own step");
+        return false;
+    }
+
     /** {@code %.3f} etc. with a dot, whatever the locale. */
     static String fmt(String format, Object... args) {
         return String.format(Locale.ROOT, format, args);

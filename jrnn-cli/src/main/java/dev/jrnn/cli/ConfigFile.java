@@ -178,7 +178,7 @@ final class ConfigFile {
         }
         if (t.isEnum()) {
             List<String> names = new ArrayList<>();
-            for (Object c : t.getEnumConstants()) names.add(((Enum<?>) c).name().toLowerCase(Locale.ROOT));
+            for (Object c : t.getEnumConstants()) names.add(c.toString().toLowerCase(Locale.ROOT));   // as the flag spells it
             if (!(v instanceof String) || !names.contains(((String) v).toLowerCase(Locale.ROOT))) {
                 throw new Problem(2, at + "expected one of " + String.join(", ", names) + ", got " + show(v));
             }

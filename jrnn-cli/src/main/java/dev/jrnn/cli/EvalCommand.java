@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * {@code jrnn eval MODEL --data FILE}: scores a saved model of any kind on a labelled file in the format its
@@ -169,13 +170,14 @@ final class EvalCommand implements Callable<Integer> {
                         + "' is not a class of the model " + m.dir() + " (its classes: " + String.join(", ", classes) + ")"));
             }
         }
-        ServedTextClassifier served = m.model().config().cell().isXlstm() ? null : ServedTextClassifier.of(m.model());
+        Function<int[][], double[][]> served = Cli.packable(m.model().rnn())
+                ? ServedTextClassifier.of(m.model())::predictProbabilities : m.model()::predictProbabilities;
         int[] predicted = new int[d.size()];
         for (int start = 0; start < d.size(); start += CHUNK) {
             int end = Math.min(d.size(), start + CHUNK);
             int[][] ids = new int[end - start][];
             for (int i = start; i < end; i++) ids[i - start] = m.encode(d.texts().get(i));
-            double[][] p = served != null ? served.predictProbabilities(ids) : m.model().predictProbabilities(ids);
+            double[][] p = served.apply(ids);
             for (int i = start; i < end; i++) predicted[i] = ServedTextClassifier.predictClass(p[i - start]);
         }
         ConfusionMatrix cm = ConfusionMatrix.of(classes.size(), actual, predicted);
@@ -270,7 +272,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         int k = fs.outputSize();
         double[] predicted = new double[windows * k], actual = new double[windows * k], carried = new double[windows * k];
-        ServedRegressor served = m.model().config().cell().isXlstm() ? null : ServedRegressor.of(m.model());
+        Function<float[][][], double[][]> served = Cli.packable(m.model().rnn())
+                ? ServedRegressor.of(m.model())::predict : m.model()::predict;
         for (int start = 0; start < windows; start += CHUNK) {
             int n = Math.min(windows, start + CHUNK) - start;
             int[] ends = new int[n];

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  * have token vectors or read in both directions add {@code --embedding} and {@code --bidirectional}, spelt alike.
  */
 final class ModelShapeOptions {
-    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm|slstm|mlstm", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lstm", paramLabel = "lstm|gru|rnn|mingru|minlstm|slstm|mlstm|ttt-linear", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
     TrainLmCommand.Cell cell;
 
     @Option(names = "--layers", defaultValue = "1", paramLabel = "N", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")

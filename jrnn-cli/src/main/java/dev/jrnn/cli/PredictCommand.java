@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * {@code jrnn predict MODEL}: runs a saved model on inputs from a file or standard input, whatever its kind: a text
@@ -161,14 +162,14 @@ final class PredictCommand implements Callable<Integer> {
         PrintStream o = System.out;
         List<String> classes = new ArrayList<>();                         // names from the model file: controls escaped
         for (String c : m.classes()) classes.add(Printable.of(c));
-        boolean packed = !m.model().config().cell().isXlstm();          // xLSTM: the model's own forward (no packed kernel)
-        ServedTextClassifier served = packed ? ServedTextClassifier.of(m.model()) : null;
+        Function<int[][], double[][]> served = Cli.packable(m.model().rnn())
+                ? ServedTextClassifier.of(m.model())::predictProbabilities : m.model()::predictProbabilities;
         if (probabilities) o.println("label\t" + String.join("\t", classes) + "\ttext");
         for (int start = 0; start < lines.size(); start += 256) {
             List<String> chunk = lines.subList(start, Math.min(lines.size(), start + 256));
             int[][] ids = new int[chunk.size()][];
             for (int i = 0; i < ids.length; i++) ids[i] = m.encode(chunk.get(i));
-            double[][] p = packed ? served.predictProbabilities(ids) : m.model().predictProbabilities(ids);
+            double[][] p = served.apply(ids);
             for (int i = 0; i < p.length; i++) {
                 int best = ServedTextClassifier.predictClass(p[i]);
                 StringBuilder b = new StringBuilder(classes.get(best));
@@ -300,7 +301,8 @@ final class PredictCommand implements Callable<Integer> {
                     + " (columns " + String.join(", ", fs.inputs()) + ")");
         }
         PrintStream o = System.out;
-        ServedRegressor served = m.model().config().cell().isXlstm() ? null : ServedRegressor.of(m.model());   // xLSTM: unpacked
+        Function<float[][][], double[][]> served = Cli.packable(m.model().rnn())
+                ? ServedRegressor.of(m.model())::predict : m.model()::predict;
         if (!allWindows) {
             double[] y = forecast(m, served, s, new int[] {s.rows()})[0];
             o.println(Printable.of("step," + String.join(",", fs.targets())));     // column names come from the file
@@ -330,17 +332,15 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /**
-     * {@link SequenceRegressorFiles.Loaded#forecast(TimeSeries, int[])} through the served copy of the model, or the
-     * model itself when {@code served} is null (an xLSTM model, which the packed kernels do not run).
+     * {@link SequenceRegressorFiles.Loaded#forecast(TimeSeries, int[])} through {@code served}: the served copy of the
+     * model, or the model's own {@code predict} for a cell the packed kernels do not run ({@link Cli#packable}).
      */
-    static double[][] forecast(SequenceRegressorFiles.Loaded m, ServedRegressor served, TimeSeries s, int[] ends)
+    static double[][] forecast(SequenceRegressorFiles.Loaded m, Function<float[][][], double[][]> served, TimeSeries s,
+                               int[] ends)
             throws IOException {
-        if (served == null) {
-            return m.forecast(s, ends);
-        }
         float[][][] windows = new float[ends.length][][];
         for (int i = 0; i < ends.length; i++) windows[i] = m.spec().window(s, m.standardizer(), ends[i]);
-        double[][] y = served.predict(windows);
+        double[][] y = served.apply(windows);
         for (int i = 0; i < y.length; i++) y[i] = m.spec().unscale(m.standardizer(), y[i]);
         return y;
     }

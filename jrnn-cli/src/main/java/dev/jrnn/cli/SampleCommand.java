@@ -76,8 +76,7 @@ final class SampleCommand implements Callable<Integer> {
         SamplingConfig cfg = SamplingConfig.defaults().withTemperature(temperature).withTopP(topP).withGreedy(greedy)
                 .withMaxLength(length).withStopAtEos(stopAtEos).withResampleUnk(true).withSeed(seed);
         if (topK != null) cfg = cfg.withTopK(topK);
-        ServedLanguageModel served = m.model().config().cell().isXlstm() ? null   // xLSTM: the model's own session
-                : ServedLanguageModel.of(m.model());
+        ServedLanguageModel served = Cli.packable(m.model().rnn()) ? ServedLanguageModel.of(m.model()) : null;   // null: the model's own step
         Rng rng = new Rng(seed);                                       // one generator for all samples: --count 3 is reproducible
         PrintStream o = System.out;
         for (int i = 0; i < count; i++) {

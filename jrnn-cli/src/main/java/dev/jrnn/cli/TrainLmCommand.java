@@ -46,10 +46,15 @@ final class TrainLmCommand implements Callable<Integer> {
     enum Cell {
         LSTM(RnnKernels.CellType.LSTM), GRU(RnnKernels.CellType.GRU), RNN(RnnKernels.CellType.RNN_TANH),
         MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM),
-        SLSTM(RnnKernels.CellType.SLSTM), MLSTM(RnnKernels.CellType.MLSTM);
+        SLSTM(RnnKernels.CellType.SLSTM), MLSTM(RnnKernels.CellType.MLSTM),
+        TTT_LINEAR(RnnKernels.CellType.TTT_LINEAR);
         final RnnKernels.CellType type;
 
         Cell(RnnKernels.CellType type) { this.type = type; }
+
+        /** As the flag spells it: {@code lstm}, ..., {@code ttt-linear} (picocli matches this as well as the name). */
+        @Override
+        public String toString() { return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'); }
     }
 
     @CommandLine.Spec

@@ -327,4 +327,28 @@ class ClassifyCommandsTest {
         assertTrue(ErrorsTest.fails(2, "train", "classify", "--data", "x", "--out", "y", "--max-vocab", "2")
                 .contains("--max-vocab must be 0 (no limit) or >= 3"));
     }
+
+    /** A TTT-Linear classifier is not packed: predict runs the model's own method and prints its probabilities. */
+    @Test
+    void tttLinearClassifierPredictsItsOwnProbabilities() throws IOException {
+        List<String> texts = List.of("the film was great", "so dull and bad but the acting was fine", "plot");
+        Path in = Files.writeString(tmp.resolve("ttt.txt"), String.join("\n", texts) + "\n");
+        Path dir = tmp.resolve("run-ttt");
+        Run t = Run.of("train", "classify", "--data", trainFile.toString(), "--out", dir.toString(), "--cell", "ttt-linear",
+                "--hidden", "8", "--embedding", "8", "--epochs", "1", "--batch", "16", "--progress", "quiet", "--truncate", "10");
+        assertEquals(0, t.status(), t.toString());
+        Run r = Run.of("predict", dir.toString(), "--input", in.toString(), "--probabilities", "--prefix", "0");
+        assertEquals(0, r.status(), r.toString());
+        TextClassifierFiles.Loaded m = TextClassifierFiles.load(Cli.modelDir(dir));
+        assertEquals("TTT_LINEAR", m.model().rnn().config().mode().name());
+        double[][] want = m.predictProbabilities(texts);
+        List<String> lines = r.out().lines().toList();
+        assertEquals(texts.size() + 1, lines.size(), r.out());
+        for (int i = 0; i < texts.size(); i++) {
+            String[] f = lines.get(i + 1).split("\t");
+            for (int c = 0; c < want[i].length; c++) {
+                assertEquals(want[i][c], Double.parseDouble(f[c + 1]), 5e-5 + 1e-6, "text " + i + " class " + c);
+            }
+        }
+    }
 }

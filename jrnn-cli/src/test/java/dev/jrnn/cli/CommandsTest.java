@@ -414,4 +414,31 @@ class CommandsTest {
         assertEquals(0, Run.of("inspect", run.toString()).status());
         assertTrue(!blas.isLoggable(java.util.logging.Level.INFO), "the next run without --verbose is quiet again");
     }
+
+    /** --cell ttt-linear: trains, diagnoses, inspects, and samples through the model's own step (not packed). */
+    @Test
+    void tttLinearTrainsDiagnosesSamplesAndInspects() throws IOException {
+        Path out = tmp.resolve("ttt");
+        Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--cell",
+                "ttt-linear", "--diagnose", "4", "--max-steps", "8"}, "--hidden", "16", "--embedding", "8", "--bptt", "8",
+                "--batch", "4", "--progress", "none"));
+        assertEquals(0, t.status(), t.toString());
+        assertEquals(3, t.out().lines().filter(l -> l.startsWith("diagnostics: ")).count(), t.out());
+        assertTrue(Files.readAllLines(out.resolve("diagnostics/diagnostics.jsonl")).get(2).contains("ttt_linear"));
+        LanguageModelFiles.Loaded m = LanguageModelFiles.load(out.resolve("model"));
+        assertEquals("TTT_LINEAR", m.model().config().cell().name());
+        Run i = Run.of("inspect", out.toString());
+        assertEquals(0, i.status(), i.toString());
+        assertTrue(i.out().matches("(?s).*rnn\\.weight_ih_l0 +\\[48, 8\\].*rnn\\.ttt_w0_l0 +\\[1, 16, 16\\].*"), i.out());
+        SamplingConfig cfg = SamplingConfig.defaults().withMaxLength(30).withTemperature(0.8).withResampleUnk(true);
+        int[] prompt = m.encode("the ");
+        LanguageModel.Generation g = m.model().generate(prompt, cfg, new Rng(7));
+        int[] all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
+        System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
+        Run own = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "30", "--seed", "7",
+                "--temperature", Double.toString(cfg.temperature()), "--top-p", Double.toString(cfg.topP()));
+        assertEquals(0, own.status(), own.toString());
+        assertEquals(m.decode(all) + System.lineSeparator(), own.out());
+        assertTrue(own.errorText().contains("ttt-linear models are not packed"), own.errorText());
+    }
 }

@@ -53,7 +53,7 @@ class ConfigFileTest {
         assertEquals("jrnn: " + b + ": key 'hidden': expected an integer, got \"8\"",
                 ErrorsTest.fails(2, "train", "regress", "--config", b.toString()));
         Path c = json("c.json", "{\"cell\": \"lsmt\"}");
-        assertEquals("jrnn: " + c + ": key 'cell': expected one of lstm, gru, rnn, mingru, minlstm, slstm, mlstm, got \"lsmt\"",
+        assertEquals("jrnn: " + c + ": key 'cell': expected one of lstm, gru, rnn, mingru, minlstm, slstm, mlstm, ttt-linear, got \"lsmt\"",
                 ErrorsTest.fails(2, "train", "lm", "--config", c.toString()));
         Path d = json("d.json", "{\"resume\": \"yes\"}");
         assertEquals("jrnn: " + d + ": key 'resume': expected true or false, got \"yes\"",

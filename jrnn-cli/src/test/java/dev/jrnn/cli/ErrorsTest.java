@@ -73,8 +73,9 @@ class ErrorsTest {
         assertTrue(fails(2, "train", "lm", "--out", "x").contains("Missing required option: '--data=FILE'"));
         assertTrue(fails(2, "train", "lm", "--data", "x", "--out", "y", "--lr", "fast").contains(
                 "Invalid value for option '--lr': 'fast' is not a double"));
-        assertTrue(fails(2, "train", "lm", "--data", "x", "--out", "y", "--cell", "lsmt").contains(
-                "expected one of [LSTM, GRU, RNN, MINGRU, MINLSTM, SLSTM, MLSTM] (case-insensitive) but was 'lsmt'"));
+        String badCell = fails(2, "train", "lm", "--data", "x", "--out", "y", "--cell", "lsmt");
+        assertTrue(badCell.contains("expected one of [LSTM, GRU, RNN, MINGRU, MINLSTM, SLSTM, MLSTM, TTT_LINEAR, ttt-linear] (case-insensitive) but was 'lsmt'"),
+                badCell);
         assertEquals("jrnn: --dropout must be in [0, 1), got 1.0 (see jrnn train lm --help)",
                 fails(2, "train", "lm", "--data", "x", "--out", "y", "--dropout", "1"));
         assertEquals("jrnn: --momentum is for --optimizer sgd (see jrnn train lm --help)",

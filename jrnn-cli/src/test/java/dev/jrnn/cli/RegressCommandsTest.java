@@ -239,4 +239,29 @@ class RegressCommandsTest {
         assertEquals("jrnn: --beam does not apply: " + runDir + " is a regressor (see jrnn predict --help)",
                 ErrorsTest.fails(2, "predict", runDir.toString(), "--beam", "2"));
     }
+
+    /** A TTT-Linear regressor is not packed: predict runs the model's own method and prints its forecasts. */
+    @Test
+    void tttLinearRegressorPredictsItsOwnForecasts() throws IOException {
+        TimeSeries s = TimeSeries.parse(Files.readString(csv), csv.toString(), TimeSeries.Header.AUTO);
+        Path dir = tmp.resolve("run-ttt");
+        Run t = Run.of(args(dir, "--epochs", "1", "--cell", "ttt-linear"));
+        assertEquals(0, t.status(), t.toString());
+        Run all = Run.of("predict", dir.toString(), "--input", csv.toString(), "--all-windows");
+        assertEquals(0, all.status(), all.toString());
+        SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(Cli.modelDir(dir));
+        assertEquals("TTT_LINEAR", m.model().rnn().config().mode().name());
+        int first = m.spec().window();
+        int[] ends = new int[s.rows() - first + 1];
+        for (int i = 0; i < ends.length; i++) ends[i] = first + i;
+        double[][] want = m.forecast(s, ends);
+        List<String> rows = all.out().lines().toList();
+        assertEquals(ends.length + 1, rows.size(), all.out());
+        for (int i = 0; i < ends.length; i++) {
+            String[] f = rows.get(i + 1).split(",", -1);
+            for (int k = 0; k < want[i].length; k++) {
+                assertEquals(want[i][k], Double.parseDouble(f[k + 1]), 1e-5 * Math.abs(want[i][k]) + 1e-9, "window ending at row " + ends[i]);
+            }
+        }
+    }
 }

@@ -225,4 +225,19 @@ class Seq2SeqCommandsTest {
         assertTrue(ErrorsTest.fails(1, "train", "seq2seq", "--data", pairs.toString(), "--out", runDir.toString(),
                 "--resume", "--hidden", "9").contains("--hidden was 24, now 9"));
     }
+
+    /** --cell ttt-linear for encoder and decoder: trains, saves, and decodes with predict. */
+    @Test
+    void tttLinearEncoderDecoderTrainsAndPredicts() throws IOException {
+        Path dir = tmp.resolve("run-ttt");
+        Run t = Run.of(concat(new String[] {"train", "seq2seq", "--data", pairs.toString(), "--out", dir.toString(), "--cell",
+                "ttt-linear"}, small("--epochs", "1")));
+        assertEquals(0, t.status(), t.toString());
+        assertTrue(t.out().contains("model: ttt_linear encoder-decoder 1 x 24"), t.out());
+        assertEquals("TTT_LINEAR", dev.jrnn.text.Seq2SeqFiles.load(dir.resolve("model")).model().config().cell().name());
+        Path in = Files.writeString(tmp.resolve("ttt-in.txt"), "abc\nbca\n");
+        Run p = Run.of("predict", dir.toString(), "--input", in.toString());
+        assertEquals(0, p.status(), p.toString());
+        assertEquals(2, p.out().lines().count(), p.out());
+    }
 }

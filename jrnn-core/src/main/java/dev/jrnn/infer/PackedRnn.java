@@ -92,6 +92,12 @@ public final class PackedRnn {
                     + " (h, c, n, m) the packed kernels do not carry; run the layer itself (forwardFrom with the kept"
                     + " state, or cell(layer, reverse).step), as LanguageModel.session() does");
         }
+        if (c.mode() == CellType.TTT_LINEAR) {
+            throw new IllegalArgumentException("PackedRnn.of: " + rnn + " is a TttLinear layer (TTT_LINEAR), which is not"
+                    + " packed: its state is a linear model per head trained at every token; step it through the model's"
+                    + " own methods (LanguageModel.generate/session, TextClassifier.predictProbabilities,"
+                    + " SequenceRegressor.predict), as jrnn sample and jrnn predict do");
+        }
         DType dtype = rnn.weightIh(0, false).data().dtype();
         int dirs = c.numDirections(), n = c.numLayers() * dirs;
         PackedFloat[] f = dtype == DType.FLOAT32 ? new PackedFloat[n] : null;

@@ -2,6 +2,7 @@ package dev.jrnn.io;
 
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.nn.rnn.TttLinearCell;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Shapes;
 
@@ -232,6 +233,19 @@ public final class TorchNames {
      */
     public static Map<String, int[]> recurrentShapes(RnnKernels.CellType cell, int inputSize, int hiddenSize,
                                                      int numLayers, boolean bidirectional, boolean bias) {
+        return recurrentShapes(cell, inputSize, hiddenSize, numLayers, bidirectional, bias,
+                cell == RnnKernels.CellType.TTT_LINEAR ? TttLinearCell.defaultHeads(hiddenSize) : 1);
+    }
+
+    /**
+     * As {@link #recurrentShapes(RnnKernels.CellType, int, int, int, boolean, boolean)}, with the head count of a
+     * {@code TTT_LINEAR} layer (ignored for the other cells): after every {@code weight_ih}/{@code bias_ih}, per
+     * layer-direction {@code ttt_lr_weight [n, I_k]}, {@code ttt_lr_bias [n]}, {@code ttt_w0 [n, d, d]},
+     * {@code ttt_norm_weight [n, d]}, {@code ttt_norm_bias [n, d]}, {@code weight_ho [H, H]}, {@code bias_ho [H]}
+     * ({@code d = H/n}; biases only with bias), the order in which {@code TttLinear} registers them.
+     */
+    public static Map<String, int[]> recurrentShapes(RnnKernels.CellType cell, int inputSize, int hiddenSize,
+                                                     int numLayers, boolean bidirectional, boolean bias, int heads) {
         Map<String, int[]> out = recurrentShapes(cell.gates(), inputSize, hiddenSize, numLayers, bidirectional, bias);
         if (!cell.hasRecurrentWeights()) {
             out.keySet().removeIf(n -> {
@@ -254,6 +268,26 @@ public final class TorchNames {
                 }
             });
             return withGates;
+        }
+        if (cell == RnnKernels.CellType.TTT_LINEAR) {
+            if (heads < 1 || hiddenSize % heads != 0) {
+                throw new IllegalArgumentException("TorchNames.recurrentShapes: TTT_LINEAR heads must divide hiddenSize="
+                        + hiddenSize + ", got " + heads);
+            }
+            int d = hiddenSize / heads, dirs = bidirectional ? 2 : 1;
+            for (int k = 0; k < numLayers; k++) {
+                for (int r = 0; r < dirs; r++) {
+                    String s = "_l" + k + (r == 1 ? "_reverse" : "");
+                    int in = k == 0 ? inputSize : hiddenSize * dirs;
+                    out.put("ttt_lr_weight" + s, new int[] {heads, in});
+                    if (bias) out.put("ttt_lr_bias" + s, new int[] {heads});
+                    out.put("ttt_w0" + s, new int[] {heads, d, d});
+                    out.put("ttt_norm_weight" + s, new int[] {heads, d});
+                    out.put("ttt_norm_bias" + s, new int[] {heads, d});
+                    out.put("weight_ho" + s, new int[] {hiddenSize, hiddenSize});
+                    if (bias) out.put("bias_ho" + s, new int[] {hiddenSize});
+                }
+            }
         }
         return out;
     }

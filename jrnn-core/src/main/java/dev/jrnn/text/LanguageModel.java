@@ -9,6 +9,7 @@ import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.rnn.RnnBase;
+import dev.jrnn.nn.rnn.TttLinear;
 import dev.jrnn.nn.rnn.RnnConfig;
 import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.rnn.RnnOutput;
@@ -177,13 +178,15 @@ public final class LanguageModel extends Module {
      */
     public RnnState stateOf(List<Tensor> tensors) {
         RnnKernels.CellType cell = config.cell();
-        int parts = cell == RnnKernels.CellType.LSTM ? 2 : cell.isXlstm() ? 4 : 1;
+        boolean ttt = cell == RnnKernels.CellType.TTT_LINEAR;            // h and the fast weights W
+        int parts = cell == RnnKernels.CellType.LSTM || ttt ? 2 : cell.isXlstm() ? 4 : 1;
         if (tensors.size() != parts) {
             throw new IllegalArgumentException("LanguageModel.stateOf: a " + cell + " state has " + parts
                     + " tensor(s), got " + tensors.size());
         }
         int h = config.hiddenSize();
-        int[] widths = cell == RnnKernels.CellType.MLSTM ? new int[] {h, h * h, h, 1} : new int[] {h, h, h, h};   // one head
+        int[] widths = cell == RnnKernels.CellType.MLSTM ? new int[] {h, h * h, h, 1}          // one head
+                : ttt ? new int[] {h, ((TttLinear) rnn).cell(0, false).stateSize()} : new int[] {h, h, h, h};
         for (int i = 0; i < parts; i++) {
             int[] s = tensors.get(i).shape();
             if (s.length != 3 || s[0] != config.numLayers() || s[2] != widths[i]) {

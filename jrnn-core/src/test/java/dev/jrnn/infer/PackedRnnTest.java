@@ -15,6 +15,7 @@ import dev.jrnn.nn.rnn.RnnKernels.CellType;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.ScanKernels;
 import dev.jrnn.nn.rnn.SimpleRnn;
+import dev.jrnn.nn.rnn.TttLinear;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
@@ -48,6 +49,16 @@ class PackedRnnTest {
     /** B = 9 >= SMALL_BATCH (8) rows at first (one sgemm per step), then fewer (packed products per row): both paths. */
     static final int[] LENGTHS = {4, 6, 1, 6, 3, 2, 5, 6, 1};
 
+    /** The cell types PackedRnn packs: all but TTT_LINEAR, which it refuses (see ttTLinearIsRefusedByName). */
+    static final List<CellType> PACKED = java.util.Arrays.stream(CellType.values()).filter(CellType::isPackable).toList();
+
+    @Test
+    void tttLinearIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PackedRnn.of(layer(CellType.TTT_LINEAR, DType.FLOAT32, 1, false, 1)));
+        assertTrue(e.getMessage().contains("TttLinear") && e.getMessage().contains("own"), e.getMessage());
+    }
+
     static RnnBase layer(CellType type, DType dtype, int layers, boolean bidirectional, long seed) {
         RnnBase.Builder<? extends RnnBase> b = switch (type) {
             case LSTM -> Lstm.builder(I, H);
@@ -59,6 +70,7 @@ class PackedRnnTest {
             case MIN_LSTM -> MinLstm.builder(I, H);
             case SLSTM -> SLstm.builder(I, H);
             case MLSTM -> MLstm.builder(I, H);
+            case TTT_LINEAR -> TttLinear.builder(I, H);
         };
         return b.numLayers(layers).bidirectional(bidirectional).dtype(dtype).rng(new Rng(seed)).build();
     }
@@ -86,10 +98,7 @@ class PackedRnnTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (CellType type : CellType.values()) {
-            if (type.isXlstm()) {
-                continue;                                      // refused: xLstmLayersAreRefusedByName
-            }
+        for (CellType type : PACKED) {
             for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
                 out.add(Arguments.of(type, dtype, 1, false));
                 out.add(Arguments.of(type, dtype, 2, true));
@@ -485,10 +494,7 @@ class PackedRnnTest {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
         org.junit.jupiter.api.Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
         for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
-            for (CellType type : CellType.values()) {
-                if (type.isXlstm()) {
-                    continue;
-                }
+            for (CellType type : PACKED) {
                 for (int threads = 1; threads <= 2; threads++) {
                     assertWarmStepsAllocateNothing(bean, PackedRnn.of(layer(type, dtype, 2, false, 81), threads),
                             type + " " + dtype + " threads=" + threads);

@@ -60,7 +60,7 @@ class LanguageModelFilesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RnnKernels.CellType.class, names = {"LSTM", "GRU", "GRU_RESET_BEFORE", "RNN_TANH", "RNN_RELU", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM"})
+    @EnumSource(value = RnnKernels.CellType.class, names = {"LSTM", "GRU", "GRU_RESET_BEFORE", "RNN_TANH", "RNN_RELU", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM", "TTT_LINEAR"})
     void saveThenLoadGivesIdenticalOutputs(RnnKernels.CellType cell) throws IOException {
         CharTokenizer t = CharTokenizer.builder().lowerCase(true).build();
         Vocabulary v = charVocab(t);
@@ -198,7 +198,7 @@ class LanguageModelFilesTest {
         assertEquals(c + ": field 'model.hidden_size' must be an integer, found string \"7\"", failure(dir));
         editConfig(dir, "\"hidden_size\": \"7\"", "\"hidden_size\": 7");
         editConfig(dir, "\"cell\": \"LSTM\"", "\"cell\": \"LSMT\"");
-        assertEquals(c + ": field 'model.cell' is \"LSMT\", expected one of RNN_TANH, RNN_RELU, LSTM, GRU, GRU_RESET_BEFORE, MIN_GRU, MIN_LSTM, SLSTM, MLSTM",
+        assertEquals(c + ": field 'model.cell' is \"LSMT\", expected one of RNN_TANH, RNN_RELU, LSTM, GRU, GRU_RESET_BEFORE, MIN_GRU, MIN_LSTM, SLSTM, MLSTM, TTT_LINEAR",
                 failure(dir));
         editConfig(dir, "\"cell\": \"LSMT\"", "\"cell\": \"LSTM\"");
         editConfig(dir, "\"dropout\": 0.0", "\"dropout\": 1.5");

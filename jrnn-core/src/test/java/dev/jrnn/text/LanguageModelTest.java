@@ -78,7 +78,7 @@ class LanguageModelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RnnKernels.CellType.class, names = {"LSTM", "GRU", "RNN_TANH", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM"})
+    @EnumSource(value = RnnKernels.CellType.class, names = {"LSTM", "GRU", "RNN_TANH", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM", "TTT_LINEAR"})
     void statefulStepsEqualRerunningTheWholePrefix(RnnKernels.CellType cell) {
         for (int start : new int[] {BOS, LanguageModel.NONE}) {
             LanguageModel lm = model(cell, 2, start);

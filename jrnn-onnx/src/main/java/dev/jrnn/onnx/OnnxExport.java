@@ -372,6 +372,12 @@ public final class OnnxExport {
                     ? ", a matrix memory per head" : "") + "), which none of the standard ONNX recurrent operators (LSTM,"
                     + " GRU, RNN) computes; export an LSTM, GRU or RNN model, or use jrnn's safetensors format for this one");
         }
+        if (c.mode() == CellType.TTT_LINEAR) {
+            throw new IllegalArgumentException("ONNX export: " + rnn + " is a TTT-Linear layer (TTT_LINEAR: its state is a"
+                    + " linear model per head trained by a gradient step at every token), which none of the standard ONNX"
+                    + " recurrent operators (LSTM, GRU, RNN) computes; export an LSTM, GRU or RNN model, or use jrnn's"
+                    + " safetensors format for this one");
+        }
         if (!c.mode().hasRecurrentWeights()) {
             throw new IllegalArgumentException("ONNX export: " + rnn + " is a " + c.mode() + " scan layer (gates from x"
                     + " only, no weight_hh), which none of the standard ONNX recurrent operators (LSTM, GRU, RNN)"

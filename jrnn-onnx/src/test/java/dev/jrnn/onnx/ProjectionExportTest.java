@@ -6,6 +6,7 @@ import dev.jrnn.nn.rnn.MinLstm;
 import dev.jrnn.nn.rnn.MLstm;
 import dev.jrnn.nn.rnn.SLstm;
 import dev.jrnn.nn.rnn.RnnBase;
+import dev.jrnn.nn.rnn.TttLinear;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
@@ -43,5 +44,13 @@ class ProjectionExportTest {
             assertTrue(e.getMessage().startsWith("ONNX export: " + x.getClass().getSimpleName() + "(")
                     && e.getMessage().contains("is an xLSTM layer (" + x.config().mode() + ": exponential gates"), e.getMessage());
         }
+    }
+
+    @Test
+    void tttLinearIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExport.checkExportable(TttLinear.builder(3, 4).build()));
+        assertTrue(e.getMessage().startsWith("ONNX export: TttLinear") && e.getMessage().contains("TTT-Linear")
+                && e.getMessage().contains("safetensors"), e.getMessage());
     }
 }

@@ -21,10 +21,11 @@ import java.util.function.BiFunction;
  * {@code torch.nn.RNN}, {@code torch.nn.LSTM} and {@code torch.nn.GRU}: the same configuration
  * ({@link RnnConfig}), the same parameter names, shapes, gate order and initialisation, the same
  * outputs; of the scan layers {@link MinGru} and {@link MinLstm}, which have the same options and names
- * but only {@code weight_ih} and {@code bias_ih} (their gates read {@code x} alone); and of the xLSTM layers
+ * but only {@code weight_ih} and {@code bias_ih} (their gates read {@code x} alone); of the xLSTM layers
  * {@link SLstm} (an LSTM's parameters) and {@link MLstm} ({@code weight_ih}, {@code bias_ih} and
  * {@code weight_gate_l{k}}, {@code bias_gate_l{k}} for its per-head gates), whose state is an {@link SLstmState}
- * or {@link MLstmState} ({@link RnnOutput#state()}, {@link #forwardFrom}).
+ * or {@link MLstmState} ({@link RnnOutput#state()}, {@link #forwardFrom}); and of {@link TttLinear},
+ * whose {@code weight_ih} holds its three views and which adds parameters of its own.
  *
  * <p><b>Parameters</b>, for layer {@code k} and direction suffix {@code ""} or {@code "_reverse"}, registered
  * in PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 forward, ...), each {@code U(±1/sqrt(H))}:
@@ -151,6 +152,7 @@ public abstract class RnnBase extends Module {
             case MIN_LSTM: return new MinLstm(config, dtype, rng);
             case SLSTM: return new SLstm(config, dtype, rng);
             case MLSTM: return new MLstm(config, 1, dtype, rng);
+            case TTT_LINEAR: return new TttLinear(config, TttLinearCell.defaultHeads(config.hiddenSize()), 1, dtype, rng);
             default: return new SimpleRnn(config, dtype, rng);
         }
     }
@@ -167,8 +169,14 @@ public abstract class RnnBase extends Module {
             case MIN_LSTM: return MinLstmCell.over(p[0], p[2]);
             case SLSTM: return SLstmCell.over(p[0], p[1], p[2], p[3]);
             case MLSTM: return MLstmCell.over(p[0], p[2], p[5], p[6], heads);
+            case TTT_LINEAR: return null;                                    // TttLinear sets its cells (setCell)
             default: return SimpleRnnCell.over(p[0], p[1], p[2], p[3], Activation.Kind.TANH);
         }
+    }
+
+    /** Replaces the cell of layer-direction {@code i} (a subclass whose cells need more than these parameters). */
+    protected final void setCell(int i, StandardCell<?> cell) {
+        cells.set(i, Objects.requireNonNull(cell, "cell"));
     }
 
     /** The configuration. */
@@ -275,7 +283,6 @@ public abstract class RnnBase extends Module {
      */
     protected final RnnOutput run(Tensor x, Tensor h0, Tensor c0, int[] lengths) {
         String op = name() + ".forward";
-        boolean lstm = config.mode() == RnnKernels.CellType.LSTM;
         if (config.mode().isXlstm()) {
             if (h0 != null || c0 != null) {
                 throw new IllegalArgumentException(op + ": an xLSTM layer's state is (h, c, n, m); pass an "
@@ -284,13 +291,15 @@ public abstract class RnnBase extends Module {
             }
             return runXlstm(x, null, lengths);
         }
+        boolean twoStates = config.mode() == RnnKernels.CellType.LSTM || config.mode() == RnnKernels.CellType.TTT_LINEAR;
         checkInput(op, x);
         Tensor in = config.batchFirst() ? x : x.transpose(0, 1);          // [B, T, I] inside
         int batch = in.dim(0), time = in.dim(1);
         Sequences.checkLengths(op, lengths, batch, time);
         checkState(op, "h0", h0, batch, x);
-        if (c0 != null && !lstm) {
-            throw new IllegalArgumentException(op + ": c0 is for Lstm only; this layer's state is h alone");
+        if (c0 != null && !twoStates) {
+            throw new IllegalArgumentException(op + ": c0 is for Lstm only (and TttLinear, whose c0 is its fast weights);"
+                    + " this layer's state is h alone");
         }
         checkState(op, "c0", c0, batch, x);
         dropout.train(isTraining());
@@ -302,12 +311,10 @@ public abstract class RnnBase extends Module {
                 int i = k * dirs + d;
                 Tensor hi = h0 == null ? null : h0.select(0, i);            // [B, H]
                 Tensor ci = c0 == null ? null : c0.select(0, i);
-                RnnKernels.Result r = path == Path.FAST
-                        ? fast(in, hi, ci, i, lengths, d == 1)
-                        : readable(in, hi, ci, i, lengths, d == 1);
+                RnnKernels.Result r = direction(in, hi, ci, i, lengths, d == 1);
                 outs[d] = r.output();                                        // [B, T, H], input time order
                 hs.add(r.h());
-                if (lstm) {
+                if (twoStates) {
                     cs.add(r.c());
                 }
             }
@@ -318,7 +325,7 @@ public abstract class RnnBase extends Module {
         }
         Tensor output = config.batchFirst() ? in : in.transpose(0, 1);
         Tensor hN = Tensor.stack(0, hs.toArray(new Tensor[0]));             // [L·D, B, H]
-        Tensor cN = lstm ? Tensor.stack(0, cs.toArray(new Tensor[0])) : null;
+        Tensor cN = twoStates ? Tensor.stack(0, cs.toArray(new Tensor[0])) : null;
         return new RnnOutput(output, hN, cN);
     }
 
@@ -405,6 +412,19 @@ public abstract class RnnBase extends Module {
         return Recurrent.of((MLstmCell) cell).unroll(x, lengths, (MLstmState) init, reverse);
     }
 
+    /**
+     * One layer-direction over {@code x [B, T, I_k]}: {@link Path#FAST} or {@link Path#READABLE}. {@code i} is the
+     * layer-direction index {@code k·D + d}; outputs in input time order.
+     */
+    protected RnnKernels.Result direction(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
+        return path == Path.FAST ? fast(x, h0, c0, i, lengths, reverse) : readable(x, h0, c0, i, lengths, reverse);
+    }
+
+    /** The width of {@code c0}/{@code cN}: {@code H} (the LSTM cell state); {@link TttLinear}: its fast weights. */
+    protected int secondStateSize() {
+        return config.hiddenSize();
+    }
+
     private RnnKernels.Result fast(Tensor x, Tensor h0, Tensor c0, int i, int[] lengths, boolean reverse) {
         Parameter[] p = weights[i];
         if (!config.mode().hasRecurrentWeights()) {
@@ -429,7 +449,7 @@ public abstract class RnnBase extends Module {
     }
 
     /** A backwards pass's outputs come in processing order; PyTorch returns them in the input's time order. */
-    private static Tensor aligned(Tensor out, int[] lengths, boolean reverse) {
+    static Tensor aligned(Tensor out, int[] lengths, boolean reverse) {
         return reverse ? Sequences.reverse(out, lengths) : out;
     }
 
@@ -452,10 +472,10 @@ public abstract class RnnBase extends Module {
         }
         int ld = config.numLayers() * config.numDirections();
         boolean projected = name.equals("h0") && config.projSize() > 0;   // h has proj_size features, c keeps H
-        int features = projected ? config.projSize() : config.hiddenSize();
+        int features = projected ? config.projSize() : name.equals("c0") ? secondStateSize() : config.hiddenSize();
         if (s.rank() != 3 || s.dim(0) != ld || s.dim(1) != batch || s.dim(2) != features) {
             throw Shapes.mismatch(op, name, s.shape(), "[numLayers·directions=" + ld + ", batch=" + batch
-                    + (projected ? ", proj_size=" : ", hidden=") + features + "] (" + name
+                    + (projected ? ", proj_size=" : name.equals("c0") && features != config.hiddenSize() ? ", state=" : ", hidden=") + features + "] (" + name
                     + " is never batch-first, as in PyTorch)");
         }
         if (s.dtype() != x.dtype()) {

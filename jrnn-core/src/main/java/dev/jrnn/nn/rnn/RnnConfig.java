@@ -71,6 +71,7 @@ public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize,
             case MIN_LSTM: return "MinLstm";
             case SLSTM: return "SLstm";
             case MLSTM: return "MLstm";
+            case TTT_LINEAR: return "TttLinear";
             default: return "Gru";
         }
     }

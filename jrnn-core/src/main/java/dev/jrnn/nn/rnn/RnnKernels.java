@@ -82,7 +82,13 @@ public final class RnnKernels {
          * input and forget gates; gates from {@code x} alone, no {@code weight_hh}; runs in parallel form
          * ({@link MLstmKernels}), not here.
          */
-        MLSTM(4, "q, k, v, o");
+        MLSTM(4, "q, k, v, o"),
+        /**
+
+         * TTT-Linear (Sun et al. 2024), {@code weight_ih} row blocks k, v, q (G = 3), no {@code weight_hh}: the hidden
+         * state is a linear model trained per token ({@link TttLinearCell}); runs as its cell, not here.
+         */
+        TTT_LINEAR(3, "k, v, q");
 
         private final int gates;
         private final String blocks;
@@ -98,12 +104,21 @@ public final class RnnKernels {
         /**
          * Whether the gates read {@code h_{t-1}} ({@code weight_hh}, {@code bias_hh}); false for the scan cells
          * {@link #MIN_GRU} and {@link #MIN_LSTM}, which have only {@code weight_ih} and {@code bias_ih}, and for
-         * {@link #MLSTM} (its gates read {@code x} alone).
+         * {@link #MLSTM} (its gates read {@code x} alone), and for {@link #TTT_LINEAR}, whose recurrence is its fast
+         * weights (see {@link TttLinearCell}).
          */
-        public boolean hasRecurrentWeights() { return this != MIN_GRU && this != MIN_LSTM && this != MLSTM; }
+        public boolean hasRecurrentWeights() {
+            return this != MIN_GRU && this != MIN_LSTM && this != MLSTM && this != TTT_LINEAR;
+        }
 
         /** Whether this is an xLSTM cell ({@link #SLSTM}, {@link #MLSTM}), whose state is (h, c, n, m). */
         public boolean isXlstm() { return this == SLSTM || this == MLSTM; }
+
+        /**
+         * Whether {@code dev.jrnn.infer.PackedRnn} runs this cell; the xLSTM cells and TTT-Linear run through their
+         * layers' own step instead.
+         */
+        public boolean isPackable() { return !isXlstm() && this != TTT_LINEAR; }
 
         /** The row blocks, top to bottom, e.g. {@code "i, f, g, o"}. */
         public String blocks() { return blocks; }
@@ -283,7 +298,8 @@ public final class RnnKernels {
                     + RnnConfig.layerName(type) + ")");
         }
         if (!type.hasRecurrentWeights()) {
-            throw new IllegalArgumentException(op + ": " + type + " has no weight_hh; its fast path is ScanKernels.run");
+            throw new IllegalArgumentException(op + ": " + type + " has no weight_hh; " + (type == CellType.TTT_LINEAR
+                    ? "it runs as TttLinearCell (TttLinear)" : "its fast path is ScanKernels.run"));
         }
         requireNonNull(op, "x", x);
         requireNonNull(op, "weightIh", weightIh);

@@ -161,9 +161,10 @@ public final class ScanKernels {
     }
 
     private static void checkType(String op, RnnKernels.CellType type) {
-        if (type == null || type.hasRecurrentWeights()) {
+        if (type == null || type.hasRecurrentWeights() || type == RnnKernels.CellType.TTT_LINEAR) {
             throw new IllegalArgumentException(op + ": type must be MIN_GRU or MIN_LSTM (cells whose gates read x only)"
-                    + (type == null ? "" : "; " + type + " runs in RnnKernels.run"));
+                    + (type == null ? "" : "; " + type + (type == RnnKernels.CellType.TTT_LINEAR
+                    ? " runs as TttLinearCell" : " runs in RnnKernels.run")));
         }
     }
 

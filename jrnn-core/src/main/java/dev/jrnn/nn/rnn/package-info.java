@@ -24,6 +24,9 @@
  *     {@link dev.jrnn.nn.rnn.MLstm} over {@link dev.jrnn.nn.rnn.MLstmCell} (parallel form for training,
  *     {@link dev.jrnn.nn.rnn.MLstmKernels}); states {@link dev.jrnn.nn.rnn.SLstmState},
  *     {@link dev.jrnn.nn.rnn.MLstmState}.</li>
+ * <li>{@link dev.jrnn.nn.rnn.TttLinear} (cell {@link dev.jrnn.nn.rnn.TttLinearCell}, state
+ *     {@link dev.jrnn.nn.rnn.TttState}): TTT-Linear, a layer whose hidden state is a linear model trained by a
+ *     gradient step at every token (Sun et al. 2024), on the same options as the stock layers.</li>
  * <li>{@link dev.jrnn.nn.rnn.Sequences}: reversal within lengths, masks, last valid step.</li>
  * </ul>
  *

@@ -27,6 +27,8 @@ import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.nn.rnn.Sequences;
 import dev.jrnn.nn.rnn.SimpleRnnCell;
 import dev.jrnn.nn.rnn.StandardCell;
+import dev.jrnn.nn.rnn.TttLinearCell;
+import dev.jrnn.nn.rnn.TttState;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Shapes;
 
@@ -64,6 +66,10 @@ import java.util.function.Function;
  * double[] g = r.layer("l0").gradNorm();             // [T]: mean over the batch of ‖∂L/∂h_t‖₂
  * double rho = r.layer("l0").headlineSpectralRadius();
  * }</pre>
+ *
+ * <p>TTT-Linear ({@code TttLinear}): the probe sits on each step's output {@code h_t}, which the cell never reads
+ * back (its recurrence is the fast weights {@code W}), so the norms there show how the loss reaches each output,
+ * not a flow through time; the gate counted is the inner learning rate's sigmoid ({@code eta}), one per head.
  *
  * <p>Supported: {@code SimpleRnn} (tanh, relu), {@code Lstm}, {@code Gru} (both variants), any number of
  * layers, bidirectional, padded batches, batch-first or not, an initial state; and {@code Recurrent.of(cell)}
@@ -148,7 +154,6 @@ public final class GradientProbe {
         int[] lengths = batch.lengths();
         Sequences.checkLengths(op, lengths, batchSize, time);
         Tensor h0 = null, c0 = null;
-        boolean lstm = c.mode() == RnnKernels.CellType.LSTM;
         if (batch.initialState() != null) {
             RnnState s = batch.initialState();
             h0 = s.h().detach();
@@ -186,6 +191,13 @@ public final class GradientProbe {
                     MLstmState init = batch.initialState() instanceof MLstmState s0 ? selected(s0, i) : mc.zeroState(batchSize, in.dtype());
                     run = unroll(mc, in, lengths, init, reverse, config);
                     xs.add(run.state);
+                } else if (cell instanceof TttLinearCell tc) {                  // state: output h and fast weights W
+                    TttState init = TttState.atBoundary(
+                            h0 == null ? Tensor.zeros(in.dtype(), batchSize, c.hiddenSize()) : h0.select(0, i),
+                            c0 == null ? tc.initialWeights(batchSize, in.dtype()) : c0.select(0, i));
+                    Direction<TttState> r = unroll(tc, in, lengths, init, reverse, config);
+                    cs.add(r.state.w());
+                    run = r;
                 } else {
                     @SuppressWarnings("unchecked")
                     StandardCell<HiddenState> hc = (StandardCell<HiddenState>) cell;   // every other stock cell
@@ -202,7 +214,7 @@ public final class GradientProbe {
         }
         Tensor output = c.batchFirst() ? in : in.transpose(0, 1);
         Tensor hN = Tensor.stack(0, hs.toArray(new Tensor[0]));             // [L·D, B, H]
-        Tensor cN = lstm ? Tensor.stack(0, cs.toArray(new Tensor[0])) : null;
+        Tensor cN = cs.isEmpty() ? null : Tensor.stack(0, cs.toArray(new Tensor[0]));   // LSTM: c; TTT-Linear: W
         RnnState full = null;
         if (!xs.isEmpty()) {
             List<Tensor> stacked = new ArrayList<>();
@@ -415,6 +427,7 @@ public final class GradientProbe {
         if (cell instanceof MinLstmCell) return "min_lstm";
         if (cell instanceof SLstmCell) return "slstm";
         if (cell instanceof MLstmCell) return "mlstm";
+        if (cell instanceof TttLinearCell) return "ttt_linear";
         return cell.getClass().getSimpleName();
     }
 
@@ -472,6 +485,8 @@ public final class GradientProbe {
                 g.add(c, "f", "sigmoid").add(c, "z", "tanh").add(c, "o", "sigmoid");   // i = exp(ĩ) has no bounds to reach
             } else if (cell instanceof MLstmCell) {
                 g.add(c, "f", "sigmoid").add(c, "o", "sigmoid");                       // f: one per head
+            } else if (cell instanceof TttLinearCell) {
+                g.add(c, "eta", "sigmoid");                            // the inner learning rate's gate, per head
             }
             return g;
         }
@@ -494,6 +509,11 @@ public final class GradientProbe {
             int batch = xt.dim(0), h = cell.hiddenSize();
             if (cell instanceof SimpleRnnCell) {
                 counters.get(0).add(next.h().data().toDoubleArray(), batch, h, valid);   // h_t is the activation
+                return;
+            }
+            if (cell instanceof TttLinearCell tc) {                                // σ(θ_lr x + b_lr), one per head
+                TttLinearCell.Extras e = tc.extras();
+                count(0, affine(xt.data(), e.lrWeight().data(), e.lrBias()).sigmoid(), batch, tc.heads(), valid);
                 return;
             }
             StandardCell<?> sc = (StandardCell<?>) cell;

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The recurrent layers and cells against the golden fixtures of {@code tools/golden} (an independent numpy
  * float64 implementation, cross-checked against torch 2.13): forward values to 1e-12, and the
  * vector-Jacobian products with the stored upstream gradients ({@code gout}, {@code ghn}, {@code gcn}) to
- * 1e-7, for every input, initial state and weight. The stock layers run both paths.
+ * 1e-7, for every input, initial state and weight. The stock layers run both paths (TTT-Linear: its cell on both).
  */
 class GoldenRecurrentTest {
     private static final double FORWARD_TOL = 1e-12;
@@ -59,6 +59,11 @@ class GoldenRecurrentTest {
             case "rnn_tanh": case "rnn_relu": case "lstm": case "gru": case "min_gru": case "min_lstm":
                 for (RnnBase.Path p : RnnBase.Path.values()) {
                     stock(file, t, m, p);
+                }
+                break;
+            case "ttt_linear":
+                for (RnnBase.Path p : RnnBase.Path.values()) {
+                    ttt(file, t, m, p);
                 }
                 break;
             case "minimal_gru": case "peephole_lstm":
@@ -91,6 +96,31 @@ class GoldenRecurrentTest {
         Inputs x = new Inputs(t);
         RnnOutput o = layer.forwardFrom(x.x, x.state(), x.lengths);
         check(file + " " + path, t, o.output(), o.hN(), o.cN(), x, layer.namedParameters());
+    }
+
+    /** TTT-Linear with the fixture's heads and mini-batch size; {@code c0}/{@code c_n} are the fast weights. */
+    private static void ttt(String file, Map<String, NdArray> t, Map<String, String> m, RnnBase.Path path) {
+        int in = Integer.parseInt(m.get("input_size")), hidden = Integer.parseInt(m.get("hidden_size"));
+        TttLinear layer = TttLinear.builder(in, hidden, Integer.parseInt(m.get("heads")), Integer.parseInt(m.get("mini_batch")))
+                .numLayers(Integer.parseInt(m.get("num_layers"))).bidirectional(Boolean.parseBoolean(m.get("bidirectional")))
+                .bias(Boolean.parseBoolean(m.get("bias"))).dtype(F64).path(path).build();
+        Map<String, NdArray> weights = new LinkedHashMap<>();
+        for (String n : layer.namedParameters().keySet()) weights.put(n, t.get(n));
+        assertEquals(weights.keySet().stream().map(n -> "grad." + n).toList(), t.keySet().stream()
+                .filter(n -> n.startsWith("grad.") && !n.equals("grad.x") && !n.equals("grad.c0")).toList(),
+                file + ": the fixture's parameters are the layer's, in its order");
+        layer.loadStateDict(weights);
+        Inputs x = new Inputs(t);
+        RnnOutput o = layer.forward(x.x, x.c0, x.lengths);
+        Map<String, Parameter> params = new LinkedHashMap<>(layer.namedParameters());
+        if (x.c0 != null) {                                             // given fast weights: W_0 is not read
+            params.keySet().removeIf(n -> {
+                boolean w0 = n.startsWith("ttt_w0");
+                if (w0) assertEquals(0, t.get("grad." + n).maxAbsDiff(t.get("grad." + n).zerosLike()), n);
+                return w0;
+            });
+        }
+        check(file + " " + path, t, o.output(), o.hN(), o.cN(), x, params);
     }
 
     private static void cellCase(String file, Map<String, NdArray> t, Map<String, String> m) {
