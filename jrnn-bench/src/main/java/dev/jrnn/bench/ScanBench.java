@@ -5,7 +5,7 @@ import dev.jrnn.autograd.Tensor;
 import dev.jrnn.nn.rnn.MLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.nn.rnn.ScanKernels;
 import dev.jrnn.nn.rnn.StandardCell;

@@ -1,5 +1,6 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.Gzip;
 import dev.jrnn.io.Limits;
 import dev.jrnn.io.ModelFile;
@@ -110,14 +111,14 @@ final class Cli {
 
     /**
      * Whether the serving copies ({@code dev.jrnn.infer}) take this recurrent layer: all but the xLSTM cells and
-     * TTT-Linear, which {@code PackedRnn} refuses ({@link dev.jrnn.nn.rnn.RnnKernels.CellType#isPackable}); for them,
+     * TTT-Linear, which {@code PackedRnn} refuses ({@link dev.jrnn.nn.rnn.CellType#isPackable}); for them,
      * {@code sample}, {@code predict} and {@code eval} run the model's own methods (the same numbers, without the
      * packed kernels) and say so on standard error.
      */
     static boolean packable(dev.jrnn.nn.rnn.RnnBase rnn) {
-        dev.jrnn.nn.rnn.RnnKernels.CellType cell = rnn.config().mode();
+        dev.jrnn.nn.rnn.CellType cell = rnn.config().mode();
         if (cell.isPackable()) return true;
-        String why = cell == dev.jrnn.nn.rnn.RnnKernels.CellType.TTT_LINEAR
+        String why = cell == dev.jrnn.nn.rnn.CellType.TTT_LINEAR
                 ? "their state is a linear model per head, trained at every token" : "their state is (h, c, n, m)";
         System.err.println("note: " + cell.name().toLowerCase(Locale.ROOT).replace('_', '-')
                 + " models are not packed for serving (" + why + "); running the model's own step");

@@ -1,5 +1,6 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.Autograd;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.io.ModelFile;
@@ -7,7 +8,6 @@ import dev.jrnn.nn.Activation;
 import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.nn.Sequential;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.optim.Sgd;
@@ -140,7 +140,7 @@ final class DemoCommand implements Callable<Integer> {
             LmData d = LmData.prepare(s.name(), s.text(), null, 0.1, LmData.Level.CHAR, false, 1, 0,
                     WordTokenizer.Punctuation.SPLIT);
             LanguageModelConfig config = LanguageModelConfig.of(d.vocabulary().size(), s.embedding(), s.hidden())
-                    .withCell(RnnKernels.CellType.LSTM).withLayers(s.layers()).withDropout(s.dropout()).withSeed(s.seed())
+                    .withCell(CellType.LSTM).withLayers(s.layers()).withDropout(s.dropout()).withSeed(s.seed())
                     .withSpecials(d.startId(), d.eosId(), d.vocabulary().unkId());
             LanguageModel lm = new LanguageModel(config);
             Optimizer opt = new Adam(lm.parameters(), Adam.Config.adam(s.lr()));

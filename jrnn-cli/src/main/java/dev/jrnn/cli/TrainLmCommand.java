@@ -1,8 +1,8 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.Init;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.optim.LrSchedule;
@@ -44,13 +44,13 @@ import java.util.concurrent.Callable;
 final class TrainLmCommand implements Callable<Integer> {
     /** The recurrent cell, as the flag spells it ({@code --cell}, in {@link ModelShapeOptions}). */
     enum Cell {
-        LSTM(RnnKernels.CellType.LSTM), GRU(RnnKernels.CellType.GRU), RNN(RnnKernels.CellType.RNN_TANH),
-        MINGRU(RnnKernels.CellType.MIN_GRU), MINLSTM(RnnKernels.CellType.MIN_LSTM),
-        SLSTM(RnnKernels.CellType.SLSTM), MLSTM(RnnKernels.CellType.MLSTM),
-        TTT_LINEAR(RnnKernels.CellType.TTT_LINEAR);
-        final RnnKernels.CellType type;
+        LSTM(CellType.LSTM), GRU(CellType.GRU), RNN(CellType.RNN_TANH),
+        MINGRU(CellType.MIN_GRU), MINLSTM(CellType.MIN_LSTM),
+        SLSTM(CellType.SLSTM), MLSTM(CellType.MLSTM),
+        TTT_LINEAR(CellType.TTT_LINEAR);
+        final CellType type;
 
-        Cell(RnnKernels.CellType type) { this.type = type; }
+        Cell(CellType type) { this.type = type; }
 
         /** As the flag spells it: {@code lstm}, ..., {@code ttt-linear} (picocli matches this as well as the name). */
         @Override

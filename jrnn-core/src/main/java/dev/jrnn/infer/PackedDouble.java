@@ -1,7 +1,7 @@
 package dev.jrnn.infer;
 
 import dev.jrnn.nn.rnn.KernelMath;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.tensor.Blas;
 
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package dev.jrnn.infer;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Shapes;

@@ -1,5 +1,6 @@
 package dev.jrnn.io;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.Activation;
 import dev.jrnn.nn.Dropout;
 import dev.jrnn.nn.Embedding;
@@ -9,7 +10,6 @@ import dev.jrnn.nn.Parameter;
 import dev.jrnn.nn.Sequential;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.Rng;
 
@@ -221,7 +221,7 @@ public final class LayerFiles {
                 return (pad >= 0 ? b.paddingIdx(pad) : b).build();
             }
             case "Recurrent": {
-                RnnConfig rc = new RnnConfig(c.getEnum("mode", RnnKernels.CellType.class), c.getSize("input_size"),
+                RnnConfig rc = new RnnConfig(c.getEnum("mode", CellType.class), c.getSize("input_size"),
                         c.getSize("hidden_size"), c.getLayers("num_layers"), c.getBoolean("bias"),
                         c.getBoolean("batch_first"), c.getDouble("dropout"), c.getBoolean("bidirectional"),
                         c.getInt("proj_size"));

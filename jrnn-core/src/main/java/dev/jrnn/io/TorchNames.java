@@ -1,7 +1,7 @@
 package dev.jrnn.io;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.Module;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.rnn.TttLinearCell;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Shapes;
@@ -231,20 +231,20 @@ public final class TorchNames {
      * @param bias          whether the layer has biases
      * @return names (PyTorch order) to shapes
      */
-    public static Map<String, int[]> recurrentShapes(RnnKernels.CellType cell, int inputSize, int hiddenSize,
+    public static Map<String, int[]> recurrentShapes(CellType cell, int inputSize, int hiddenSize,
                                                      int numLayers, boolean bidirectional, boolean bias) {
         return recurrentShapes(cell, inputSize, hiddenSize, numLayers, bidirectional, bias,
-                cell == RnnKernels.CellType.TTT_LINEAR ? TttLinearCell.defaultHeads(hiddenSize) : 1);
+                cell == CellType.TTT_LINEAR ? TttLinearCell.defaultHeads(hiddenSize) : 1);
     }
 
     /**
-     * As {@link #recurrentShapes(RnnKernels.CellType, int, int, int, boolean, boolean)}, with the head count of a
+     * As {@link #recurrentShapes(CellType, int, int, int, boolean, boolean)}, with the head count of a
      * {@code TTT_LINEAR} layer (ignored for the other cells): after every {@code weight_ih}/{@code bias_ih}, per
      * layer-direction {@code ttt_lr_weight [n, I_k]}, {@code ttt_lr_bias [n]}, {@code ttt_w0 [n, d, d]},
      * {@code ttt_norm_weight [n, d]}, {@code ttt_norm_bias [n, d]}, {@code weight_ho [H, H]}, {@code bias_ho [H]}
      * ({@code d = H/n}; biases only with bias), the order in which {@code TttLinear} registers them.
      */
-    public static Map<String, int[]> recurrentShapes(RnnKernels.CellType cell, int inputSize, int hiddenSize,
+    public static Map<String, int[]> recurrentShapes(CellType cell, int inputSize, int hiddenSize,
                                                      int numLayers, boolean bidirectional, boolean bias, int heads) {
         Map<String, int[]> out = recurrentShapes(cell.gates(), inputSize, hiddenSize, numLayers, bidirectional, bias);
         if (!cell.hasRecurrentWeights()) {
@@ -253,7 +253,7 @@ public final class TorchNames {
                 return k == Kind.WEIGHT_HH || k == Kind.BIAS_HH;
             });
         }
-        if (cell == RnnKernels.CellType.MLSTM) {   // + weight_gate_l{k} [2, I_k], bias_gate_l{k} [2]: one head
+        if (cell == CellType.MLSTM) {   // + weight_gate_l{k} [2, I_k], bias_gate_l{k} [2]: one head
             Map<String, int[]> withGates = new LinkedHashMap<>();
             out.forEach((n, s) -> {
                 withGates.put(n, s);
@@ -269,7 +269,7 @@ public final class TorchNames {
             });
             return withGates;
         }
-        if (cell == RnnKernels.CellType.TTT_LINEAR) {
+        if (cell == CellType.TTT_LINEAR) {
             if (heads < 1 || hiddenSize % heads != 0) {
                 throw new IllegalArgumentException("TorchNames.recurrentShapes: TTT_LINEAR heads must divide hiddenSize="
                         + hiddenSize + ", got " + heads);

@@ -1,5 +1,6 @@
 package dev.jrnn.series;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.Autograd;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.nn.Dropout;
@@ -7,7 +8,6 @@ import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
@@ -47,7 +47,7 @@ public final class SequenceRegressor extends Module {
      * @param dtype         FLOAT32 or FLOAT64
      * @param seed          seed of the initial weights and of dropout
      */
-    public record Config(RnnKernels.CellType cell, int inputSize, int hiddenSize, int numLayers, boolean bidirectional,
+    public record Config(CellType cell, int inputSize, int hiddenSize, int numLayers, boolean bidirectional,
                          int outputSize, double dropout, DType dtype, long seed) {
         /** Validates every field, naming it. */
         public Config {
@@ -64,11 +64,11 @@ public final class SequenceRegressor extends Module {
 
         /** One LSTM layer, unidirectional, no dropout, FLOAT32, seed 1. */
         public static Config of(int inputSize, int hiddenSize, int outputSize) {
-            return new Config(RnnKernels.CellType.LSTM, inputSize, hiddenSize, 1, false, outputSize, 0, DType.FLOAT32, 1);
+            return new Config(CellType.LSTM, inputSize, hiddenSize, 1, false, outputSize, 0, DType.FLOAT32, 1);
         }
 
         /** With another cell. */
-        public Config withCell(RnnKernels.CellType c) {
+        public Config withCell(CellType c) {
             return new Config(c, inputSize, hiddenSize, numLayers, bidirectional, outputSize, dropout, dtype, seed);
         }
 

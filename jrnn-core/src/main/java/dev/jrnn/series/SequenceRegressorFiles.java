@@ -1,10 +1,10 @@
 package dev.jrnn.series;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.io.TorchNames;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 
 import java.io.IOException;
@@ -153,7 +153,7 @@ public final class SequenceRegressorFiles {
      * @throws ModelFileException naming the field that is missing, of the wrong type, or out of range
      */
     public static SequenceRegressor.Config modelFrom(ModelConfig m) throws ModelFileException {
-        RnnKernels.CellType cell = m.getEnum("cell", RnnKernels.CellType.class);
+        CellType cell = m.getEnum("cell", CellType.class);
         int in = m.getSize("input_size"), h = m.getSize("hidden_size"), l = m.getLayers("num_layers");
         boolean bi = m.getBoolean("bidirectional");
         int out = m.getSize("output_size");

@@ -1,5 +1,6 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.Autograd;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.io.Safetensors;
@@ -11,7 +12,6 @@ import dev.jrnn.nn.Module;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.TttLinear;
 import dev.jrnn.nn.rnn.RnnConfig;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.tensor.DType;
@@ -87,7 +87,7 @@ public final class LanguageModel extends Module {
     }
 
     /** A stock recurrent layer (batch-first, unidirectional, with biases) for a cell type. */
-    static RnnBase newRecurrent(RnnKernels.CellType cell, int in, int hidden, int layers, double dropout, DType dtype, Rng rng) {
+    static RnnBase newRecurrent(CellType cell, int in, int hidden, int layers, double dropout, DType dtype, Rng rng) {
         return RnnBase.create(new RnnConfig(cell, in, hidden, layers, true, true, dropout, false), dtype, rng);
     }
 
@@ -177,15 +177,15 @@ public final class LanguageModel extends Module {
      * @throws IllegalArgumentException when the count or a shape does not fit this model
      */
     public RnnState stateOf(List<Tensor> tensors) {
-        RnnKernels.CellType cell = config.cell();
-        boolean ttt = cell == RnnKernels.CellType.TTT_LINEAR;            // h and the fast weights W
-        int parts = cell == RnnKernels.CellType.LSTM || ttt ? 2 : cell.isXlstm() ? 4 : 1;
+        CellType cell = config.cell();
+        boolean ttt = cell == CellType.TTT_LINEAR;            // h and the fast weights W
+        int parts = cell == CellType.LSTM || ttt ? 2 : cell.isXlstm() ? 4 : 1;
         if (tensors.size() != parts) {
             throw new IllegalArgumentException("LanguageModel.stateOf: a " + cell + " state has " + parts
                     + " tensor(s), got " + tensors.size());
         }
         int h = config.hiddenSize();
-        int[] widths = cell == RnnKernels.CellType.MLSTM ? new int[] {h, h * h, h, 1}          // one head
+        int[] widths = cell == CellType.MLSTM ? new int[] {h, h * h, h, 1}          // one head
                 : ttt ? new int[] {h, ((TttLinear) rnn).cell(0, false).stateSize()} : new int[] {h, h, h, h};
         for (int i = 0; i < parts; i++) {
             int[] s = tensors.get(i).shape();
@@ -194,10 +194,10 @@ public final class LanguageModel extends Module {
                         + config.numLayers() + ", rows, " + widths[i] + "], got " + Shapes.str(s));
             }
         }
-        if (cell == RnnKernels.CellType.SLSTM) {
+        if (cell == CellType.SLSTM) {
             return new SLstmState(tensors.get(0), tensors.get(1), tensors.get(2), tensors.get(3));
         }
-        if (cell == RnnKernels.CellType.MLSTM) {
+        if (cell == CellType.MLSTM) {
             return new MLstmState(tensors.get(0), tensors.get(1), tensors.get(2), tensors.get(3));
         }
         return parts == 2 ? new LstmState(tensors.get(0), tensors.get(1)) : new HiddenState(tensors.get(0));

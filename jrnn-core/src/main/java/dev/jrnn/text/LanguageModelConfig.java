@@ -1,6 +1,6 @@
 package dev.jrnn.text;
 
-import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.tensor.DType;
 
 import java.util.LinkedHashMap;
@@ -31,7 +31,7 @@ import java.util.Objects;
  * @param eosId        {@code <eos>}: ends generation, and is appended when a sentence is scored; or {@code NONE}
  * @param unkId        {@code <unk>}: the token {@link SamplingConfig#resampleUnk()} never emits; or {@code NONE}
  */
-public record LanguageModelConfig(RnnKernels.CellType cell, int vocabSize, int embeddingDim, int hiddenSize,
+public record LanguageModelConfig(CellType cell, int vocabSize, int embeddingDim, int hiddenSize,
                                   int numLayers, double dropout, DType dtype, long seed,
                                   int startId, int eosId, int unkId) {
     /** The file-format version written by {@link #toMetadata()}. */
@@ -71,12 +71,12 @@ public record LanguageModelConfig(RnnKernels.CellType cell, int vocabSize, int e
      * @param hiddenSize   {@code H}
      */
     public static LanguageModelConfig of(int vocabSize, int embeddingDim, int hiddenSize) {
-        return new LanguageModelConfig(RnnKernels.CellType.LSTM, vocabSize, embeddingDim, hiddenSize, 1, 0,
+        return new LanguageModelConfig(CellType.LSTM, vocabSize, embeddingDim, hiddenSize, 1, 0,
                 DType.FLOAT32, 0, LanguageModel.NONE, LanguageModel.NONE, LanguageModel.NONE);
     }
 
     /** A copy with another cell type. */
-    public LanguageModelConfig withCell(RnnKernels.CellType c) {
+    public LanguageModelConfig withCell(CellType c) {
         return new LanguageModelConfig(c, vocabSize, embeddingDim, hiddenSize, numLayers, dropout, dtype, seed, startId, eosId, unkId);
     }
 
@@ -141,7 +141,7 @@ public record LanguageModelConfig(RnnKernels.CellType cell, int vocabSize, int e
                     + FORMAT_VERSION + ")");
         }
         try {
-            return new LanguageModelConfig(RnnKernels.CellType.valueOf(get(m, "lm.cell")),
+            return new LanguageModelConfig(CellType.valueOf(get(m, "lm.cell")),
                     Integer.parseInt(get(m, "lm.vocabSize")), Integer.parseInt(get(m, "lm.embeddingDim")),
                     Integer.parseInt(get(m, "lm.hiddenSize")), Integer.parseInt(get(m, "lm.numLayers")),
                     Double.parseDouble(get(m, "lm.dropout")), DType.valueOf(get(m, "lm.dtype")),

@@ -1,10 +1,10 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.io.TorchNames;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 
@@ -139,7 +139,7 @@ public final class LanguageModelFiles {
      * @throws ModelFileException naming the field that is missing, of the wrong type, or out of range
      */
     public static LanguageModelConfig modelFrom(ModelConfig m) throws ModelFileException {
-        RnnKernels.CellType cell = m.getEnum("cell", RnnKernels.CellType.class);
+        CellType cell = m.getEnum("cell", CellType.class);
         int v = m.getSize("vocab_size"), e = m.getSize("embedding_dim"), h = m.getSize("hidden_size");
         int l = m.getLayers("num_layers");
         double dropout = m.getDouble("dropout");

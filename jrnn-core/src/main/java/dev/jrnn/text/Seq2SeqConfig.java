@@ -1,7 +1,7 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.Attention;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 
 import java.util.Objects;
@@ -25,7 +25,7 @@ import java.util.Objects;
  * @param attention       how the decoder reads the encoder's outputs: {@code NONE} (only the final state),
  *                        {@code BAHDANAU}, {@code LUONG_DOT} or {@code LUONG_GENERAL} (see {@link Seq2Seq})
  */
-public record Seq2SeqConfig(RnnKernels.CellType cell, int sourceVocabSize, int targetVocabSize, int embeddingDim,
+public record Seq2SeqConfig(CellType cell, int sourceVocabSize, int targetVocabSize, int embeddingDim,
                             int hiddenSize, int numLayers, double dropout, DType dtype, long seed, int bosId, int eosId,
                             Attention.Type attention) {
     /** Validates every field, naming it. */
@@ -51,7 +51,7 @@ public record Seq2SeqConfig(RnnKernels.CellType cell, int sourceVocabSize, int t
     }
 
     /** A config without attention ({@link Attention.Type#NONE}). */
-    public Seq2SeqConfig(RnnKernels.CellType cell, int sourceVocabSize, int targetVocabSize, int embeddingDim,
+    public Seq2SeqConfig(CellType cell, int sourceVocabSize, int targetVocabSize, int embeddingDim,
                          int hiddenSize, int numLayers, double dropout, DType dtype, long seed, int bosId, int eosId) {
         this(cell, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, dtype, seed, bosId, eosId,
                 Attention.Type.NONE);
@@ -60,12 +60,12 @@ public record Seq2SeqConfig(RnnKernels.CellType cell, int sourceVocabSize, int t
     /** A one-layer LSTM encoder–decoder, no dropout, float32, seed 0. */
     public static Seq2SeqConfig of(int sourceVocabSize, int targetVocabSize, int embeddingDim, int hiddenSize,
                                    int bosId, int eosId) {
-        return new Seq2SeqConfig(RnnKernels.CellType.LSTM, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize,
+        return new Seq2SeqConfig(CellType.LSTM, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize,
                 1, 0, DType.FLOAT32, 0, bosId, eosId);
     }
 
     /** A copy with another cell type. */
-    public Seq2SeqConfig withCell(RnnKernels.CellType c) {
+    public Seq2SeqConfig withCell(CellType c) {
         return new Seq2SeqConfig(c, sourceVocabSize, targetVocabSize, embeddingDim, hiddenSize, numLayers, dropout, dtype, seed, bosId, eosId, attention);
     }
 

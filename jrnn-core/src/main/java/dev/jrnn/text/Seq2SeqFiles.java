@@ -1,11 +1,11 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.io.TorchNames;
 import dev.jrnn.nn.Attention;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 
 import java.io.IOException;
@@ -199,7 +199,7 @@ public final class Seq2SeqFiles {
      * @throws ModelFileException naming the field that is missing, of the wrong type, or out of range
      */
     public static Seq2SeqConfig modelFrom(ModelConfig m) throws ModelFileException {
-        RnnKernels.CellType cell = m.getEnum("cell", RnnKernels.CellType.class);
+        CellType cell = m.getEnum("cell", CellType.class);
         int vs = m.getSize("source_vocab_size"), vt = m.getSize("target_vocab_size");
         int e = m.getSize("embedding_dim"), h = m.getSize("hidden_size"), l = m.getLayers("num_layers");
         double dropout = m.getDouble("dropout");

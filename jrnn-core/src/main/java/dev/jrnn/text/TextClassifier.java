@@ -1,5 +1,6 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.nn.Dropout;
 import dev.jrnn.nn.Embedding;
@@ -7,7 +8,6 @@ import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.Rng;
@@ -44,7 +44,7 @@ public final class TextClassifier extends Module {
      * @param seed          seed of the initial weights and of dropout
      * @param padId         the padding id in {@code 0..V-1} (its embedding row stays zero), or -1 for none
      */
-    public record Config(RnnKernels.CellType cell, int vocabSize, int embeddingDim, int hiddenSize, int numLayers,
+    public record Config(CellType cell, int vocabSize, int embeddingDim, int hiddenSize, int numLayers,
                          boolean bidirectional, int numClasses, double dropout, DType dtype, long seed, int padId) {
         /** Validates every field. */
         public Config {
@@ -68,12 +68,12 @@ public final class TextClassifier extends Module {
 
         /** An LSTM of one layer, unidirectional, no dropout, FLOAT32, seed 1, pad id 0. */
         public static Config of(int vocabSize, int embeddingDim, int hiddenSize, int numClasses) {
-            return new Config(RnnKernels.CellType.LSTM, vocabSize, embeddingDim, hiddenSize, 1, false, numClasses, 0,
+            return new Config(CellType.LSTM, vocabSize, embeddingDim, hiddenSize, 1, false, numClasses, 0,
                     DType.FLOAT32, 1, 0);
         }
 
         /** With another cell. */
-        public Config withCell(RnnKernels.CellType c) {
+        public Config withCell(CellType c) {
             return new Config(c, vocabSize, embeddingDim, hiddenSize, numLayers, bidirectional, numClasses, dropout, dtype, seed, padId);
         }
 

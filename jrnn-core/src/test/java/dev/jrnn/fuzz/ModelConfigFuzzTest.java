@@ -1,9 +1,9 @@
 package dev.jrnn.fuzz;
 
+import dev.jrnn.nn.rnn.CellType;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFileException;
-import dev.jrnn.nn.rnn.RnnKernels;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
@@ -36,7 +36,7 @@ class ModelConfigFuzzTest {
     private static void readEveryField(ModelConfig c) {
         for (String key : c.keys()) {
             List<Getter> getters = List.of(c::getString, c::getLong, c::getInt, c::getDouble, c::getBoolean,
-                    k -> c.getEnum(k, RnnKernels.CellType.class), k -> readEveryField(c.getObject(k)));
+                    k -> c.getEnum(k, CellType.class), k -> readEveryField(c.getObject(k)));
             for (Getter g : getters) {
                 try {
                     g.get(key);

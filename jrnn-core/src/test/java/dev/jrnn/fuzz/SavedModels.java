@@ -1,5 +1,6 @@
 package dev.jrnn.fuzz;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.LayerFiles;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
@@ -10,7 +11,6 @@ import dev.jrnn.nn.Embedding;
 import dev.jrnn.nn.Linear;
 import dev.jrnn.nn.Sequential;
 import dev.jrnn.nn.rnn.Gru;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressor;
 import dev.jrnn.series.SequenceRegressorFiles;
@@ -120,7 +120,7 @@ final class SavedModels {
                 List<String> texts = List.of("a good film", "a bad plot!");
                 Vocabulary v = Vocabulary.builder().specials(SpecialToken.PAD, SpecialToken.UNK).addTexts(texts, t).build();
                 TextClassifier m = new TextClassifier(TextClassifier.Config.of(v.size(), 3, 4, 2)
-                        .withCell(RnnKernels.CellType.GRU).withBidirectional(true).withSeed(2).withPadId(v.padId()));
+                        .withCell(CellType.GRU).withBidirectional(true).withSeed(2).withPadId(v.padId()));
                 TextClassifierFiles.save(dir, m, List.of("neg", "pos"), 5, v, t, made);
             }
             case SEQ2SEQ -> {
@@ -129,7 +129,7 @@ final class SavedModels {
                 Vocabulary g = Vocabulary.builder().specials(SpecialToken.UNK, SpecialToken.EOS, SpecialToken.BOS)
                         .addTexts(List.of("3"), t).build();
                 Seq2Seq m = new Seq2Seq(Seq2SeqConfig.of(s.size(), g.size(), 3, 4, g.bosId(), g.eosId())
-                        .withCell(RnnKernels.CellType.RNN_TANH).withSeed(3));
+                        .withCell(CellType.RNN_TANH).withSeed(3));
                 Seq2SeqFiles.save(dir, m, s, t, g, t, 4, made);
             }
             case SEQUENCE_REGRESSOR -> {

@@ -11,7 +11,7 @@ import dev.jrnn.nn.rnn.MinLstm;
 import dev.jrnn.nn.rnn.MLstm;
 import dev.jrnn.nn.rnn.SLstm;
 import dev.jrnn.nn.rnn.RnnBase;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.ScanKernels;
 import dev.jrnn.nn.rnn.SimpleRnn;

@@ -1,6 +1,6 @@
 package dev.jrnn.infer;
 
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.series.SequenceRegressor;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.Rng;

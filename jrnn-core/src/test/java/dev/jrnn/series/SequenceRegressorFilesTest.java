@@ -1,9 +1,9 @@
 package dev.jrnn.series;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.io.TorchNames;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ class SequenceRegressorFilesTest {
     /** The shapes the loader checks before it builds a model are those of the model it builds, for every cell. */
     @Test
     void expectedShapesAreThoseOfTheModel() {
-        for (RnnKernels.CellType cell : RnnKernels.CellType.values()) {
+        for (CellType cell : CellType.values()) {
             for (int layers = 1; layers <= 2; layers++) {
                 for (boolean bi : new boolean[] {false, true}) {
                     SequenceRegressor.Config c = new SequenceRegressor.Config(cell, 3, 6, layers, bi, 2, 0, DType.FLOAT32, 1);
@@ -75,7 +75,7 @@ class SequenceRegressorFilesTest {
 
     @Test
     void saveThenLoadGivesIdenticalForecasts() throws IOException {
-        SequenceRegressor m = new SequenceRegressor(SequenceRegressor.Config.of(2, 6, 2).withCell(RnnKernels.CellType.GRU)
+        SequenceRegressor m = new SequenceRegressor(SequenceRegressor.Config.of(2, 6, 2).withCell(CellType.GRU)
                 .withLayers(2).withBidirectional(true).withDropout(0.3).withSeed(9));
         Path dir = save("m", m);
         SequenceRegressorFiles.Loaded back = SequenceRegressorFiles.load(dir);

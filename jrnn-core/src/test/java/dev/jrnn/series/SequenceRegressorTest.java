@@ -1,10 +1,10 @@
 package dev.jrnn.series;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.GradCheck;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.io.TorchNames;
 import dev.jrnn.nn.Losses;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SequenceRegressorTest {
     @ParameterizedTest
     @CsvSource({"LSTM, 1, false", "GRU, 2, true", "RNN_TANH, 2, false", "RNN_RELU, 1, true", "GRU_RESET_BEFORE, 1, false"})
-    void outputsHaveShapeBatchByKAndExpectedShapesMatch(RnnKernels.CellType cell, int layers, boolean bi) {
+    void outputsHaveShapeBatchByKAndExpectedShapesMatch(CellType cell, int layers, boolean bi) {
         SequenceRegressor.Config c = SequenceRegressor.Config.of(3, 5, 4).withCell(cell).withLayers(layers).withBidirectional(bi);
         SequenceRegressor m = new SequenceRegressor(c);
         Tensor y = m.forward(Tensor.randn(new Rng(1), DType.FLOAT32, 2, 6, 3), null);
@@ -46,7 +46,7 @@ class SequenceRegressorTest {
 
     @ParameterizedTest
     @CsvSource({"LSTM, 2, 3", "GRU, 1, 1", "RNN_TANH, 3, 2"})                  // batch, time
-    void gradientsMatchCentralDifferencesInFloat64(RnnKernels.CellType cell, int batch, int time) {
+    void gradientsMatchCentralDifferencesInFloat64(CellType cell, int batch, int time) {
         SequenceRegressor m = new SequenceRegressor(SequenceRegressor.Config.of(2, 3, 2).withCell(cell).withLayers(2)
                 .withBidirectional(true).withDType(DType.FLOAT64).withSeed(7));
         NdArray x = NdArray.rand(new Rng(3), DType.FLOAT64, -1, 1, batch, time, 2);

@@ -1,6 +1,6 @@
 package dev.jrnn.text;
 
-import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.tensor.Rng;
 import org.junit.jupiter.api.Test;
 
@@ -185,8 +185,8 @@ class BeamSearchTest {
     @Test
     void seq2SeqBeamOfOneIsItsGreedyDecoding() {
         Rng rng = new Rng(4);
-        for (RnnKernels.CellType cell : new RnnKernels.CellType[] {RnnKernels.CellType.LSTM, RnnKernels.CellType.GRU,
-                RnnKernels.CellType.RNN_TANH}) {
+        for (CellType cell : new CellType[] {CellType.LSTM, CellType.GRU,
+                CellType.RNN_TANH}) {
             for (long seed = 0; seed < 3; seed++) {
                 Seq2Seq m = Seq2SeqTest.smallModel(cell, seed);
                 m.namedParameters().get("output.bias").data().set(1.0, Seq2SeqTest.EOS);   // a mix of finished and cut

@@ -1,8 +1,8 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.text.PretrainedEmbeddings.Format;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +74,7 @@ class HostileSizesTest {
         CharTokenizer t = new CharTokenizer();
         Vocabulary v = Vocabulary.builder().specials(SpecialToken.UNK).addAll(t.tokenize("the cat sat on the mat")).build();
         Path dir = tmp.resolve("lm");
-        LanguageModelFiles.save(dir, new LanguageModel(LanguageModelConfig.of(v.size(), 4, 8).withCell(RnnKernels.CellType.LSTM)),
+        LanguageModelFiles.save(dir, new LanguageModel(LanguageModelConfig.of(v.size(), 4, 8).withCell(CellType.LSTM)),
                 v, t, ModelFile.Provenance.unknown());
         return dir;
     }

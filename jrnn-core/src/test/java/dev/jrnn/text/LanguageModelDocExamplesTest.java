@@ -1,6 +1,6 @@
 package dev.jrnn.text;
 
-import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.optim.Sgd;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class LanguageModelDocExamplesTest {
         int[] ids = vocab.encode(text, chars);
 
         LanguageModel lm = new LanguageModel(LanguageModelConfig.of(vocab.size(), 16, 64)
-                .withCell(RnnKernels.CellType.LSTM).withLayers(2).withDropout(0.1).withSeed(42)
+                .withCell(CellType.LSTM).withLayers(2).withDropout(0.1).withSeed(42)
                 .withSpecials(vocab.id("."), vocab.eosId(), vocab.unkId()));   // start input, <eos>, <unk>
         List<LanguageModelTrainer.Epoch> log = new LanguageModelTrainer(
                         LanguageModelTrainer.Config.of(8, 32, 3).withClipNorm(5))   // rows, TBPTT length, epochs

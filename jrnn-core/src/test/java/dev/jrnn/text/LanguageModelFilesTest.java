@@ -1,9 +1,9 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.io.TorchNames;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +30,7 @@ class LanguageModelFilesTest {
     @TempDir
     Path tmp;
 
-    private static LanguageModel charModel(Vocabulary v, RnnKernels.CellType cell, int layers) {
+    private static LanguageModel charModel(Vocabulary v, CellType cell, int layers) {
         return new LanguageModel(LanguageModelConfig.of(v.size(), 5, 7).withCell(cell).withLayers(layers)
                 .withDropout(layers > 1 ? 0.25 : 0).withSeed(11).withSpecials(v.indexOf("\n"), LanguageModel.NONE, v.unkId()));
     }
@@ -43,7 +43,7 @@ class LanguageModelFilesTest {
         CharTokenizer t = new CharTokenizer();
         Vocabulary v = charVocab(t);
         Path dir = tmp.resolve(name);
-        LanguageModelFiles.save(dir, charModel(v, RnnKernels.CellType.LSTM, 1), v, t,
+        LanguageModelFiles.save(dir, charModel(v, CellType.LSTM, 1), v, t,
                 ModelFile.Provenance.now("corpus.txt", 2, 10, 1.5, Map.of("valid_loss", 2.0), "test"));
         return dir;
     }
@@ -60,8 +60,8 @@ class LanguageModelFilesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RnnKernels.CellType.class, names = {"LSTM", "GRU", "GRU_RESET_BEFORE", "RNN_TANH", "RNN_RELU", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM", "TTT_LINEAR"})
-    void saveThenLoadGivesIdenticalOutputs(RnnKernels.CellType cell) throws IOException {
+    @EnumSource(value = CellType.class, names = {"LSTM", "GRU", "GRU_RESET_BEFORE", "RNN_TANH", "RNN_RELU", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM", "TTT_LINEAR"})
+    void saveThenLoadGivesIdenticalOutputs(CellType cell) throws IOException {
         CharTokenizer t = CharTokenizer.builder().lowerCase(true).build();
         Vocabulary v = charVocab(t);
         LanguageModel lm = charModel(v, cell, 2);
@@ -87,7 +87,7 @@ class LanguageModelFilesTest {
         WordTokenizer t = WordTokenizer.builder().punctuation(WordTokenizer.Punctuation.SPLIT).eos(true)
                 .filters("#").keepSpecials(false).build();
         Vocabulary v = Vocabulary.builder().specials(SpecialToken.UNK, SpecialToken.EOS).addAll(t.tokenize(TEXT)).build();
-        LanguageModel lm = new LanguageModel(LanguageModelConfig.of(v.size(), 4, 6).withCell(RnnKernels.CellType.GRU)
+        LanguageModel lm = new LanguageModel(LanguageModelConfig.of(v.size(), 4, 6).withCell(CellType.GRU)
                 .withDType(DType.FLOAT64).withSpecials(v.eosId(), v.eosId(), v.unkId()));
         Path dir = tmp.resolve("w");
         LanguageModelFiles.save(dir, lm, v, t, ModelFile.Provenance.now("ptb.txt", 3, 99, 12.0,
@@ -117,7 +117,7 @@ class LanguageModelFilesTest {
 
     @Test
     void expectedShapesAreThoseOfTheModel() {
-        for (RnnKernels.CellType cell : RnnKernels.CellType.values()) {
+        for (CellType cell : CellType.values()) {
             for (int layers = 1; layers <= 3; layers++) {
                 LanguageModelConfig c = LanguageModelConfig.of(13, 5, 6).withCell(cell).withLayers(layers);
                 Map<String, int[]> expected = LanguageModelFiles.expectedShapes(c);

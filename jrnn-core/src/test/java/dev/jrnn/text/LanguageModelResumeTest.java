@@ -1,6 +1,6 @@
 package dev.jrnn.text;
 
-import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
@@ -36,7 +36,7 @@ class LanguageModelResumeTest {
     }
 
     private static LanguageModel model(long seed) {
-        return new LanguageModel(LanguageModelConfig.of(6, 8, 12).withCell(RnnKernels.CellType.LSTM).withLayers(2)
+        return new LanguageModel(LanguageModelConfig.of(6, 8, 12).withCell(CellType.LSTM).withLayers(2)
                 .withDropout(0.3).withSeed(seed));
     }
 

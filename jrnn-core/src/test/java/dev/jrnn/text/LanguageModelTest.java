@@ -1,7 +1,7 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.Tensor;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LanguageModelTest {
     private static final int V = 9, BOS = 0, EOS = 1, UNK = 2;
 
-    private static LanguageModel model(RnnKernels.CellType cell, int layers, int start) {
+    private static LanguageModel model(CellType cell, int layers, int start) {
         return new LanguageModel(LanguageModelConfig.of(V, 5, 7).withCell(cell).withLayers(layers)
                 .withDType(DType.FLOAT64).withSeed(3).withSpecials(start, EOS, UNK));
     }
@@ -46,7 +46,7 @@ class LanguageModelTest {
     @Test
     void sentenceLogProbabilityIsTheSumOfStepLogProbabilitiesByHand() {
         for (int start : new int[] {BOS, LanguageModel.NONE}) {                 // <bos> or the zero vector x<1> = 0
-            LanguageModel lm = model(RnnKernels.CellType.LSTM, 2, start);
+            LanguageModel lm = model(CellType.LSTM, 2, start);
             int[] sentence = {4, 7, 3, 8, 5};
             int[] inputs = {start, 4, 7, 3, 8, 5};                              // the start input, then y1..y5
             int[] targets = {4, 7, 3, 8, 5, EOS};                               // y1..y5, then <eos>
@@ -64,7 +64,7 @@ class LanguageModelTest {
 
     @Test
     void sentenceProbabilityIsTheProductOfConditionalsFromSeparateRuns() {
-        LanguageModel lm = model(RnnKernels.CellType.GRU, 1, BOS);
+        LanguageModel lm = model(CellType.GRU, 1, BOS);
         int[] sentence = {3, 3, 6, 2, 8};
         double product = 1;
         for (int t = 0; t <= sentence.length; t++) {                           // P(y_t | y_<t), each from scratch
@@ -78,8 +78,8 @@ class LanguageModelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RnnKernels.CellType.class, names = {"LSTM", "GRU", "RNN_TANH", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM", "TTT_LINEAR"})
-    void statefulStepsEqualRerunningTheWholePrefix(RnnKernels.CellType cell) {
+    @EnumSource(value = CellType.class, names = {"LSTM", "GRU", "RNN_TANH", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM", "TTT_LINEAR"})
+    void statefulStepsEqualRerunningTheWholePrefix(CellType cell) {
         for (int start : new int[] {BOS, LanguageModel.NONE}) {
             LanguageModel lm = model(cell, 2, start);
             int[] text = {5, 3, 8, 8, 4, 6, 2, 7};
@@ -101,7 +101,7 @@ class LanguageModelTest {
 
     @Test
     void generationIsReproducibleWithASeed() {
-        LanguageModel lm = model(RnnKernels.CellType.LSTM, 1, BOS);
+        LanguageModel lm = model(CellType.LSTM, 1, BOS);
         SamplingConfig cfg = SamplingConfig.defaults().withMaxLength(40).withStopAtEos(false).withTemperature(1.5);
         int[] a = lm.generate(new int[] {4}, cfg.withSeed(7)).tokens();
         int[] b = lm.generate(new int[] {4}, cfg.withSeed(7)).tokens();
@@ -113,7 +113,7 @@ class LanguageModelTest {
 
     @Test
     void generationLogProbabilityIsTheModelsOwn() {
-        LanguageModel lm = model(RnnKernels.CellType.LSTM, 1, BOS);
+        LanguageModel lm = model(CellType.LSTM, 1, BOS);
         int[] prompt = {4, 5};
         LanguageModel.Generation g = lm.generate(prompt, SamplingConfig.defaults().withMaxLength(6).withStopAtEos(false).withSeed(1));
         int[] whole = new int[prompt.length + g.tokens().length];
@@ -136,7 +136,7 @@ class LanguageModelTest {
 
     /** A model whose output bias makes {@code token} overwhelmingly likely. */
     private static LanguageModel biasedTowards(int token) {
-        LanguageModel lm = model(RnnKernels.CellType.LSTM, 1, BOS);
+        LanguageModel lm = model(CellType.LSTM, 1, BOS);
         lm.output().bias().data().set(6.0, token);
         return lm;
     }
@@ -196,7 +196,7 @@ class LanguageModelTest {
 
     @Test
     void forwardChecksItsArguments() {
-        LanguageModel lm = model(RnnKernels.CellType.LSTM, 1, BOS);
+        LanguageModel lm = model(CellType.LSTM, 1, BOS);
         assertThrows(IllegalArgumentException.class, () -> lm.forward(new int[5], 2, 3, null));
         assertThrows(IndexOutOfBoundsException.class, () -> lm.forward(new int[] {V}, 1, 1, null));
         assertThrows(IllegalArgumentException.class, () -> LanguageModelConfig.of(V, 4, 4).withSpecials(V, -1, -1));
@@ -210,7 +210,7 @@ class LanguageModelTest {
 
     @Test
     void saveAndLoadGiveTheSameModel(@TempDir Path dir) throws Exception {
-        LanguageModel lm = model(RnnKernels.CellType.GRU, 2, LanguageModel.NONE);
+        LanguageModel lm = model(CellType.GRU, 2, LanguageModel.NONE);
         Path file = dir.resolve("lm.safetensors");
         lm.save(file, Map.of("vocab", "a b c"));
         LanguageModel.Loaded loaded = LanguageModel.load(file);

@@ -1,9 +1,9 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.GradCheck;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.nn.Attention;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.Rng;
@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Seq2SeqAttentionTest {
     static final int DIGITS = Seq2SeqTest.DIGITS, BOS = Seq2SeqTest.BOS, EOS = Seq2SeqTest.EOS;
 
-    static Seq2Seq model(Attention.Type type, RnnKernels.CellType cell, int layers, long seed) {
+    static Seq2Seq model(Attention.Type type, CellType cell, int layers, long seed) {
         return new Seq2Seq(Seq2SeqConfig.of(DIGITS, DIGITS + 2, 3, 4, BOS, EOS).withCell(cell).withLayers(layers)
                 .withDType(DType.FLOAT64).withSeed(seed).withAttention(type));
     }
@@ -35,8 +35,8 @@ class Seq2SeqAttentionTest {
     @ParameterizedTest
     @EnumSource(value = Attention.Type.class, names = {"BAHDANAU", "LUONG_DOT", "LUONG_GENERAL"})
     void wholeModelGradientsMatchCentralDifferences(Attention.Type type) {
-        for (RnnKernels.CellType cell : new RnnKernels.CellType[] {RnnKernels.CellType.LSTM, RnnKernels.CellType.GRU}) {
-            Seq2Seq m = model(type, cell, cell == RnnKernels.CellType.LSTM ? 2 : 1, 3);
+        for (CellType cell : new CellType[] {CellType.LSTM, CellType.GRU}) {
+            Seq2Seq m = model(type, cell, cell == CellType.LSTM ? 2 : 1, 3);
             List<int[]> src = List.of(new int[] {1, 2, 3, 4}, new int[] {7}, new int[] {0, 9});
             List<int[]> tgt = List.of(new int[] {3, 1}, new int[] {8, 8, 2}, new int[0]);
             List<Tensor> wrt = new ArrayList<>(m.parameters());
@@ -49,7 +49,7 @@ class Seq2SeqAttentionTest {
     @ParameterizedTest
     @EnumSource(value = Attention.Type.class, names = {"BAHDANAU", "LUONG_DOT", "LUONG_GENERAL"})
     void paddedBatchesEqualEachPairAlone(Attention.Type type) {
-        Seq2Seq m = model(type, RnnKernels.CellType.LSTM, 2, 4);
+        Seq2Seq m = model(type, CellType.LSTM, 2, 4);
         List<int[]> src = List.of(new int[] {1, 2, 3, 4, 5}, new int[] {7}, new int[] {0, 9});
         List<int[]> tgt = List.of(new int[] {3}, new int[] {8, 8, 8, 2}, new int[0]);
         double weighted = 0, tokens = 0;
@@ -78,7 +78,7 @@ class Seq2SeqAttentionTest {
 
     @Test
     void alignmentHasOneDistributionPerOutputToken() {
-        Seq2Seq m = model(Attention.Type.LUONG_GENERAL, RnnKernels.CellType.GRU, 1, 6);
+        Seq2Seq m = model(Attention.Type.LUONG_GENERAL, CellType.GRU, 1, 6);
         int[] source = {4, 1, 5, 9, 2};
         Seq2Seq.Alignment a = m.align(source, 8);
         assertArrayEquals(m.greedy(source, 8), a.output());
@@ -93,13 +93,13 @@ class Seq2SeqAttentionTest {
             assertEquals(1, sum, 1e-12);
         }
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> model(Attention.Type.NONE, RnnKernels.CellType.GRU, 1, 6).align(source, 8));
+                () -> model(Attention.Type.NONE, CellType.GRU, 1, 6).align(source, 8));
         assertTrue(e.getMessage().contains("attention=none"), e.getMessage());
     }
 
     @Test
     void attentionChangesTheModelAndOldConstructorsMeanNone() {
-        Seq2SeqConfig c = new Seq2SeqConfig(RnnKernels.CellType.LSTM, 10, 12, 3, 4, 1, 0, DType.FLOAT64, 1, BOS, EOS);
+        Seq2SeqConfig c = new Seq2SeqConfig(CellType.LSTM, 10, 12, 3, 4, 1, 0, DType.FLOAT64, 1, BOS, EOS);
         assertEquals(Attention.Type.NONE, c.attention());
         assertEquals(Attention.Type.BAHDANAU, c.withAttention(Attention.Type.BAHDANAU).withSeed(2).attention());
         assertNotEquals(new Seq2Seq(c).parameterCount(), new Seq2Seq(c.withAttention(Attention.Type.LUONG_DOT)).parameterCount());
@@ -109,7 +109,7 @@ class Seq2SeqAttentionTest {
     @Test
     void learnsToReverseDigitStringsWithAttention() {
         Seq2Seq m = new Seq2Seq(Seq2SeqConfig.of(DIGITS, DIGITS + 2, 16, 32, BOS, EOS).withSeed(7)
-                .withCell(RnnKernels.CellType.GRU).withAttention(Attention.Type.LUONG_DOT));
+                .withCell(CellType.GRU).withAttention(Attention.Type.LUONG_DOT));
         Adam adam = new Adam(m.parameters(), Adam.Config.adam(0.01));
         Rng data = new Rng(11);
         List<int[]> testSrc = new ArrayList<>(), testTgt = new ArrayList<>();

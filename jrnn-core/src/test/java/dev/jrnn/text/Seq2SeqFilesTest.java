@@ -1,10 +1,10 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.io.TorchNames;
 import dev.jrnn.nn.Attention;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +41,7 @@ class Seq2SeqFilesTest {
         return Vocabulary.builder().specials(SpecialToken.UNK, SpecialToken.EOS, SpecialToken.BOS).addTexts(TARGETS, t).build();
     }
 
-    private static Seq2Seq model(Vocabulary src, Vocabulary tgt, RnnKernels.CellType cell, int layers) {
+    private static Seq2Seq model(Vocabulary src, Vocabulary tgt, CellType cell, int layers) {
         return new Seq2Seq(Seq2SeqConfig.of(src.size(), tgt.size(), 5, 7, tgt.bosId(), tgt.eosId()).withCell(cell)
                 .withLayers(layers).withDropout(layers > 1 ? 0.25 : 0).withSeed(11));
     }
@@ -50,7 +50,7 @@ class Seq2SeqFilesTest {
         CharTokenizer t = new CharTokenizer();
         Vocabulary s = sourceVocab(t), g = targetVocab(t);
         Path dir = tmp.resolve(name);
-        Seq2SeqFiles.save(dir, model(s, g, RnnKernels.CellType.LSTM, 1), s, t, g, t, 6,
+        Seq2SeqFiles.save(dir, model(s, g, CellType.LSTM, 1), s, t, g, t, 6,
                 ModelFile.Provenance.now("pairs.tsv", 2, 10, 1.5, Map.of("valid_exact_match", 0.5), "test"));
         return dir;
     }
@@ -73,8 +73,8 @@ class Seq2SeqFilesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RnnKernels.CellType.class, names = {"LSTM", "GRU", "GRU_RESET_BEFORE", "RNN_TANH", "RNN_RELU", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM", "TTT_LINEAR"})
-    void saveThenLoadGivesIdenticalOutputs(RnnKernels.CellType cell) throws IOException {
+    @EnumSource(value = CellType.class, names = {"LSTM", "GRU", "GRU_RESET_BEFORE", "RNN_TANH", "RNN_RELU", "MIN_GRU", "MIN_LSTM", "SLSTM", "MLSTM", "TTT_LINEAR"})
+    void saveThenLoadGivesIdenticalOutputs(CellType cell) throws IOException {
         CharTokenizer t = CharTokenizer.builder().lowerCase(true).build();
         Vocabulary s = sourceVocab(t), g = targetVocab(t);
         Seq2Seq m = model(s, g, cell, 2);
@@ -111,7 +111,7 @@ class Seq2SeqFilesTest {
         Vocabulary s = Vocabulary.builder().specials(SpecialToken.UNK).addTexts(en, src).build();
         Vocabulary g = Vocabulary.builder().specials(SpecialToken.UNK, SpecialToken.EOS, SpecialToken.BOS).addTexts(fr, tgt).build();
         Seq2Seq m = new Seq2Seq(Seq2SeqConfig.of(s.size(), g.size(), 4, 6, g.bosId(), g.eosId())
-                .withCell(RnnKernels.CellType.GRU).withDType(DType.FLOAT64));
+                .withCell(CellType.GRU).withDType(DType.FLOAT64));
         Path dir = tmp.resolve("w");
         Seq2SeqFiles.save(dir, m, s, src, g, tgt, 5, ModelFile.Provenance.now("en-fr.tsv", 3, 99, 12.0,
                 Map.of("valid_exact_match", 0.25), "jrnn train seq2seq --level word"));
@@ -129,7 +129,7 @@ class Seq2SeqFilesTest {
 
     @Test
     void expectedShapesAreThoseOfTheModel() {
-        for (RnnKernels.CellType cell : RnnKernels.CellType.values()) {
+        for (CellType cell : CellType.values()) {
             for (int layers = 1; layers <= 3; layers++) {
                 Seq2SeqConfig c = Seq2SeqConfig.of(13, 9, 5, 6, 2, 1).withCell(cell).withLayers(layers);
                 Map<String, int[]> expected = Seq2SeqFiles.expectedShapes(c);
@@ -144,7 +144,7 @@ class Seq2SeqFilesTest {
     void saveRefusesVocabulariesThatDoNotFit() {
         CharTokenizer t = new CharTokenizer();
         Vocabulary s = sourceVocab(t), g = targetVocab(t);
-        Seq2Seq m = model(s, g, RnnKernels.CellType.LSTM, 1);
+        Seq2Seq m = model(s, g, CellType.LSTM, 1);
         ModelFile.Provenance p = ModelFile.Provenance.unknown();
         String e = assertThrows(IllegalArgumentException.class,
                 () -> Seq2SeqFiles.save(tmp.resolve("x"), m, g, t, s, t, 5, p)).getMessage();
@@ -261,7 +261,7 @@ class Seq2SeqFilesTest {
         CharTokenizer t = new CharTokenizer();
         Vocabulary s = sourceVocab(t), g = targetVocab(t);
         Seq2Seq m = new Seq2Seq(Seq2SeqConfig.of(s.size(), g.size(), 5, 7, g.bosId(), g.eosId()).withLayers(2)
-                .withCell(RnnKernels.CellType.GRU).withSeed(3).withAttention(type));
+                .withCell(CellType.GRU).withSeed(3).withAttention(type));
         Path dir = tmp.resolve("a");
         Seq2SeqFiles.save(dir, m, s, t, g, t, 9, ModelFile.Provenance.unknown());
         assertTrue(Files.readString(dir.resolve("config.json")).contains("\"attention\": \"" + type.name() + "\""));
@@ -293,7 +293,7 @@ class Seq2SeqFilesTest {
     @Test
     void expectedShapesWithAttentionAreThoseOfTheModel() {
         for (Attention.Type type : Attention.Type.values()) {
-            for (RnnKernels.CellType cell : new RnnKernels.CellType[] {RnnKernels.CellType.LSTM, RnnKernels.CellType.MIN_GRU}) {
+            for (CellType cell : new CellType[] {CellType.LSTM, CellType.MIN_GRU}) {
                 Seq2SeqConfig c = Seq2SeqConfig.of(13, 9, 5, 6, 2, 1).withCell(cell).withLayers(2).withAttention(type);
                 Map<String, int[]> expected = Seq2SeqFiles.expectedShapes(c);
                 Map<String, int[]> actual = TorchNames.shapesOf(new Seq2Seq(c));

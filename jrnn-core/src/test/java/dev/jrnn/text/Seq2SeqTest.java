@@ -1,8 +1,8 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.nn.Parameter;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.Rng;
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Seq2SeqTest {
     static final int DIGITS = 10, BOS = 10, EOS = 11;
 
-    static Seq2Seq smallModel(RnnKernels.CellType cell, long seed) {
+    static Seq2Seq smallModel(CellType cell, long seed) {
         return new Seq2Seq(Seq2SeqConfig.of(DIGITS, DIGITS + 2, 6, 8, BOS, EOS).withCell(cell).withLayers(2)
                 .withDType(DType.FLOAT64).withSeed(seed));
     }
@@ -42,7 +42,7 @@ class Seq2SeqTest {
 
     @Test
     void paddedBatchLossIsTheTokenWeightedMeanOfEachPairAlone() {
-        for (RnnKernels.CellType cell : new RnnKernels.CellType[] {RnnKernels.CellType.LSTM, RnnKernels.CellType.GRU}) {
+        for (CellType cell : new CellType[] {CellType.LSTM, CellType.GRU}) {
             Seq2Seq m = smallModel(cell, 4);
             List<int[]> src = List.of(new int[] {1, 2, 3, 4, 5}, new int[] {7}, new int[] {0, 9});
             List<int[]> tgt = List.of(new int[] {3}, new int[] {8, 8, 8, 2}, new int[0]);
@@ -61,7 +61,7 @@ class Seq2SeqTest {
 
     @Test
     void gradientsReachTheEncoderThroughTheInitialState() {
-        Seq2Seq m = smallModel(RnnKernels.CellType.LSTM, 1);
+        Seq2Seq m = smallModel(CellType.LSTM, 1);
         Tensor loss = m.loss(List.of(new int[] {1, 2, 3}, new int[] {4}), List.of(new int[] {3, 2, 1}, new int[] {4}));
         loss.backward();
         for (var e : m.namedParameters().entrySet()) {
@@ -74,7 +74,7 @@ class Seq2SeqTest {
 
     @Test
     void batchedGreedyEqualsDecodingEachSourceAlone() {
-        Seq2Seq m = smallModel(RnnKernels.CellType.GRU, 2);
+        Seq2Seq m = smallModel(CellType.GRU, 2);
         m.namedParameters().get("output.bias").data().set(0.8, EOS);           // some outputs end early
         Rng rng = new Rng(5);
         List<int[]> sources = new ArrayList<>();
@@ -85,7 +85,7 @@ class Seq2SeqTest {
 
     @Test
     void argumentsAreChecked() {
-        Seq2Seq m = smallModel(RnnKernels.CellType.LSTM, 1);
+        Seq2Seq m = smallModel(CellType.LSTM, 1);
         assertThrows(IllegalArgumentException.class, () -> m.loss(List.of(new int[] {1}), List.of()));
         assertThrows(IllegalArgumentException.class, () -> m.loss(List.of(new int[0]), List.of(new int[] {1})));
         assertThrows(IllegalArgumentException.class, () -> m.greedy(new int[] {1}, 0));

@@ -1,9 +1,9 @@
 package dev.jrnn.text;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.io.ModelFileException;
 import dev.jrnn.io.TorchNames;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ class TextClassifierFilesTest {
     /** The shapes the loader checks before it builds a model are those of the model it builds, for every cell. */
     @Test
     void expectedShapesAreThoseOfTheModel() {
-        for (RnnKernels.CellType cell : RnnKernels.CellType.values()) {
+        for (CellType cell : CellType.values()) {
             for (int layers = 1; layers <= 2; layers++) {
                 for (boolean bi : new boolean[] {false, true}) {
                     TextClassifier.Config c = new TextClassifier.Config(cell, 13, 5, 6, layers, bi, 3, 0, DType.FLOAT32, 1, 0);
@@ -45,7 +45,7 @@ class TextClassifierFilesTest {
     @TempDir
     Path tmp;
 
-    private Path save(String name, RnnKernels.CellType cell, int layers, boolean bi) throws IOException {
+    private Path save(String name, CellType cell, int layers, boolean bi) throws IOException {
         WordTokenizer t = WordTokenizer.builder().lowerCase(true).punctuation(WordTokenizer.Punctuation.SPLIT).build();
         Vocabulary v = Vocabulary.builder().specials(SpecialToken.PAD, SpecialToken.UNK).addTexts(TEXTS, t).build();
         TextClassifier m = new TextClassifier(TextClassifier.Config.of(v.size(), 6, 5, 3).withCell(cell).withLayers(layers)
@@ -73,7 +73,7 @@ class TextClassifierFilesTest {
 
     @ParameterizedTest
     @CsvSource({"LSTM, 1, false", "LSTM, 2, true", "GRU, 1, true", "RNN_TANH, 2, false"})
-    void saveThenLoadGivesIdenticalProbabilities(RnnKernels.CellType cell, int layers, boolean bi) throws IOException {
+    void saveThenLoadGivesIdenticalProbabilities(CellType cell, int layers, boolean bi) throws IOException {
         save(cell + "-" + layers + "-" + bi, cell, layers, bi);
     }
 
@@ -100,23 +100,23 @@ class TextClassifierFilesTest {
 
     @Test
     void damagedConfigIsRefused() throws IOException {
-        Path dir = save("a", RnnKernels.CellType.LSTM, 1, false);
+        Path dir = save("a", CellType.LSTM, 1, false);
         editConfig(dir, "\"hidden_size\": 5", "\"hidden_size\": 6");
         String m = failure(dir);
         assertTrue(m.startsWith(dir.resolve("weights.safetensors") + ": does not match config.json"), m);
 
-        Path b = save("b", RnnKernels.CellType.LSTM, 1, false);
+        Path b = save("b", CellType.LSTM, 1, false);
         editConfig(b, "\"num_classes\": 3", "\"num_classes\": 2");
         assertTrue(failure(b).contains("'classes' is not valid: the class names are 3, but the model has 2 classes"), failure(b));
 
-        Path c = save("c", RnnKernels.CellType.GRU, 1, true);
+        Path c = save("c", CellType.GRU, 1, true);
         editConfig(c, "\"bidirectional\": true", "\"bidirectional\": \"yes\"");
         assertTrue(failure(c).contains("model.bidirectional"), failure(c));
 
-        Path d = save("d", RnnKernels.CellType.LSTM, 1, false);
+        Path d = save("d", CellType.LSTM, 1, false);
         editConfig(d, "\"text_classifier\"", "\"language-model\"");
         assertThrows(ModelFileException.class, () -> LanguageModelFiles.load(d));
-        Path e = save("e", RnnKernels.CellType.LSTM, 1, false);
+        Path e = save("e", CellType.LSTM, 1, false);
         Files.writeString(e.resolve("vocab.txt"), Files.readString(e.resolve("vocab.txt")) + "x\n");
         assertTrue(failure(e).contains("vocab.txt"), failure(e));
     }

@@ -1,6 +1,6 @@
 package dev.jrnn.examples;
 
-import dev.jrnn.nn.rnn.RnnKernels;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.Seq2Seq;
@@ -94,10 +94,10 @@ public final class Seq2SeqAddition {
         int maxSteps = a.integer("max-steps", 0);
         Path csv = a.path("csv", Path.of("runs/examples/addition.csv"));
         a.checkAllUsed();
-        RnnKernels.CellType cell = switch (cellName) {
-            case "lstm" -> RnnKernels.CellType.LSTM;
-            case "gru" -> RnnKernels.CellType.GRU;
-            case "rnn", "simple" -> RnnKernels.CellType.RNN_TANH;
+        CellType cell = switch (cellName) {
+            case "lstm" -> CellType.LSTM;
+            case "gru" -> CellType.GRU;
+            case "rnn", "simple" -> CellType.RNN_TANH;
             default -> throw new IllegalArgumentException("--cell must be lstm, gru or rnn, got " + cellName);
         };
         if (digits < 1 || digits > 4) throw new IllegalArgumentException("--digits must be in 1..4, got " + digits);

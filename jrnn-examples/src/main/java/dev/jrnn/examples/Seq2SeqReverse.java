@@ -1,7 +1,7 @@
 package dev.jrnn.examples;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.Attention;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
@@ -105,7 +105,7 @@ public final class Seq2SeqReverse {
         return new double[] {exact / src.size(), right / total};
     }
 
-    static Seq2SeqConfig config(RnnKernels.CellType cell, int alphabet, int embed, int hidden, long seed, Attention.Type type) {
+    static Seq2SeqConfig config(CellType cell, int alphabet, int embed, int hidden, long seed, Attention.Type type) {
         return Seq2SeqConfig.of(alphabet, alphabet + 2, embed, hidden, alphabet, alphabet + 1).withCell(cell).withSeed(seed)
                 .withAttention(type);
     }
@@ -132,9 +132,9 @@ public final class Seq2SeqReverse {
         Path png = a.path("png", Path.of("docs/img/seq2seq-reverse-attention.png"));
         Path csv = a.path("csv", Path.of("runs/examples/reverse.csv"));
         a.checkAllUsed();
-        RnnKernels.CellType cell = switch (cellName) {
-            case "lstm" -> RnnKernels.CellType.LSTM;
-            case "gru" -> RnnKernels.CellType.GRU;
+        CellType cell = switch (cellName) {
+            case "lstm" -> CellType.LSTM;
+            case "gru" -> CellType.GRU;
             default -> throw new IllegalArgumentException("--cell must be lstm or gru, got " + cellName);
         };
         if (alphabet < 2 || minLength < 1 || maxLength < minLength || steps < 1 || evalEvery < 1 || bucket < 1

@@ -1,8 +1,8 @@
 package dev.jrnn.keras;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.KerasImport;
 import dev.jrnn.nn.rnn.GruVariant;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.series.SequenceRegressor;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
@@ -71,7 +71,7 @@ public final class KerasRegressor {
         boolean bidirectional = first.className().equals("Bidirectional");
         String cls = null;
         int units = 0, inputSize = -1;
-        RnnKernels.CellType cell = null;
+        CellType cell = null;
         Map<String, NdArray> state = new LinkedHashMap<>();
         for (int k = 0; k < rnns.size(); k++) {
             KerasLayers.Layer outer = rnns.get(k);
@@ -87,7 +87,7 @@ public final class KerasRegressor {
                     || !l.flag(true, "use_bias")) {
                 throw outer.error("needs return_sequences=" + !last + ", go_backwards=False, return_state=False and use_bias=True" + fit);
             }
-            RnnKernels.CellType c = cellType(l);
+            CellType c = cellType(l);
             int u = l.integer("units", "output_dim");
             if (cls != null && (!cls.equals(l.className()) || u != units || c != cell)) {
                 throw outer.error("differs from the first recurrent layer (" + cls + ", " + units + " units); stacked layers"
@@ -106,7 +106,7 @@ public final class KerasRegressor {
                     tw = switch (cell) {
                         case LSTM -> KerasImport.lstm(part.get(0), part.get(1), part.get(2));
                         case GRU, GRU_RESET_BEFORE -> KerasImport.gru(part.get(0), part.get(1), part.get(2),
-                                cell == RnnKernels.CellType.GRU).weights();
+                                cell == CellType.GRU).weights();
                         default -> KerasImport.simpleRnn(part.get(0), part.get(1), part.get(2));
                     };
                 } catch (RuntimeException e) {
@@ -147,11 +147,11 @@ public final class KerasRegressor {
     }
 
     /** The stock cell computing exactly this Keras layer, or an error naming what does not map. */
-    private static RnnKernels.CellType cellType(KerasLayers.Layer l) throws KerasException {
+    private static CellType cellType(KerasLayers.Layer l) throws KerasException {
         String act = l.text("tanh", "activation");
         if (l.className().equals("SimpleRNN")) {
-            if (act.equals("tanh")) return RnnKernels.CellType.RNN_TANH;
-            if (act.equals("relu")) return RnnKernels.CellType.RNN_RELU;
+            if (act.equals("tanh")) return CellType.RNN_TANH;
+            if (act.equals("relu")) return CellType.RNN_RELU;
             throw l.error("activation " + act + " has no stock jrnn layer (tanh or relu map)");
         }
         String rec = l.text(l.file().isKeras1() ? "hard_sigmoid" : "sigmoid", "recurrent_activation", "inner_activation");
@@ -159,7 +159,7 @@ public final class KerasRegressor {
             throw l.error("activation " + act + " / recurrent_activation " + rec + " has no stock jrnn layer (tanh / sigmoid"
                     + " map)");
         }
-        if (l.className().equals("LSTM")) return RnnKernels.CellType.LSTM;
-        return l.flag(false, "reset_after") ? RnnKernels.CellType.GRU : RnnKernels.CellType.GRU_RESET_BEFORE;
+        if (l.className().equals("LSTM")) return CellType.LSTM;
+        return l.flag(false, "reset_after") ? CellType.GRU : CellType.GRU_RESET_BEFORE;
     }
 }

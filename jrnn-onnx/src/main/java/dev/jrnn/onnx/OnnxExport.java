@@ -10,7 +10,7 @@ import dev.jrnn.nn.rnn.Gru;
 import dev.jrnn.nn.rnn.Lstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.rnn.SimpleRnn;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressor;

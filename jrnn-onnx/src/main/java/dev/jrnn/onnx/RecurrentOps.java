@@ -13,7 +13,7 @@ import dev.jrnn.nn.rnn.Recurrent;
 import dev.jrnn.nn.rnn.RecurrentResult;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.nn.rnn.Sequences;

@@ -6,7 +6,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;

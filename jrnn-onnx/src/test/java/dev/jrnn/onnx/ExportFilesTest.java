@@ -8,7 +8,7 @@ import ai.onnxruntime.OrtSession;
 import dev.jrnn.autograd.Autograd;
 import dev.jrnn.io.ModelConfig;
 import dev.jrnn.io.ModelFile;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.text.CharTokenizer;

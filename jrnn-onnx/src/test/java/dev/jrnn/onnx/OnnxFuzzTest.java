@@ -4,7 +4,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressor;
 import dev.jrnn.series.Standardizer;

@@ -12,7 +12,7 @@ import dev.jrnn.nn.rnn.HiddenState;
 import dev.jrnn.nn.rnn.LstmState;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnConfig;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.rnn.RnnState;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressor;

@@ -1,9 +1,9 @@
 package dev.jrnn.spark;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.io.ModelFile;
 import dev.jrnn.nn.Losses;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.optim.GradClip;
 import dev.jrnn.optim.Optimizer;
@@ -170,7 +170,7 @@ public final class SparkExample {
             examples.add(new TrainingExample(ids.length == 0 ? new int[] {vocab.padId()} : ids, Integer.parseInt(r[0])));
         }
         TextClassifier.Config config = TextClassifier.Config.of(vocab.size(), o.embedding, o.hidden, 2)
-                .withCell(RnnKernels.CellType.LSTM).withSeed(1).withPadId(vocab.padId());
+                .withCell(CellType.LSTM).withSeed(1).withPadId(vocab.padId());
         long steps = o.epochs > 0 ? Math.round(o.epochs * (examples.size() / o.batch)) : o.steps;
         double lr = o.lr;
         DistributedTrainer.OptimizerFactory adam = m -> new Adam(m.parameters(), Adam.Config.adam(lr));

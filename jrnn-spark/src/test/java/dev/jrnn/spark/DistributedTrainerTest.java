@@ -1,10 +1,10 @@
 package dev.jrnn.spark;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.autograd.Tensor;
 import dev.jrnn.nn.Losses;
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.Parameter;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.tensor.DType;
@@ -43,7 +43,7 @@ class DistributedTrainerTest {
     private static final int VOCAB = 12, CLASSES = 3, BATCH = 16;
     private static final long SEED = 7;
     private static final TextClassifier.Config CLASSIFIER = TextClassifier.Config.of(VOCAB, 4, 6, CLASSES)
-            .withCell(RnnKernels.CellType.LSTM).withDType(DType.FLOAT64).withSeed(3).withPadId(0);
+            .withCell(CellType.LSTM).withDType(DType.FLOAT64).withSeed(3).withPadId(0);
     private static final DistributedTrainer.OptimizerFactory ADAM = m -> new Adam(m.parameters(), Adam.Config.adam(0.01));
     /** Failures thrown on purpose (the tasks run in this JVM under local mode). */
     static final AtomicInteger FAILED = new AtomicInteger();

@@ -1,7 +1,7 @@
 package dev.jrnn.spark;
 
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.io.ModelFile;
-import dev.jrnn.nn.rnn.RnnKernels;
 import dev.jrnn.series.ForecastSpec;
 import dev.jrnn.series.SequenceRegressor;
 import dev.jrnn.series.SequenceRegressorFiles;
@@ -61,7 +61,7 @@ class JrnnPredictorTest {
         WordTokenizer t = WordTokenizer.builder().lowerCase(true).build();
         Vocabulary v = Vocabulary.builder().specials(SpecialToken.PAD, SpecialToken.UNK).addTexts(List.of(WORDS), t).build();
         TextClassifier m = new TextClassifier(TextClassifier.Config.of(v.size(), 6, 8, 3)
-                .withCell(RnnKernels.CellType.LSTM).withSeed(5).withPadId(v.padId()));
+                .withCell(CellType.LSTM).withSeed(5).withPadId(v.padId()));
         classifier = tmp.resolve("classifier");
         TextClassifierFiles.save(classifier, m, List.of("neg", "neutral", "pos"), 12, v, t, ModelFile.Provenance.unknown());
         Rng rng = new Rng(9);

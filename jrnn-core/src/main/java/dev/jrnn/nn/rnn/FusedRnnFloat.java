@@ -1,6 +1,6 @@
 package dev.jrnn.nn.rnn;
 
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.rnn.RnnKernels.Dims;
 import dev.jrnn.tensor.Blas;
 

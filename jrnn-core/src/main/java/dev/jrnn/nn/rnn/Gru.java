@@ -20,12 +20,12 @@ import dev.jrnn.tensor.Rng;
 public final class Gru extends RnnBase {
     /** A layer with the given configuration ({@code mode} GRU or GRU_RESET_BEFORE), parameters drawn from {@code rng}. */
     public Gru(RnnConfig config, DType dtype, Rng rng) {
-        super(config, dtype, rng, RnnKernels.CellType.GRU, RnnKernels.CellType.GRU_RESET_BEFORE);
+        super(config, dtype, rng, CellType.GRU, CellType.GRU_RESET_BEFORE);
     }
 
     /** The options: required sizes here, everything else on the builder. */
     public static RnnBase.Builder<Gru> builder(int inputSize, int hiddenSize) {
-        return new RnnBase.Builder<>("Gru", RnnKernels.CellType.GRU, inputSize, hiddenSize,
+        return new RnnBase.Builder<>("Gru", CellType.GRU, inputSize, hiddenSize,
                 (b, c) -> new Gru(c, b.dtype(), b.rng()));
     }
 

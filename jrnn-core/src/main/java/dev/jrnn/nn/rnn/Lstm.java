@@ -30,12 +30,12 @@ import dev.jrnn.tensor.Rng;
 public final class Lstm extends RnnBase {
     /** A layer with the given configuration ({@code mode} LSTM), parameters drawn from {@code rng}. */
     public Lstm(RnnConfig config, DType dtype, Rng rng) {
-        super(config, dtype, rng, RnnKernels.CellType.LSTM);
+        super(config, dtype, rng, CellType.LSTM);
     }
 
     /** The options: required sizes here, everything else on the builder. */
     public static RnnBase.Builder<Lstm> builder(int inputSize, int hiddenSize) {
-        return new RnnBase.Builder<>("Lstm", RnnKernels.CellType.LSTM, inputSize, hiddenSize,
+        return new RnnBase.Builder<>("Lstm", CellType.LSTM, inputSize, hiddenSize,
                 (b, c) -> new Lstm(c, b.dtype(), b.rng()));
     }
 

@@ -22,12 +22,12 @@ import dev.jrnn.tensor.Rng;
 public final class MLstm extends RnnBase {
     /** A layer with the given configuration ({@code mode} MLSTM) and heads (dividing H), parameters drawn from {@code rng}. */
     public MLstm(RnnConfig config, int heads, DType dtype, Rng rng) {
-        super(config, heads, dtype, rng, RnnKernels.CellType.MLSTM);
+        super(config, heads, dtype, rng, CellType.MLSTM);
     }
 
     /** The options: required sizes here, everything else (including {@code heads}) on the builder. */
     public static RnnBase.Builder<MLstm> builder(int inputSize, int hiddenSize) {
-        return new RnnBase.Builder<>("MLstm", RnnKernels.CellType.MLSTM, inputSize, hiddenSize,
+        return new RnnBase.Builder<>("MLstm", CellType.MLSTM, inputSize, hiddenSize,
                 (b, c) -> new MLstm(c, b.heads(), b.dtype(), b.rng()));
     }
 

@@ -19,12 +19,12 @@ import dev.jrnn.tensor.Rng;
 public final class MinGru extends RnnBase {
     /** A layer with the given configuration ({@code mode} MIN_GRU), parameters drawn from {@code rng}. */
     public MinGru(RnnConfig config, DType dtype, Rng rng) {
-        super(config, dtype, rng, RnnKernels.CellType.MIN_GRU);
+        super(config, dtype, rng, CellType.MIN_GRU);
     }
 
     /** The options: required sizes here, everything else on the builder. */
     public static RnnBase.Builder<MinGru> builder(int inputSize, int hiddenSize) {
-        return new RnnBase.Builder<>("MinGru", RnnKernels.CellType.MIN_GRU, inputSize, hiddenSize,
+        return new RnnBase.Builder<>("MinGru", CellType.MIN_GRU, inputSize, hiddenSize,
                 (b, c) -> new MinGru(c, b.dtype(), b.rng()));
     }
 

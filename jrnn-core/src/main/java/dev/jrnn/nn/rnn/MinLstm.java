@@ -20,12 +20,12 @@ import dev.jrnn.tensor.Rng;
 public final class MinLstm extends RnnBase {
     /** A layer with the given configuration ({@code mode} MIN_LSTM), parameters drawn from {@code rng}. */
     public MinLstm(RnnConfig config, DType dtype, Rng rng) {
-        super(config, dtype, rng, RnnKernels.CellType.MIN_LSTM);
+        super(config, dtype, rng, CellType.MIN_LSTM);
     }
 
     /** The options: required sizes here, everything else on the builder. */
     public static RnnBase.Builder<MinLstm> builder(int inputSize, int hiddenSize) {
-        return new RnnBase.Builder<>("MinLstm", RnnKernels.CellType.MIN_LSTM, inputSize, hiddenSize,
+        return new RnnBase.Builder<>("MinLstm", CellType.MIN_LSTM, inputSize, hiddenSize,
                 (b, c) -> new MinLstm(c, b.dtype(), b.rng()));
     }
 

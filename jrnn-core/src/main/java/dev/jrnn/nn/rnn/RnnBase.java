@@ -75,15 +75,15 @@ public abstract class RnnBase extends Module {
      *
      * @param expected the modes this subclass accepts (for the error message)
      */
-    protected RnnBase(RnnConfig config, DType dtype, Rng rng, RnnKernels.CellType... expected) {
+    protected RnnBase(RnnConfig config, DType dtype, Rng rng, CellType... expected) {
         this(config, 1, dtype, rng, expected);
     }
 
     /**
-     * As {@link #RnnBase(RnnConfig, DType, Rng, RnnKernels.CellType...)}, for a layer with {@code heads} heads
+     * As {@link #RnnBase(RnnConfig, DType, Rng, CellType...)}, for a layer with {@code heads} heads
      * ({@link MLstm}: {@code weight_gate_l{k} [2·heads, I_k]}; 1 for every other layer).
      */
-    protected RnnBase(RnnConfig config, int heads, DType dtype, Rng rng, RnnKernels.CellType... expected) {
+    protected RnnBase(RnnConfig config, int heads, DType dtype, Rng rng, CellType... expected) {
         this.config = Objects.requireNonNull(config, "config");
         this.heads = heads;
         Objects.requireNonNull(dtype, "dtype");
@@ -93,7 +93,7 @@ public abstract class RnnBase extends Module {
                     + ", expected one of " + List.of(expected));
         }
         int h = config.hiddenSize(), gh = config.gates() * h, dirs = config.numDirections(), r = config.stateSize();
-        boolean mlstm = config.mode() == RnnKernels.CellType.MLSTM;
+        boolean mlstm = config.mode() == CellType.MLSTM;
         if (heads <= 0 || h % heads != 0 || (heads != 1 && !mlstm)) {
             throw new IllegalArgumentException(name() + ": heads must be 1" + (mlstm ? " or a divisor of hiddenSize="
                     + h : " (only MLstm has heads)") + ", got " + heads);
@@ -158,7 +158,7 @@ public abstract class RnnBase extends Module {
     }
 
     /** The readable cell over one layer-direction's parameters (not registered: the parameters already are). */
-    private static StandardCell<?> cellOver(RnnKernels.CellType mode, Parameter[] p, int heads) {
+    private static StandardCell<?> cellOver(CellType mode, Parameter[] p, int heads) {
         switch (mode) {
             case LSTM: return p[4] == null ? LstmCell.over(p[0], p[1], p[2], p[3])
                     : LstmCell.projected(p[0], p[1], p[2], p[3], p[4]);
@@ -286,12 +286,12 @@ public abstract class RnnBase extends Module {
         if (config.mode().isXlstm()) {
             if (h0 != null || c0 != null) {
                 throw new IllegalArgumentException(op + ": an xLSTM layer's state is (h, c, n, m); pass an "
-                        + (config.mode() == RnnKernels.CellType.SLSTM ? "SLstmState" : "MLstmState")
+                        + (config.mode() == CellType.SLSTM ? "SLstmState" : "MLstmState")
                         + " to forwardFrom instead of h0/c0");
             }
             return runXlstm(x, null, lengths);
         }
-        boolean twoStates = config.mode() == RnnKernels.CellType.LSTM || config.mode() == RnnKernels.CellType.TTT_LINEAR;
+        boolean twoStates = config.mode() == CellType.LSTM || config.mode() == CellType.TTT_LINEAR;
         checkInput(op, x);
         Tensor in = config.batchFirst() ? x : x.transpose(0, 1);          // [B, T, I] inside
         int batch = in.dim(0), time = in.dim(1);
@@ -335,7 +335,7 @@ public abstract class RnnBase extends Module {
      */
     private RnnOutput runXlstm(Tensor x, RnnState init, int[] lengths) {
         String op = name() + ".forward";
-        boolean slstm = config.mode() == RnnKernels.CellType.SLSTM;
+        boolean slstm = config.mode() == CellType.SLSTM;
         checkInput(op, x);
         Tensor in = config.batchFirst() ? x : x.transpose(0, 1);          // [B, T, I] inside
         int batch = in.dim(0), time = in.dim(1), dirs = config.numDirections(), layers = config.numLayers();
@@ -503,8 +503,8 @@ public abstract class RnnBase extends Module {
     protected String describe() {
         RnnConfig c = config;
         return name() + "(" + c.inputSize() + ", " + c.hiddenSize() + (heads > 1 ? ", heads=" + heads : "")
-                + (c.mode() == RnnKernels.CellType.RNN_RELU ? ", nonlinearity=relu" : "")
-                + (c.mode() == RnnKernels.CellType.GRU_RESET_BEFORE ? ", variant=RESET_BEFORE" : "")
+                + (c.mode() == CellType.RNN_RELU ? ", nonlinearity=relu" : "")
+                + (c.mode() == CellType.GRU_RESET_BEFORE ? ", variant=RESET_BEFORE" : "")
                 + ", numLayers=" + c.numLayers() + ", bias=" + c.bias() + ", batchFirst=" + c.batchFirst()
                 + ", dropout=" + c.dropout() + ", bidirectional=" + c.bidirectional()
                 + (c.projSize() > 0 ? ", projSize=" + c.projSize() : "") + ", path=" + path + ")";
@@ -583,7 +583,7 @@ public abstract class RnnBase extends Module {
         private final String layer;
         private final int inputSize;
         private final int hiddenSize;
-        private RnnKernels.CellType mode;
+        private CellType mode;
         private int numLayers = 1;
         private boolean bias = true;
         private boolean batchFirst = true;
@@ -595,7 +595,7 @@ public abstract class RnnBase extends Module {
         private Path path = Path.FAST;
         private int heads = 1;
 
-        Builder(String layer, RnnKernels.CellType mode, int inputSize, int hiddenSize,
+        Builder(String layer, CellType mode, int inputSize, int hiddenSize,
                 BiFunction<Builder<L>, RnnConfig, L> factory) {
             this.layer = layer;
             this.mode = mode;
@@ -633,14 +633,14 @@ public abstract class RnnBase extends Module {
 
         /** {@link SimpleRnn} only: {@code TANH} (default) or {@code RELU}, as PyTorch's {@code nonlinearity}. */
         public Builder<L> nonlinearity(Activation.Kind kind) {
-            if (mode != RnnKernels.CellType.RNN_TANH && mode != RnnKernels.CellType.RNN_RELU) {
+            if (mode != CellType.RNN_TANH && mode != CellType.RNN_RELU) {
                 throw new IllegalStateException(layer + ": nonlinearity is an option of SimpleRnn only");
             }
             if (kind != Activation.Kind.TANH && kind != Activation.Kind.RELU) {
                 throw new IllegalArgumentException("SimpleRnn: nonlinearity must be TANH or RELU (as torch.nn.RNN), got "
                         + kind + "; for any other activation use SimpleRnnCell with Recurrent");
             }
-            this.mode = kind == Activation.Kind.RELU ? RnnKernels.CellType.RNN_RELU : RnnKernels.CellType.RNN_TANH;
+            this.mode = kind == Activation.Kind.RELU ? CellType.RNN_RELU : CellType.RNN_TANH;
             return this;
         }
 
@@ -653,10 +653,10 @@ public abstract class RnnBase extends Module {
 
         /** {@link Gru} only: {@link GruVariant#RESET_AFTER} (default, PyTorch) or {@link GruVariant#RESET_BEFORE}. */
         public Builder<L> variant(GruVariant variant) {
-            if (mode != RnnKernels.CellType.GRU && mode != RnnKernels.CellType.GRU_RESET_BEFORE) {
+            if (mode != CellType.GRU && mode != CellType.GRU_RESET_BEFORE) {
                 throw new IllegalStateException(layer + ": variant is an option of Gru only");
             }
-            this.mode = variant == GruVariant.RESET_BEFORE ? RnnKernels.CellType.GRU_RESET_BEFORE : RnnKernels.CellType.GRU;
+            this.mode = variant == GruVariant.RESET_BEFORE ? CellType.GRU_RESET_BEFORE : CellType.GRU;
             return this;
         }
 
@@ -665,7 +665,7 @@ public abstract class RnnBase extends Module {
          * must divide {@code hiddenSize}. Checked by {@link #build()}.
          */
         public Builder<L> heads(int n) {
-            if (mode != RnnKernels.CellType.MLSTM) {
+            if (mode != CellType.MLSTM) {
                 throw new IllegalStateException(layer + ": heads is an option of MLstm only");
             }
             this.heads = n;

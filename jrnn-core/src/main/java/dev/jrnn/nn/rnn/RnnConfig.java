@@ -27,7 +27,7 @@ import java.util.Objects;
  *                      {@code h = W_hr (o ⊙ tanh c)}, so {@code h0}/{@code hN} and the output have {@code P}
  *                      features per direction and {@code c0}/{@code cN} keep {@code H}
  */
-public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize, int numLayers, boolean bias,
+public record RnnConfig(CellType mode, int inputSize, int hiddenSize, int numLayers, boolean bias,
                         boolean batchFirst, double dropout, boolean bidirectional, int projSize) {
     /** Validates every field, naming the layer and the bad value. */
     public RnnConfig {
@@ -46,7 +46,7 @@ public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize,
             throw new IllegalArgumentException(name + ": dropout must be in [0, 1), got " + dropout
                     + " (it is the probability of zeroing an element between layers)");
         }
-        if (projSize != 0 && mode != RnnKernels.CellType.LSTM) {
+        if (projSize != 0 && mode != CellType.LSTM) {
             throw new IllegalArgumentException(name + ": proj_size=" + projSize + " is an option of Lstm only"
                     + " (as in PyTorch); use 0");
         }
@@ -57,13 +57,13 @@ public record RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize,
     }
 
     /** A configuration without a projection ({@code projSize = 0}). */
-    public RnnConfig(RnnKernels.CellType mode, int inputSize, int hiddenSize, int numLayers, boolean bias,
+    public RnnConfig(CellType mode, int inputSize, int hiddenSize, int numLayers, boolean bias,
                      boolean batchFirst, double dropout, boolean bidirectional) {
         this(mode, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, 0);
     }
 
     /** The class name of the stock layer for {@code mode} ({@code SimpleRnn}, {@code Lstm}, {@code Gru}). */
-    static String layerName(RnnKernels.CellType mode) {
+    static String layerName(CellType mode) {
         switch (mode) {
             case LSTM: return "Lstm";
             case RNN_TANH: case RNN_RELU: return "SimpleRnn";

@@ -21,12 +21,12 @@ import dev.jrnn.tensor.Rng;
 public final class SLstm extends RnnBase {
     /** A layer with the given configuration ({@code mode} SLSTM), parameters drawn from {@code rng}. */
     public SLstm(RnnConfig config, DType dtype, Rng rng) {
-        super(config, dtype, rng, RnnKernels.CellType.SLSTM);
+        super(config, dtype, rng, CellType.SLSTM);
     }
 
     /** The options: required sizes here, everything else on the builder. */
     public static RnnBase.Builder<SLstm> builder(int inputSize, int hiddenSize) {
-        return new RnnBase.Builder<>("SLstm", RnnKernels.CellType.SLSTM, inputSize, hiddenSize,
+        return new RnnBase.Builder<>("SLstm", CellType.SLSTM, inputSize, hiddenSize,
                 (b, c) -> new SLstm(c, b.dtype(), b.rng()));
     }
 

@@ -28,7 +28,7 @@ import dev.jrnn.tensor.Shapes;
  *     log b_t)}, so that the large {@code A_t} and {@code S_t} of a long sequence never cancel.</li>
  * </ol>
  * The log coefficients per cell, from the pre-activations {@code pre = W x + b} (row blocks as in
- * {@link RnnKernels.CellType}), with {@code softplus(s) = log(1 + e^s)}:
+ * {@link CellType}), with {@code softplus(s) = log(1 + e^s)}:
  * <pre>
  * MIN_GRU   (z, h)     log a = −softplus(k_z)            log b = −softplus(−k_z) + log g(k_h)
  * MIN_LSTM  (f, i, h)  d = softplus(−k_f) − softplus(−k_i)
@@ -81,13 +81,13 @@ public final class ScanKernels {
      * @return {@code output [B, T, H]} in input time order and the final state {@code h [B, H]} ({@code c} is null)
      * @throws ShapeMismatchException naming the argument and both shapes
      */
-    public static RnnKernels.Result run(RnnKernels.CellType type, Tensor x, Tensor h0, Tensor weightIh, Tensor biasIh,
+    public static RnnKernels.Result run(CellType type, Tensor x, Tensor h0, Tensor weightIh, Tensor biasIh,
                                         int[] lengths, boolean reverse) {
         return run(type, x, h0, weightIh, biasIh, lengths, reverse, Form.LOG_SPACE);
     }
 
-    /** As {@link #run(RnnKernels.CellType, Tensor, Tensor, Tensor, Tensor, int[], boolean)}, with the scan's {@link Form}. */
-    public static RnnKernels.Result run(RnnKernels.CellType type, Tensor x, Tensor h0, Tensor weightIh, Tensor biasIh,
+    /** As {@link #run(CellType, Tensor, Tensor, Tensor, Tensor, int[], boolean)}, with the scan's {@link Form}. */
+    public static RnnKernels.Result run(CellType type, Tensor x, Tensor h0, Tensor weightIh, Tensor biasIh,
                                         int[] lengths, boolean reverse, Form form) {
         String op = "ScanKernels.run(" + type + ")";
         checkType(op, type);
@@ -125,12 +125,12 @@ public final class ScanKernels {
      * @param reverse read each sequence from its last valid step back to 0
      * @return {@code h_t} for every step {@code [B, T, H]}, zero past each sequence's length
      */
-    public static Tensor scan(RnnKernels.CellType type, Tensor pre, Tensor h0, int[] lengths, boolean reverse) {
+    public static Tensor scan(CellType type, Tensor pre, Tensor h0, int[] lengths, boolean reverse) {
         return scan(type, pre, h0, lengths, reverse, Form.LOG_SPACE);
     }
 
-    /** As {@link #scan(RnnKernels.CellType, Tensor, Tensor, int[], boolean)}, evaluated in the given {@link Form}. */
-    public static Tensor scan(RnnKernels.CellType type, Tensor pre, Tensor h0, int[] lengths, boolean reverse, Form form) {
+    /** As {@link #scan(CellType, Tensor, Tensor, int[], boolean)}, evaluated in the given {@link Form}. */
+    public static Tensor scan(CellType type, Tensor pre, Tensor h0, int[] lengths, boolean reverse, Form form) {
         java.util.Objects.requireNonNull(form, "form");
         String op = "ScanKernels.scan(" + type + ")";
         checkType(op, type);
@@ -149,7 +149,7 @@ public final class ScanKernels {
                 throw new IllegalArgumentException(op + ": h0 is " + h0.dtype() + " but pre is " + pre.dtype());
             }
         }
-        Dims d = new Dims(type == RnnKernels.CellType.MIN_LSTM, B, T, H, lengths == null ? null : lengths.clone(), reverse);
+        Dims d = new Dims(type == CellType.MIN_LSTM, B, T, H, lengths == null ? null : lengths.clone(), reverse);
         NdArray out = NdArray.zeros(pre.dtype(), B, T, H);
         NdArray h0d = h0 == null ? null : h0.data();
         if (form == Form.LINEAR) {
@@ -160,10 +160,10 @@ public final class ScanKernels {
         return Tensor.custom(op, out, g -> backward(d, g, pre, h0, out), pre, h0);
     }
 
-    private static void checkType(String op, RnnKernels.CellType type) {
-        if (type == null || type.hasRecurrentWeights() || type == RnnKernels.CellType.TTT_LINEAR) {
+    private static void checkType(String op, CellType type) {
+        if (type == null || type.hasRecurrentWeights() || type == CellType.TTT_LINEAR) {
             throw new IllegalArgumentException(op + ": type must be MIN_GRU or MIN_LSTM (cells whose gates read x only)"
-                    + (type == null ? "" : "; " + type + (type == RnnKernels.CellType.TTT_LINEAR
+                    + (type == null ? "" : "; " + type + (type == CellType.TTT_LINEAR
                     ? " runs as TttLinearCell" : " runs in RnnKernels.run")));
         }
     }

@@ -16,12 +16,12 @@ import dev.jrnn.tensor.Rng;
 public final class SimpleRnn extends RnnBase {
     /** A layer with the given configuration ({@code mode} RNN_TANH or RNN_RELU), parameters drawn from {@code rng}. */
     public SimpleRnn(RnnConfig config, DType dtype, Rng rng) {
-        super(config, dtype, rng, RnnKernels.CellType.RNN_TANH, RnnKernels.CellType.RNN_RELU);
+        super(config, dtype, rng, CellType.RNN_TANH, CellType.RNN_RELU);
     }
 
     /** The options: required sizes here, everything else on the builder. */
     public static RnnBase.Builder<SimpleRnn> builder(int inputSize, int hiddenSize) {
-        return new RnnBase.Builder<>("SimpleRnn", RnnKernels.CellType.RNN_TANH, inputSize, hiddenSize,
+        return new RnnBase.Builder<>("SimpleRnn", CellType.RNN_TANH, inputSize, hiddenSize,
                 (b, c) -> new SimpleRnn(c, b.dtype(), b.rng()));
     }
 

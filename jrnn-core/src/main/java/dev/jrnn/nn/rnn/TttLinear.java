@@ -35,7 +35,7 @@ public final class TttLinear extends RnnBase {
      * @param miniBatch the TTT mini-batch size {@code b} (1: online gradient descent, one update per token)
      */
     public TttLinear(RnnConfig config, int heads, int miniBatch, DType dtype, Rng rng) {
-        super(config, dtype, rng, RnnKernels.CellType.TTT_LINEAR);
+        super(config, dtype, rng, CellType.TTT_LINEAR);
         this.heads = heads;
         this.miniBatch = miniBatch;
         int dirs = config.numDirections();
@@ -58,7 +58,7 @@ public final class TttLinear extends RnnBase {
 
     /** The options with {@code heads} and the TTT mini-batch size {@code b} chosen. */
     public static RnnBase.Builder<TttLinear> builder(int inputSize, int hiddenSize, int heads, int miniBatch) {
-        return new RnnBase.Builder<>("TttLinear", RnnKernels.CellType.TTT_LINEAR, inputSize, hiddenSize,
+        return new RnnBase.Builder<>("TttLinear", CellType.TTT_LINEAR, inputSize, hiddenSize,
                 (b, c) -> new TttLinear(c, heads, miniBatch, b.dtype(), b.rng()));
     }
 

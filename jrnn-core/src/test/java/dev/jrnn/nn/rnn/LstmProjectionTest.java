@@ -224,11 +224,11 @@ class LstmProjectionTest {
         Tensor x = Tensor.zeros(F64, 2, 3, 3);
         Tensor wih = Tensor.zeros(F64, 16, 3), whr = Tensor.zeros(F64, 2, 4);
         ShapeMismatchException hh = assertThrows(ShapeMismatchException.class, () -> RnnKernels.run(
-                RnnKernels.CellType.LSTM, x, null, null, wih, Tensor.zeros(F64, 16, 4), null, null, whr, null, false));
+                CellType.LSTM, x, null, null, wih, Tensor.zeros(F64, 16, 4), null, null, whr, null, false));
         assertTrue(hh.getMessage().contains("weightHh") && hh.getMessage().contains("[16, 4]")
                 && hh.getMessage().contains("[16, 2]"), hh.getMessage());
         IllegalArgumentException gru = assertThrows(IllegalArgumentException.class, () -> RnnKernels.run(
-                RnnKernels.CellType.GRU, x, null, null, Tensor.zeros(F64, 12, 3), Tensor.zeros(F64, 12, 2), null, null,
+                CellType.GRU, x, null, null, Tensor.zeros(F64, 12, 3), Tensor.zeros(F64, 12, 2), null, null,
                 Tensor.zeros(F64, 2, 4), null, false));
         assertTrue(gru.getMessage().contains("LSTM only"), gru.getMessage());
     }

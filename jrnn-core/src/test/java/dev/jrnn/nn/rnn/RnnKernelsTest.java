@@ -3,7 +3,7 @@ package dev.jrnn.nn.rnn;
 import dev.jrnn.autograd.Autograd;
 import dev.jrnn.autograd.GradCheck;
 import dev.jrnn.autograd.Tensor;
-import dev.jrnn.nn.rnn.RnnKernels.CellType;
+import dev.jrnn.nn.rnn.CellType;
 import dev.jrnn.nn.rnn.RnnKernels.Result;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;

@@ -88,7 +88,7 @@ final class RnnTestSupport {
     static boolean kernelsAvailable() {
         try {
             Tensor x = Tensor.zeros(F64, 1, 1, 1);
-            RnnKernels.run(RnnKernels.CellType.RNN_TANH, x, null, null, Tensor.zeros(F64, 1, 1), Tensor.zeros(F64, 1, 1),
+            RnnKernels.run(CellType.RNN_TANH, x, null, null, Tensor.zeros(F64, 1, 1), Tensor.zeros(F64, 1, 1),
                     null, null, null, false);
             return true;
         } catch (UnsupportedOperationException e) {

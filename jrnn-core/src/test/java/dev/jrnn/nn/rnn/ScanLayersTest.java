@@ -36,8 +36,8 @@ class ScanLayersTest {
         return a.maxAbsDiff(a.zerosLike());
     }
 
-    private static RnnKernels.CellType type(String name) {
-        return name.equals("mingru") ? RnnKernels.CellType.MIN_GRU : RnnKernels.CellType.MIN_LSTM;
+    private static CellType type(String name) {
+        return name.equals("mingru") ? CellType.MIN_GRU : CellType.MIN_LSTM;
     }
 
     private static RnnBase.Builder<? extends RnnBase> builder(String cell, int in, int hidden) {
@@ -95,7 +95,7 @@ class ScanLayersTest {
     })
     void scanGradientsMatchCentralDifferences(String cell, int batch, int time, boolean reverse, boolean withLengths,
                                               boolean withH0) {
-        RnnKernels.CellType t = type(cell);
+        CellType t = type(cell);
         Rng rng = new Rng(7 + batch * 10 + time);
         int h = 3;
         int[] lengths = withLengths ? new int[] {time, 2, 1} : null;
@@ -190,7 +190,7 @@ class ScanLayersTest {
     @ParameterizedTest(name = "{0} reverse={1}")
     @CsvSource({"mingru, false", "mingru, true", "minlstm, false", "minlstm, true"})
     void linearFormEqualsTheLogSpaceScan(String cell, boolean reverse) {
-        RnnKernels.CellType t = type(cell);
+        CellType t = type(cell);
         Rng rng = new Rng(21);
         int[] lengths = {6, 3, 1};
         NdArray pre = NdArray.randn(rng, F64, 0, 3, 3, 6, t.gates() * 4);      // saturated gates included
@@ -262,12 +262,12 @@ class ScanLayersTest {
         assertTrue(c0.getMessage().contains("MinGru"), c0.getMessage());
         assertThrows(IllegalStateException.class, () -> MinLstm.builder(3, 4).variant(GruVariant.RESET_BEFORE));
         IllegalArgumentException wrongKernel = assertThrows(IllegalArgumentException.class, () -> RnnKernels.run(
-                RnnKernels.CellType.MIN_GRU, Tensor.zeros(1, 1, 1), null, null, Tensor.zeros(2, 1), Tensor.zeros(2, 1),
+                CellType.MIN_GRU, Tensor.zeros(1, 1, 1), null, null, Tensor.zeros(2, 1), Tensor.zeros(2, 1),
                 null, null, null, false));
         assertTrue(wrongKernel.getMessage().contains("ScanKernels"), wrongKernel.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ScanKernels.scan(RnnKernels.CellType.LSTM,
+        assertThrows(IllegalArgumentException.class, () -> ScanKernels.scan(CellType.LSTM,
                 Tensor.zeros(1, 1, 8), null, null, false));
-        e = assertThrows(ShapeMismatchException.class, () -> ScanKernels.run(RnnKernels.CellType.MIN_LSTM,
+        e = assertThrows(ShapeMismatchException.class, () -> ScanKernels.run(CellType.MIN_LSTM,
                 Tensor.zeros(2, 5, 3), null, Tensor.zeros(8, 3), null, null, false));
         assertTrue(e.getMessage().contains("weightIh") && e.getMessage().contains("[8, 3]"), e.getMessage());
         Parameter w = new Parameter(NdArray.zeros(F64, 5, 3));

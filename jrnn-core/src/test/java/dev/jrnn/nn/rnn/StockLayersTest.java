@@ -105,7 +105,7 @@ class StockLayersTest {
         assertMessageContains(assertThrows(IllegalArgumentException.class, () -> new Lstm(Gru.builder(3, 4).config(), F64,
                 new Rng(0))), "Lstm: config.mode is GRU, expected one of [LSTM]");
         RnnConfig c = Lstm.builder(3, 4).numLayers(2).bidirectional(true).config();
-        assertEquals(new RnnConfig(RnnKernels.CellType.LSTM, 3, 4, 2, true, true, 0.0, true), c);
+        assertEquals(new RnnConfig(CellType.LSTM, 3, 4, 2, true, true, 0.0, true), c);
         assertEquals(8, c.layerInputSize(1));
         assertEquals(RnnBase.Path.FAST, Lstm.builder(3, 4).build().path());
     }

@@ -208,7 +208,7 @@ class TttLinearTest {
         }
         assertEquals(List.copyOf(expected.keySet()), List.copyOf(l.namedParameters().keySet()));
         expected.forEach((n, shape) -> assertTrue(java.util.Arrays.equals(shape, l.namedParameters().get(n).shape()), n));
-        assertEquals(expected.keySet(), dev.jrnn.io.TorchNames.recurrentShapes(RnnKernels.CellType.TTT_LINEAR, 5, 8, 1,
+        assertEquals(expected.keySet(), dev.jrnn.io.TorchNames.recurrentShapes(CellType.TTT_LINEAR, 5, 8, 1,
                 true, true, 2).keySet(), "TorchNames lists the same names");
         Path f = dir.resolve("ttt.safetensors");
         Safetensors.write(f, l.stateDict());
@@ -226,7 +226,7 @@ class TttLinearTest {
         assertEquals(10, TttLinearCell.defaultHeads(100));   // d = 10
         assertEquals(1, TttLinearCell.defaultHeads(7));      // d = 7
         assertEquals(1, TttLinearCell.defaultHeads(17));     // prime above 16: one head
-        TttLinear l = (TttLinear) RnnBase.create(new RnnConfig(RnnKernels.CellType.TTT_LINEAR, 3, 32, 1, true, true, 0, false),
+        TttLinear l = (TttLinear) RnnBase.create(new RnnConfig(CellType.TTT_LINEAR, 3, 32, 1, true, true, 0, false),
                 F64, new Rng(1));
         assertEquals(2, l.heads());
         assertEquals(1, l.miniBatch());
