@@ -37,19 +37,21 @@ configure() {
     case $1 in
     imdb-simple|imdb-lstm|imdb-gru|imdb-bilstm)
         main=ImdbSentiment; opts="--model ${1#imdb-} $imdb_common"
-        metrics="test_acc last_test_acc valid_acc best_epoch epochs"; group="model" ;;
+        outs="--out {OUT}"; metrics="test_acc last_test_acc valid_acc best_epoch epochs"; group="model" ;;
     names)
         main=NamesByLanguage; opts="--epochs 12 --patience 2 --batch 128 --lr 5e-3"
+        outs="--out {OUT} --png {OUT}/names-confusion.png"
         metrics="test_acc macro_acc last_test_acc valid_acc best_epoch epochs"; group="" ;;
     addition)
         main=Seq2SeqAddition; opts="--train 0 --reverse true --lr 3e-3 --lr-decay 0.97 --epochs 120 --patience 10"
+        outs="--csv {OUT}/addition.csv"
         metrics="test_exact_match last_test_exact_match valid_exact_match best_epoch epochs"; group="" ;;
     adding)
         main=AddingProblem; opts="--models simple,lstm,gru --lengths 50,100,200,400 --steps 3000"
-        metrics="ratio solved steps"; group="model T" ;;
+        outs="--csv {OUT}/adding.csv --png {OUT}/adding.png"; metrics="ratio solved steps"; group="model T" ;;
     shakespeare)
         main=LanguageModels; opts="--task shakespeare"
-        metrics="valid_nll test_nll best_epoch epochs"; group="" ;;
+        outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
     *) echo "run.sh: unknown experiment '$1' (imdb-simple, imdb-lstm, imdb-gru, imdb-bilstm, names, addition, adding, shakespeare)" >&2
        exit 2 ;;
     esac
@@ -81,10 +83,12 @@ for s in ${seeds//,/ }; do
         out=runs/results/$exp
         mkdir -p "$out"; touch "$out/results.txt"
         sed -i "/^RESULT seed=$s /d" "$out/results.txt"          # a seed run again replaces its old lines
-        echo "$exp seed $s: java -Xss8m -Djrnn.blas.threads=1 dev.jrnn.examples.$main $opts ${extra[*]:-} --seed $s --out $out/seed-$s"
+        o=${outs//\{OUT\}/$out/seed-$s}
+        mkdir -p "$out/seed-$s"
+        echo "$exp seed $s: java -Xss8m -Djrnn.blas.threads=1 dev.jrnn.examples.$main $opts ${extra[*]:-} --seed $s $o"
         ts=$(date +%s)
         OPENBLAS_NUM_THREADS=1 java -Djava.awt.headless=true -Xss8m -Djrnn.blas.threads=1 -cp "$cp" \
-            "dev.jrnn.examples.$main" $opts "${extra[@]}" --seed "$s" --out "$out/seed-$s" > "$out/seed-$s.log" 2>&1 \
+            "dev.jrnn.examples.$main" $opts "${extra[@]}" --seed "$s" $o > "$out/seed-$s.log" 2>&1 \
             || { echo "$exp seed $s FAILED (see $out/seed-$s.log):"; tail -5 "$out/seed-$s.log"; exit 1; }
         grep '^RESULT' "$out/seed-$s.log" \
             | sed "s/^RESULT /RESULT seed=$s commit=${commit:0:12} wall=$(( $(date +%s) - ts ))s /" | tee -a "$out/results.txt"
