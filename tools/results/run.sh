@@ -50,7 +50,7 @@ configure() {
         main=AddingProblem; opts="--models simple,lstm,gru --lengths 50,100,200,400 --steps 3000"
         outs="--csv {OUT}/adding.csv --png {OUT}/adding.png"; metrics="ratio solved steps"; group="model T" ;;
     shakespeare)
-        main=LanguageModels; opts="--task shakespeare"
+        main=LanguageModels; opts="--task shakespeare --epochs 12 --lr 2e-3 --lr-decay 0.7 --decay-after 6"
         outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
     *) echo "run.sh: unknown experiment '$1' (imdb-simple, imdb-lstm, imdb-gru, imdb-bilstm, names, addition, adding, shakespeare)" >&2
        exit 2 ;;
