@@ -43,7 +43,7 @@ configure() {
         outs="--out {OUT} --png {OUT}/names-confusion.png"
         metrics="test_acc macro_acc last_test_acc valid_acc best_epoch epochs"; group="" ;;
     addition)
-        main=Seq2SeqAddition; opts="--train 0 --reverse true --lr 3e-3 --lr-decay 0.97 --epochs 120 --patience 10"
+        main=Seq2SeqAddition; opts="--train 0 --reverse true --lr 3e-3 --lr-decay 0.97 --epochs 45 --patience 10"
         outs="--csv {OUT}/addition.csv"
         metrics="test_exact_match last_test_exact_match valid_exact_match best_epoch epochs"; group="" ;;
     adding)
