@@ -4,20 +4,21 @@
 #   tools/results/run.sh EXPERIMENT[,EXPERIMENT...] [--seeds 1,2,3] [-- EXTRA OPTIONS FOR THE PROGRAM]
 #
 # EXPERIMENT: imdb-simple | imdb-lstm | imdb-gru | imdb-bilstm | names | addition | adding | shakespeare
-# (the options of each are in configure() below; several, comma-separated, run seed by seed with one build).
-# Every seed runs in its own JVM with one BLAS thread
-# (OPENBLAS_NUM_THREADS=1, -Djrnn.blas.threads=1: the same float sums in the same order on every machine), writes
-# runs/results/EXPERIMENT/seed-S/ (metrics.csv, ...) and seed-S.log, and prints its RESULT line, which is also kept in
-# runs/results/EXPERIMENT/results.txt (a seed run again replaces its line; seeds may run in separate calls); at the
-# end one SUMMARY line gives each metric's mean, sample standard deviation and range over the seeds in results.txt. The commit (git rev-parse HEAD,
-# "+dirty" when the tree has changes), the machine (lscpu model name) and the wall time are printed first and last.
+# (the options of each are in configure() below; several, comma-separated, run seed by seed with one build;
+# options after -- come last and override them). Every seed runs in its own JVM with one BLAS thread
+# (OPENBLAS_NUM_THREADS=1, -Djrnn.blas.threads=1: a run repeats bit for bit on the same machine; OpenBLAS picks
+# CPU-specific kernels, so another CPU may round differently), writes runs/results/EXPERIMENT/seed-S/ and
+# seed-S.log, and prints its RESULT line, also kept in runs/results/EXPERIMENT/results.txt (a seed run again
+# replaces its line; seeds may run in separate calls). At the end one SUMMARY line gives each metric's mean,
+# sample standard deviation and range over the seeds in results.txt. The commit (git rev-parse HEAD, "+dirty" when
+# the tree has changes; also on every RESULT line), the CPU (lscpu) and the wall time are printed.
 #
 # Environment: JRNN_SKIP_BUILD=1 skips `mvn compile` (the classes in target/ are used as they are);
 # JRNN_DATA=DIR points at the data sets (default: ../shared/data above the working directory).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 exps=$1; shift
 seeds=1,2,3
