@@ -11,7 +11,7 @@
 # seed-S.log, and prints its RESULT line, also kept in runs/results/EXPERIMENT/results.txt (a seed run again
 # replaces its line; seeds may run in separate calls). At the end one SUMMARY line gives each metric's mean,
 # sample standard deviation and range over the seeds in results.txt. The commit (git rev-parse HEAD, "+dirty" when
-# the tree has changes; also on every RESULT line), the CPU (lscpu) and the wall time are printed.
+# the code has changes, docs aside; also on every RESULT line), the CPU (lscpu) and the wall time are printed.
 #
 # Environment: JRNN_SKIP_BUILD=1 skips `mvn compile` (the classes in target/ are used as they are);
 # JRNN_DATA=DIR points at the data sets (default: ../shared/data above the working directory).
@@ -60,7 +60,7 @@ configure() {
 for e in ${exps//,/ }; do configure "$e"; done     # fails early on a typo
 
 commit=$(git rev-parse HEAD)
-git diff --quiet HEAD -- . ':!runs' 2>/dev/null || commit="$commit+dirty"
+git diff --quiet HEAD -- . ':!runs' ':!docs' ':!*.md' 2>/dev/null || commit="$commit+dirty"
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 mkdir -p runs/results
 
