@@ -17,12 +17,14 @@ import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.SimpleRnn;
 import dev.jrnn.optim.Adam;
+import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.text.EmbeddingMatrix;
 import dev.jrnn.text.PretrainedEmbeddings;
 import dev.jrnn.text.Vocabulary;
 import dev.jrnn.text.WordTokenizer;
 import dev.jrnn.train.Batch;
+import dev.jrnn.train.Callback;
 import dev.jrnn.train.History;
 import dev.jrnn.train.Metrics;
 import dev.jrnn.train.ModelStep;
@@ -38,6 +40,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -62,25 +65,38 @@ import java.util.zip.GZIPInputStream;
  * java -cp ... dev.jrnn.examples.ImdbSentiment --model simple --epochs 5
  *   [--data ../shared/data/imdb] [--glove ../shared/data/glove-6B-50d-subset/glove.6B.50d.top2445.txt.gz]
  *   [--vocab 10000] [--maxlen 80] [--embed 100] [--hidden 64] [--layers 2] [--batch 64] [--lr 1e-3]
- *   [--clip 0] [--dropout 0] [--seed 42] [--train-limit N] [--test-limit N] [--out runs/examples/imdb-MODEL]
+ *   [--clip 0] [--dropout 0] [--seed 42] [--train-limit N (of the 25k, before the split)] [--test-limit N] [--out runs/examples/imdb-MODEL]
+ *   [--valid-fraction 0.1] [--split-seed 42] [--patience 2]
  * </pre>
+ *
+ * <p>Selection: {@code --valid-fraction} of the training reviews (drawn with {@code --split-seed}, the same for
+ * every {@code --seed}) is held out as the validation set; the vocabulary is built from the rest. After every epoch
+ * the validation loss is measured; training stops after {@code --patience} epochs without improvement (0 = run all
+ * {@code --epochs}) and the parameters of the best validation epoch are restored. The test set is read only at the
+ * end: once for the chosen model and once for the last epoch's.
  */
 public final class ImdbSentiment {
 
     /** One labelled review. */
     public record Review(int label, String text) {}
 
-    /** What a run measured. */
-    public record Result(String model, int epochs, double trainLoss, double trainAcc, double testLoss, double testAcc,
-                         double bestTestAcc, int bestEpoch, double secondsPerEpoch, long parameters, History history) {}
+    /**
+     * What a run measured. {@code testLoss}/{@code testAcc} are the test figures of the model chosen on validation
+     * (the epoch with the lowest validation loss, whose parameters early stopping restores); {@code lastTestAcc} is
+     * the test accuracy of the last epoch trained. The test set is evaluated only these two times, after training.
+     */
+    public record Result(String model, int epochs, int bestEpoch, double trainLoss, double trainAcc, double validLoss,
+                         double validAcc, double testLoss, double testAcc, double lastTestLoss, double lastTestAcc,
+                         double secondsPerEpoch, long parameters, History history) {}
 
     private ImdbSentiment() {}
 
     public static void main(String[] argv) throws IOException {
         Result r = run(new Args(argv));
-        System.out.printf(Locale.ROOT, "RESULT imdb model=%s epochs=%d test_acc=%.4f best_test_acc=%.4f (epoch %d) "
-                        + "test_loss=%.4f train_acc=%.4f s/epoch=%.1f params=%d%n", r.model, r.epochs, r.testAcc,
-                r.bestTestAcc, r.bestEpoch, r.testLoss, r.trainAcc, r.secondsPerEpoch, r.parameters);
+        System.out.printf(Locale.ROOT, "RESULT imdb model=%s seed=%s epochs=%d best_epoch=%d valid_acc=%.4f "
+                        + "test_acc=%.4f test_loss=%.4f last_test_acc=%.4f train_acc=%.4f s/epoch=%.1f params=%d%n",
+                r.model, new Args(argv).string("seed", "42"), r.epochs, r.bestEpoch, r.validAcc, r.testAcc, r.testLoss,
+                r.lastTestAcc, r.trainAcc, r.secondsPerEpoch, r.parameters);
     }
 
     /** Reads a split ({@code train.tsv.gz} / {@code test.tsv.gz}): header, then {@code id TAB rating TAB label TAB text}. */
@@ -203,6 +219,13 @@ public final class ImdbSentiment {
         long seed = a.longValue("seed", 42);
         int trainLimit = a.integer("train-limit", 0);
         int testLimit = a.integer("test-limit", 0);
+        double validFraction = a.number("valid-fraction", 0.1);
+        if (!(validFraction > 0 && validFraction < 1)) {
+            throw new IllegalArgumentException("--valid-fraction must be in (0, 1), got " + validFraction);
+        }
+        long splitSeed = a.longValue("split-seed", 42);
+        int patience = a.integer("patience", 2);
+        if (patience < 0) throw new IllegalArgumentException("--patience must be >= 0 (0 = off), got " + patience);
         String rnnKind = a.string("rnn", switch (model) {
             case "lstm", "bilstm" -> "lstm";
             case "gru" -> "gru";
@@ -217,16 +240,22 @@ public final class ImdbSentiment {
         if (!Files.isRegularFile(data.resolve("train.tsv.gz"))) {
             throw new IOException("no IMDB data at " + data.toAbsolutePath() + " (expected train.tsv.gz, test.tsv.gz); pass --data DIR");
         }
-        List<Review> train = subset(read(data.resolve("train.tsv.gz")), trainLimit, seed);
-        List<Review> test = subset(read(data.resolve("test.tsv.gz")), testLimit, seed + 1);
+        // the training reviews (or --train-limit of them), shuffled by the split seed, then cut into validation + train
+        List<Review> all = subset(read(data.resolve("train.tsv.gz")), trainLimit, splitSeed);
+        int nValid = Math.max(1, (int) Math.round(all.size() * validFraction));
+        List<Review> valid = all.subList(0, nValid);
+        List<Review> train = all.subList(nValid, all.size());
+        List<Review> test = subset(read(data.resolve("test.tsv.gz")), testLimit, splitSeed + 1);
         WordTokenizer tok = WordTokenizer.keras();
         List<String> texts = new ArrayList<>(train.size());
         for (Review r : train) texts.add(clean(r.text()));
         Vocabulary vocab = Vocabulary.builder().maxSize(vocabSize).addTexts(texts, tok).build();   // train split only
         SequenceDataset trainSet = encode(train, vocab, tok, maxLen);
+        SequenceDataset validSet = encode(valid, vocab, tok, maxLen);
         SequenceDataset testSet = encode(test, vocab, tok, maxLen);
-        System.out.printf(Locale.ROOT, "imdb: %d train / %d test reviews, vocabulary %d (incl. <pad> <unk> <eos>), "
-                + "cut to the last %d tokens; prepared in %.1f s%n", train.size(), test.size(), vocab.size(), maxLen,
+        System.out.printf(Locale.ROOT, "imdb: %d train / %d validation / %d test reviews, vocabulary %d (incl. <pad> "
+                + "<unk> <eos>), cut to the last %d tokens; prepared in %.1f s%n", train.size(), valid.size(), test.size(),
+                vocab.size(), maxLen,
                 (System.nanoTime() - t0) / 1e9);
 
         Rng rng = new Rng(seed);
@@ -257,19 +286,48 @@ public final class ImdbSentiment {
                     .metric("acc", Metrics.binaryAccuracy(logits.data(), target.data(), null), b.size());
         };
         Trainer.Config cfg = Trainer.Config.of(epochs, batchSize).withSeed(seed).withClipNorm(clip)
-                .withProgress(Trainer.ProgressMode.LINES, 100).withCheckpoints(0, 0);
+                .withProgress(Trainer.ProgressMode.LINES, 100).withCheckpoints(0, 0).withEarlyStopping(patience);
         List<Parameter> trainableParams = new ArrayList<>();
         net.parameters().forEach(p -> { if (p.requiresGrad()) trainableParams.add(p); });
+        LastEpoch lastEpoch = new LastEpoch(net);
         Trainer trainer = Trainer.builder(net, new Adam(trainableParams, Adam.Config.adam(lr)), step)
-                .config(cfg).outputDir(out).build();
+                .config(cfg).outputDir(out).callback(lastEpoch).build();
         long tFit = System.nanoTime();
-        History h = trainer.fit(trainSet, testSet);
+        History h = trainer.fit(trainSet, validSet);
         double secPerEpoch = (System.nanoTime() - tFit) / 1e9 / h.epochs();
-        Map<String, Double> last = h.last();
-        double[] acc = h.values("val_acc");
+        int best = patience > 0 ? bestEpoch(h, "val_loss") : h.epochs() - 1;   // no early stopping: no restore
+        Map<String, Double> chosen = h.rows().get(best);
+        Map<String, Double> test1 = trainer.evaluate(testSet);      // the chosen (restored) model
+        net.loadStateDict(lastEpoch.weights);
+        Map<String, Double> testLast = trainer.evaluate(testSet);   // the last epoch's model
+        System.out.printf(Locale.ROOT, "chosen on validation: epoch %d of %d (val_loss %.4f, val_acc %.4f); test acc %.4f "
+                        + "(last epoch: %.4f)%n", best + 1, h.epochs(), chosen.get("val_loss"), chosen.get("val_acc"),
+                test1.get("acc"), testLast.get("acc"));
+        return new Result(model, h.epochs(), best + 1, chosen.get("train_loss"), chosen.get("train_acc"),
+                chosen.get("val_loss"), chosen.get("val_acc"), test1.get("loss"), test1.get("acc"), testLast.get("loss"),
+                testLast.get("acc"), secPerEpoch, trainable, h);
+    }
+
+    /** The 0-based epoch with the lowest {@code metric} (the first of equals), as early stopping chooses it. */
+    static int bestEpoch(History h, String metric) {
+        double[] v = h.values(metric);
         int best = 0;
-        for (int i = 1; i < acc.length; i++) if (acc[i] > acc[best]) best = i;
-        return new Result(model, h.epochs(), last.get("train_loss"), last.get("train_acc"), last.get("val_loss"),
-                last.get("val_acc"), acc[best], best + 1, secPerEpoch, trainable, h);
+        for (int i = 1; i < v.length; i++) if (v[i] < v[best]) best = i;
+        return best;
+    }
+
+    /** Keeps a copy of the parameters at the end of every epoch, so the last epoch can be tested after a restore. */
+    static final class LastEpoch implements Callback {
+        private final Module model;
+        Map<String, NdArray> weights;
+
+        LastEpoch(Module model) { this.model = model; }
+
+        @Override
+        public void onEpochEnd(Trainer trainer, int epoch, Map<String, Double> metrics) {
+            Map<String, NdArray> copy = new LinkedHashMap<>();
+            model.stateDict().forEach((n, v) -> copy.put(n, v.copy()));
+            weights = copy;
+        }
     }
 }

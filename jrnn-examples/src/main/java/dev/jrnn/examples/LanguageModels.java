@@ -30,32 +30,38 @@ import java.util.zip.GZIPInputStream;
  * The two language models of the seed experiments through the library API (the same models as the CLI recipes of
  * {@code docs/results.md} §2–3, which use {@code jrnn train lm}):
  * <ul>
- *   <li>{@code --task shakespeare}: char level on {@code tinyshakespeare/input.txt}, first 90% for training, last
- *       10% for validation; Embedding(V, 64) → 2×LSTM(512), dropout 0.2 → Linear; Adam 2e-3, clip 5, 64 rows ×
- *       100 steps; reports nats and bits per character, then samples.</li>
+ *   <li>{@code --task shakespeare}: char level on {@code tinyshakespeare/input.txt}, split by position: the first
+ *       90% for training, the next 5% for validation, the last 5% for test; Embedding(V, 64) → 2×LSTM(512),
+ *       dropout 0.2 → Linear; Adam 2e-3, clip 5, 64 rows × 100 steps; reports validation and test nats and bits per
+ *       character, then samples.</li>
  *   <li>{@code --task ptb}: word level on PTB's prepared files; Zaremba et al. 2014 "small": 2×LSTM(200),
  *       embedding 200, U(±0.1) init, 20 rows × 20 steps, SGD, the rate halved after every epoch past the 4th, 13
  *       epochs; reports validation and test perplexity. Zaremba's loss is summed over the 20 steps with lr 1 and
  *       clip 5; jrnn's is the mean, so the same updates are lr 20 and clip 0.25 (PyTorch's example does the same).</li>
  * </ul>
  *
+ * <p>The learning-rate schedule is fixed by flags before the run ({@code --lr}, and {@code --lr-decay G
+ * --decay-after K}: the rate is multiplied by G for every epoch after the first K), and so is the number of epochs;
+ * nothing is chosen by looking at the test split, which is evaluated once, after the last epoch.
+ *
  * <pre>
  * java -cp ... dev.jrnn.examples.LanguageModels --task shakespeare|ptb [--data DIR] [--epochs N] [--hidden H]
- *   [--max-seconds S] [--limit TOKENS] [--seed 1]
+ *   [--max-seconds S] [--limit TOKENS] [--seed 1] [--lr R] [--lr-decay G] [--decay-after K]
  * </pre>
  */
 public final class LanguageModels {
 
     /** What a run measured (NaN where not measured). */
-    public record Result(String task, int epochs, double validNll, double validPerplexity, double testPerplexity,
-                         String sample) {}
+    public record Result(String task, int epochs, double validNll, double validPerplexity, double testNll,
+                         double testPerplexity, String sample) {}
 
     private LanguageModels() {}
 
     public static void main(String[] argv) throws IOException {
         Result r = run(new Args(argv));
-        System.out.printf(Locale.ROOT, "RESULT lm task=%s epochs=%d valid_nll=%.4f valid_bits=%.4f valid_ppl=%.2f test_ppl=%.2f%n",
-                r.task, r.epochs, r.validNll, r.validNll / Math.log(2), r.validPerplexity, r.testPerplexity);
+        System.out.printf(Locale.ROOT, "RESULT lm task=%s epochs=%d valid_nll=%.4f valid_bits=%.4f valid_ppl=%.2f test_nll=%.4f "
+                        + "test_bits=%.4f test_ppl=%.2f%n", r.task, r.epochs, r.validNll, r.validNll / Math.log(2),
+                r.validPerplexity, r.testNll, r.testNll / Math.log(2), r.testPerplexity);
     }
 
     static String read(Path file) throws IOException {
@@ -79,6 +85,9 @@ public final class LanguageModels {
         double maxSeconds = a.number("max-seconds", 0);
         int limit = a.integer("limit", 0);
         long seed = a.longValue("seed", 1);
+        double lr = a.number("lr", ptb ? 20 : 2e-3);
+        double decay = a.number("lr-decay", ptb ? 0.5 : 1);
+        int decayAfter = a.integer("decay-after", ptb ? 4 : 0);
         a.checkAllUsed();
 
         Tokenizer tok;
@@ -98,9 +107,10 @@ public final class LanguageModels {
             }
             tok = CharTokenizer.builder().build();
             List<String> all = tok.tokenize(read(file));
-            int cut = (int) Math.round(all.size() * 0.9);
+            int cut = (int) Math.round(all.size() * 0.9), cut2 = (int) Math.round(all.size() * 0.95);
             train = all.subList(0, cut);
-            valid = all.subList(cut, all.size());
+            valid = all.subList(cut, cut2);
+            test = all.subList(cut2, all.size());
         }
         if (limit > 0) {                                   // a slice, for the smoke test
             train = train.subList(0, Math.min(limit, train.size()));
@@ -117,15 +127,14 @@ public final class LanguageModels {
         Optimizer opt;
         LanguageModelTrainer.Config tc;
         LrSchedule schedule;
+        schedule = LrSchedule.decayAfter(lr, decayAfter, decay);
         if (ptb) {
             Rng rng = new Rng(seed);
             for (Parameter p : lm.parameters()) p.data().copyFrom(Init.uniform(rng, p.data().dtype(), 0.1, p.data().shape()));
-            schedule = LrSchedule.decayAfter(20, 4, 0.5);
             opt = new Sgd(lm.parameters(), schedule.lr(0));
             tc = LanguageModelTrainer.Config.of(20, 20, epochs).withClipNorm(0.25);
         } else {
-            schedule = LrSchedule.constant(2e-3);
-            opt = new Adam(lm.parameters(), Adam.Config.adam(2e-3));
+            opt = new Adam(lm.parameters(), Adam.Config.adam(schedule.lr(0)));
             tc = LanguageModelTrainer.Config.of(64, 100, epochs).withClipNorm(5);
         }
         if (maxSeconds > 0) tc = tc.withMaxSeconds(maxSeconds);
@@ -139,10 +148,12 @@ public final class LanguageModels {
         }).fit(lm, opt, trainIds, validIds);
 
         LanguageModel.Evaluation v = log.get(log.size() - 1).validation();
-        double testPpl = Double.NaN;
+        double testPpl = Double.NaN, testNll = Double.NaN;
         if (testIds.length > 1) {
-            testPpl = lm.evaluate(testIds, 1, 256).perplexity();   // one row, the state carried through the whole file
-            System.out.printf(Locale.ROOT, "test perplexity %.2f%n", testPpl);
+            LanguageModel.Evaluation t = lm.evaluate(testIds, 1, 256);   // one row, the state carried through the whole split
+            testPpl = t.perplexity();
+            testNll = t.meanNll();
+            System.out.printf(Locale.ROOT, "test: %.4f nats per token, perplexity %.2f%n", testNll, testPpl);
         }
         String sample = "";
         if (!ptb) {
@@ -153,6 +164,6 @@ public final class LanguageModels {
             System.out.println("ROMEO:" + sample);
         }
         return new Result(task, log.size(), v == null ? Double.NaN : v.meanNll(), v == null ? Double.NaN : v.perplexity(),
-                testPpl, sample);
+                testNll, testPpl, sample);
     }
 }

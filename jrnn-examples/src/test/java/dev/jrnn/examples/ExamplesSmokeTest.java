@@ -6,7 +6,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -85,7 +89,31 @@ class ExamplesSmokeTest {
         assertTrue(Files.size(png) > 1000, "the PNG is written");
         long total = 0;
         for (long[] row : r.confusion()) for (long c : row) total += c;
-        assertEquals(18 * 4, total, "4 test names per language (20% of 20)");
+        assertTrue(total >= 18 * 2 && total < 18 * 2 * 3, "2 test names per first language (10% of 20), each with "
+                + "its languages: " + total);
+        assertTrue(r.bestEpoch() == 1 && Double.isFinite(r.lastTestAcc()), r.toString());
+    }
+
+    @Test
+    void namesSplitKeepsEveryNameInOneSplitWithAllItsLanguages() {
+        Map<String, TreeSet<Integer>> langsOf = new TreeMap<>();
+        for (int i = 0; i < 60; i++) langsOf.put("n" + i, new TreeSet<>(List.of(i % 3)));
+        langsOf.put("both", new TreeSet<>(List.of(0, 2)));   // listed under two languages
+        List<List<NamesByLanguage.Pair>> parts = NamesByLanguage.split(langsOf, 0, 7);
+        Map<String, Integer> partOf = new HashMap<>();
+        int rows = 0;
+        for (int p = 0; p < 3; p++) {
+            for (NamesByLanguage.Pair pair : parts.get(p)) {
+                Integer before = partOf.putIfAbsent(pair.name(), p);
+                assertTrue(before == null || before == p, pair.name() + " in splits " + before + " and " + p);
+                rows++;
+            }
+        }
+        assertEquals(62, rows, "every (name, language) pair once");
+        assertEquals(61, partOf.size());
+        // group sizes 21 (first language 0, with 'both'), 20, 20: round(10%) = 2 test and 2 validation names each
+        assertEquals(2 + 2 + 2 + (partOf.get("both") == 2 ? 1 : 0), parts.get(2).size());
+        assertEquals(parts.get(2), NamesByLanguage.split(langsOf, 0, 7).get(2), "seeded");
     }
 
     @Test
@@ -117,9 +145,10 @@ class ExamplesSmokeTest {
                 "--lr-decay", "0.9", "--csv", dir.resolve("fresh.csv").toString()));
         assertEquals(2, fresh.epochs());
         assertEquals(10, fresh.steps());
+        assertTrue(fresh.bestEpoch() >= 1 && fresh.bestEpoch() <= 2, "chosen on validation: " + fresh);
         assertTrue(Double.isFinite(fresh.trainLoss()) && fresh.testExactMatch() >= 0 && fresh.testExactMatch() <= 1);
         List<String> csv = Files.readAllLines(dir.resolve("fresh.csv"));
-        assertEquals("epoch,step,seconds,lr,train_loss,test_exact_match", csv.get(0));
+        assertEquals("epoch,step,seconds,lr,train_loss,valid_exact_match", csv.get(0));
         assertTrue(csv.get(2).contains(",0.00270000,"), "the rate decays by 0.9 per epoch: " + csv.get(2));
         Seq2SeqAddition.Result fixed = Seq2SeqAddition.run(new Args("--digits", "2", "--train", "100", "--test", "20",
                 "--hidden", "8", "--batch", "32", "--epochs", "1", "--csv", dir.resolve("fixed.csv").toString()));
