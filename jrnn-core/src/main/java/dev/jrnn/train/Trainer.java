@@ -129,79 +129,96 @@ public final class Trainer {
 
         /** With the given number of epochs. */
         public Config withEpochs(int n) {
-            return new Config(n, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
-                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    progress, logEverySteps, languageModel);
+            return with(f -> f.epochs = n);
         }
 
         /** With global-norm clipping at {@code maxNorm} (0 = off). */
         public Config withClipNorm(double maxNorm) {
-            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, maxNorm, clipValue, skipNonFinite,
-                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    progress, logEverySteps, languageModel);
+            return with(f -> f.clipNorm = maxNorm);
         }
 
         /** With element-wise clipping at {@code limit} (0 = off). */
         public Config withClipValue(double limit) {
-            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, limit, skipNonFinite,
-                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    progress, logEverySteps, languageModel);
+            return with(f -> f.clipValue = limit);
         }
 
         /** With the given shuffling seed. */
         public Config withSeed(long s) {
-            return new Config(epochs, batchSize, bucketBatches, shuffle, s, clipNorm, clipValue, skipNonFinite,
-                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    progress, logEverySteps, languageModel);
+            return with(f -> f.seed = s);
         }
 
         /** With bucketing by length over groups of {@code batches} batches (0 = off). */
         public Config withBucketing(int batches) {
-            return new Config(epochs, batchSize, batches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
-                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    progress, logEverySteps, languageModel);
+            return with(f -> f.bucketBatches = batches);
         }
 
         /** Skipping (true) or failing on (false) non-finite gradients. */
         public Config withSkipNonFinite(boolean skip) {
-            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skip,
-                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    progress, logEverySteps, languageModel);
+            return with(f -> f.skipNonFinite = skip);
         }
 
         /** With early stopping after {@code patience} epochs without improvement (0 = off). */
         public Config withEarlyStopping(int patience) {
-            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
-                    patience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    progress, logEverySteps, languageModel);
+            return with(f -> f.earlyStoppingPatience = patience);
         }
 
         /** Watching {@code metric} (lower is better) for early stopping and plateaus. */
         public Config withMonitor(String metric) {
-            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
-                    earlyStoppingPatience, minDelta, metric, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    progress, logEverySteps, languageModel);
+            return with(f -> f.monitor = metric);
         }
 
         /** Checkpointing every {@code epochsBetween} epochs and every {@code stepsBetween} steps (0 = off). */
         public Config withCheckpoints(int epochsBetween, int stepsBetween) {
-            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
-                    earlyStoppingPatience, minDelta, monitor, restoreBest, epochsBetween, stepsBetween,
-                    progress, logEverySteps, languageModel);
+            return with(f -> {
+                f.checkpointEveryEpochs = epochsBetween;
+                f.checkpointEverySteps = stepsBetween;
+            });
         }
 
         /** With the given progress display and line interval. */
         public Config withProgress(ProgressMode mode, int everySteps) {
-            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
-                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    mode, everySteps, languageModel);
+            return with(f -> {
+                f.progress = mode;
+                f.logEverySteps = everySteps;
+            });
         }
 
         /** Reporting perplexity and bits per character from the loss (language models). */
         public Config withLanguageModelMetrics(boolean on) {
-            return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
-                    earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
-                    progress, logEverySteps, on);
+            return with(f -> f.languageModel = on);
+        }
+
+        /** A copy with {@code change} applied to its fields, validated again by the canonical constructor. */
+        private Config with(java.util.function.Consumer<Fields> change) {
+            Fields f = new Fields(this);
+            change.accept(f);
+            return f.config();
+        }
+
+        /** The fields of a {@link Config}, open for one wither to change: every field is named once here, not per wither. */
+        private static final class Fields {
+            int epochs, batchSize, bucketBatches, earlyStoppingPatience, checkpointEveryEpochs, checkpointEverySteps,
+                    logEverySteps;
+            boolean shuffle, skipNonFinite, restoreBest, languageModel;
+            long seed;
+            double clipNorm, clipValue, minDelta;
+            String monitor;
+            ProgressMode progress;
+
+            Fields(Config c) {
+                epochs = c.epochs; batchSize = c.batchSize; bucketBatches = c.bucketBatches; shuffle = c.shuffle;
+                seed = c.seed; clipNorm = c.clipNorm; clipValue = c.clipValue; skipNonFinite = c.skipNonFinite;
+                earlyStoppingPatience = c.earlyStoppingPatience; minDelta = c.minDelta; monitor = c.monitor;
+                restoreBest = c.restoreBest; checkpointEveryEpochs = c.checkpointEveryEpochs;
+                checkpointEverySteps = c.checkpointEverySteps; progress = c.progress; logEverySteps = c.logEverySteps;
+                languageModel = c.languageModel;
+            }
+
+            Config config() {
+                return new Config(epochs, batchSize, bucketBatches, shuffle, seed, clipNorm, clipValue, skipNonFinite,
+                        earlyStoppingPatience, minDelta, monitor, restoreBest, checkpointEveryEpochs, checkpointEverySteps,
+                        progress, logEverySteps, languageModel);
+            }
         }
     }
 
