@@ -9,6 +9,7 @@ jrnn-core/src/test/resources/golden/ plus index.json.
 
 Usage:  python3 tools/golden/make_golden.py [--out DIR] [--only NAME_PREFIX]
         python3 tools/golden/make_golden.py --xlstm   (only xlstm/xlstm.safetensors: sLSTM, mLSTM)
+        python3 tools/golden/make_golden.py --attention   (only attention/attention.safetensors)
 
 The output is byte-for-byte deterministic. See tools/golden/README.md.
 """
@@ -955,16 +956,122 @@ def make_xlstm(out_dir):
     return 0
 
 
+# --------------------------------------------------------------------------
+# Attention over encoder outputs (Bahdanau et al. 2015; Luong et al. 2015):
+# scores, a masked softmax over the source positions and the context. One file,
+# attention/attention.safetensors, written with --attention; nothing else is touched.
+# --------------------------------------------------------------------------
+
+def attention_forward(case, t):
+    """Returns (context [B,T,Hk], weights [B,T,S]) for queries t["q"] [B,T,Hq] over values t["h"] [B,S,Hk]."""
+    q, h = t["q"], t["h"]
+    B, T, _ = q.shape
+    S = h.shape[1]
+    e = np.zeros((B, T, S))
+    for b in range(B):                      # scores one (t, j) pair at a time, written from the papers
+        for i in range(T):
+            for j in range(S):
+                if case["kind"] == "bahdanau":
+                    a = t["query.weight"] @ q[b, i] + t["key.weight"] @ h[b, j]
+                    e[b, i, j] = (t["v.weight"] @ np.tanh(a))[0]
+                elif case["kind"] == "luong_dot":
+                    e[b, i, j] = q[b, i] @ h[b, j]
+                else:                       # luong_general
+                    e[b, i, j] = q[b, i] @ (t["weight"] @ h[b, j])
+    alpha = np.zeros((B, T, S))
+    for b in range(B):
+        n = int(t["lengths"][b])            # positions n.. are padding: weight exactly 0, never read
+        z = e[b, :, :n] - e[b, :, :n].max(axis=1, keepdims=True)
+        alpha[b, :, :n] = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    return np.einsum("btj,bjk->btk", alpha, h), alpha
+
+
+def attention_cases():
+    return [
+        dict(name="bahdanau_lengths", kind="bahdanau", B=3, T=2, S=4, Hq=4, Hk=3, A=5, lengths=[4, 2, 3]),
+        dict(name="bahdanau_one_step_full", kind="bahdanau", B=2, T=1, S=3, Hq=3, Hk=4, A=2, lengths=None),
+        dict(name="luong_dot_lengths", kind="luong_dot", B=3, T=3, S=4, Hq=4, Hk=4, lengths=[4, 1, 3]),
+        dict(name="luong_general_lengths", kind="luong_general", B=2, T=3, S=5, Hq=4, Hk=3, lengths=[2, 5]),
+    ]
+
+
+def attention_tensors(case):
+    rng = np.random.default_rng(zlib.crc32(("attention#" + case["name"]).encode()))
+    B, T, S, Hq, Hk = case["B"], case["T"], case["S"], case["Hq"], case["Hk"]
+    U = lambda *sh: rng.uniform(-PARAM_RANGE, PARAM_RANGE, size=sh)
+    if case["kind"] == "bahdanau":          # jrnn's names (torch.nn.Linear layout, no biases)
+        params = [("query.weight", U(case["A"], Hq)), ("key.weight", U(case["A"], Hk)), ("v.weight", U(1, case["A"]))]
+    elif case["kind"] == "luong_general":
+        params = [("weight", U(Hq, Hk))]
+    else:
+        params = []
+    t = dict(params)
+    t["q"] = rng.standard_normal((B, T, Hq))
+    t["h"] = rng.standard_normal((B, S, Hk))   # padding positions hold values too: they must not be read
+    t["lengths"] = np.asarray(case["lengths"] if case["lengths"] else [S] * B, dtype=np.float64)
+    ctx, alpha = attention_forward(case, t)
+    t["gctx"] = rng.uniform(-1, 1, ctx.shape)
+    t["galpha"] = rng.uniform(-1, 1, alpha.shape)
+
+    def loss():
+        c, a = attention_forward(case, t)
+        return np.sum(c * t["gctx"]) + np.sum(a * t["galpha"])
+
+    grads = []
+    for name in [n for n, _ in params] + ["q", "h"]:
+        flat, g = t[name].reshape(-1), np.zeros(t[name].size)
+        for j in range(flat.size):
+            orig = flat[j]
+            flat[j] = orig + FD_EPS
+            lp = loss()
+            flat[j] = orig - FD_EPS
+            lm = loss()
+            flat[j] = orig
+            g[j] = (lp - lm) / (2 * FD_EPS)
+        grads.append(("grad." + name, g.reshape(t[name].shape)))
+    for b in range(B):                      # sanity: rows sum to 1, padding gets weight 0 and gradient 0
+        n = int(t["lengths"][b])
+        assert np.allclose(alpha[b].sum(axis=1), 1.0) and not alpha[b, :, n:].any()
+        assert np.abs(dict(grads)["grad.h"][b, n:]).max(initial=0.0) < 1e-9
+    named = params + [(k, t[k]) for k in ("q", "h", "lengths", "gctx", "galpha")]
+    named += [("context", ctx), ("weights", alpha)] + grads
+    return [(case["name"] + "." + n, a) for n, a in named]
+
+
+def make_attention(out_dir):
+    tensors, meta = [], {"generator": "tools/golden/make_golden.py --attention", "format_version": FORMAT_VERSION,
+                         "loss": "sum(context*gctx) + sum(weights*galpha); gradients by central differences, eps 1e-6"}
+    for case in attention_cases():
+        tensors += attention_tensors(case)
+        meta[case["name"]] = json.dumps({k: v for k, v in case.items() if k not in ("name", "lengths")}, sort_keys=True)
+    buf = st_serialize(tensors, meta)
+    os.makedirs(os.path.join(out_dir, "attention"), exist_ok=True)
+    path = os.path.join(out_dir, "attention", "attention.safetensors")
+    with open(path, "wb") as fh:
+        fh.write(buf)
+    with open(path, "rb") as fh:
+        back, meta_back = st_parse(fh.read())
+    assert meta_back == meta and list(back.keys()) == [n for n, _ in tensors]
+    for n, a in tensors:
+        assert back[n].tobytes() == np.ascontiguousarray(a, dtype="<f8").tobytes(), n
+    print("%s: %d tensors, %d bytes, sha256 %s" % (path, len(tensors), len(buf), hashlib.sha256(buf).hexdigest()))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--xlstm", action="store_true", help="write only xlstm/xlstm.safetensors (sLSTM, mLSTM)")
+    ap.add_argument("--attention", action="store_true",
+                    help="write only attention/attention.safetensors (Bahdanau, Luong dot/general)")
     ap.add_argument("--only", default=None,
                     help="regenerate only the cases whose names start with this prefix; index.json keeps the other entries")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     if args.xlstm:
         return make_xlstm(args.out)
+    if args.attention:
+        return make_attention(args.out)
     reader_selftest()
     print("TTT inner gradient (LayerNorm Jacobian) vs FD: max |diff| = %.2e" % ttt_inner_grad_selftest())
     cases = build_cases()

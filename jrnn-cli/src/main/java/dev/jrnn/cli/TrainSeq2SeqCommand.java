@@ -12,10 +12,12 @@ import dev.jrnn.text.SpecialToken;
 import dev.jrnn.text.Tokenizer;
 import dev.jrnn.text.Vocabulary;
 import dev.jrnn.text.WordTokenizer;
+import dev.jrnn.train.Callback;
 import dev.jrnn.train.ModelStep;
 import dev.jrnn.train.SequenceDataset;
 import dev.jrnn.train.StepOutput;
 import dev.jrnn.train.Trainer;
+import dev.jrnn.train.diagnostics.GradientDiagnostics;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -116,6 +118,11 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
     @CommandLine.Mixin
     CheckpointOptions run;
 
+    @Option(names = "--diagnose", paramLabel = "N",
+            description = "Every N steps, record the encoder's gradient flow on the first training batch (||dL/dh_j|| per "
+                    + "source position, spectral radius, gate saturation) to <out>/diagnostics (docs/diagnostics.md).")
+    Integer diagnose;
+
 
     @Override
     public Integer call() throws IOException {
@@ -198,13 +205,31 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         checks.put("target_vocabulary_fingerprint", targetVocab.fingerprint());
         ModelConfig settings = TrainerRun.settings(spec, "seq2seq", checks);
         int stepsPerEpoch = (trainSet.size() + batch - 1) / batch;
-        Trainer trainer = Trainer.builder(model, opt, step)
+        Trainer.Builder builder = Trainer.builder(model, opt, step)
                 .config(Trainer.Config.of(epochs, batch).withSeed(seed).withClipNorm(optim.clipNorm).withCheckpoints(0, 0)
                         .withEarlyStopping(budget.patience).withProgress(run.show.progress, run.show.logEvery))
                 .callback(TrainerRun.callbacks(dir, stepsPerEpoch, run.checkpointEvery))
                 .maxSeconds(budget.budgetSeconds()).maxSteps(budget.stepLimit())
                 .runConfig(settings.toCompactJson())
-                .out(o).build();
+                .out(o);
+        if (diagnose != null) {
+            GradientDiagnostics g = new GradientDiagnostics(files.out.resolve("diagnostics"), diagnose)
+                    .log(s -> o.println("diagnostics: " + s));
+            int n = Math.min(batch, nTrain);                               // the same batch every time: the first pairs
+            List<int[]> src = sources.subList(0, n), tgt = targets.subList(0, n);
+            builder.callback(new Callback() {
+                @Override
+                public void onEpochStart(Trainer t, int epoch) {
+                    if (t.globalStep() == 0) g.maybeRecord(0, model, model.encoder(), () -> model.probe(src, tgt));
+                }
+
+                @Override
+                public void onBatchEnd(Trainer t, long step, double loss, double norm) {
+                    g.maybeRecord(step, model, model.encoder(), () -> model.probe(src, tgt));
+                }
+            });
+        }
+        Trainer trainer = builder.build();
 
         o.println(Cli.fmt("data: %s: %,d pairs for training, %s; %s vocabularies: source %,d, target %,d; longest target %d"
                         + " tokens (decoding limit %d)", data, nTrain,
@@ -290,6 +315,7 @@ final class TrainSeq2SeqCommand implements Callable<Integer> {
         Cli.require(spec, maxLength == null || maxLength <= Seq2Seq.MAX_LENGTH, "--max-length must be at most "
                 + Seq2Seq.MAX_LENGTH + ", got " + maxLength);
         Cli.require(spec, examples >= 0, "--examples must be >= 0, got " + examples);
+        Cli.require(spec, diagnose == null || diagnose >= 1, "--diagnose must be >= 1 (steps between records), got " + diagnose);
         Cli.require(spec, run.checkpointEvery >= 0, "--checkpoint-every must be >= 0, got " + run.checkpointEvery);
         run.show.validate(spec);
     }

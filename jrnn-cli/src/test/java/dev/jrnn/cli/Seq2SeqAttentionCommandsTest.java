@@ -46,6 +46,25 @@ class Seq2SeqAttentionCommandsTest {
         assertTrue(inspect.out().contains("attention luong-general"), inspect.out());
     }
 
+    /** {@code --diagnose N} records the encoder's gradient flow, with and without attention; 0 is refused. */
+    @Test
+    void diagnoseRecordsTheEncodersGradientFlow() throws IOException {
+        Path pairs = Files.writeString(tmp.resolve("d.tsv"), Seq2SeqCommandsTest.reversals(new Random(6), 30));
+        for (String kind : List.of("none", "bahdanau")) {
+            Path out = tmp.resolve("diag-" + kind);
+            Run r = Run.of(Seq2SeqCommandsTest.concat(new String[] {"train", "seq2seq", "--data", pairs.toString(), "--out",
+                    out.toString(), "--attention", kind, "--diagnose", "2", "--max-steps", "4"}, Seq2SeqCommandsTest.small("--epochs", "5")));
+            assertEquals(0, r.status(), r.toString());
+            assertEquals(3, r.out().lines().filter(l -> l.startsWith("diagnostics: ")).count(), "steps 0, 2 and 4: " + r.out());
+            List<String> jsonl = Files.readAllLines(out.resolve("diagnostics/diagnostics.jsonl"));
+            assertEquals(3, jsonl.size(), String.join("\n", jsonl));
+            assertTrue(jsonl.get(2).contains("\"step\":4"), jsonl.get(2));
+        }
+        String err = ErrorsTest.fails(2, "train", "seq2seq", "--data", pairs.toString(), "--out", tmp.resolve("bad").toString(),
+                "--diagnose", "0");
+        assertTrue(err.contains("--diagnose must be >= 1"), err);
+    }
+
     @Test
     void attentionOptionsAreChecked() throws IOException {
         assertEquals("jrnn: Invalid value for option '--attention': attention must be none, bahdanau, luong-dot or "

@@ -16,6 +16,7 @@ import dev.jrnn.optim.GradClip;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
+import dev.jrnn.train.diagnostics.ProbeBatch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -196,7 +197,11 @@ public final class Seq2Seq extends Module {
      * @return a scalar tensor, attached to the graph
      */
     public Tensor loss(List<int[]> sources, List<int[]> targets) {
-        Tensor logits = teacherForcedLogits(sources, targets);                              // [B, T, V]
+        return tokenLoss(teacherForcedLogits(sources, targets), targets);
+    }
+
+    /** {@link #loss} from teacher-forced logits {@code [B, T, V]}. */
+    private Tensor tokenLoss(Tensor logits, List<int[]> targets) {
         int batch = logits.dim(0), time = logits.dim(1);
         int[] gold = new int[batch * time];
         NdArray mask = NdArray.zeros(config.dtype(), batch, time);
@@ -209,6 +214,26 @@ public final class Seq2Seq extends Module {
             }
         }
         return Losses.sequenceCrossEntropy(logits, gold, mask);
+    }
+
+    /** The encoder, an {@link RnnBase} over the embedded sources (for diagnostics). */
+    public RnnBase encoder() { return encoder; }
+
+    /**
+     * A gradient-flow probe of the encoder on one batch of pairs ({@link dev.jrnn.train.diagnostics.GradientDiagnostics}):
+     * its input the embedded sources (no dropout) with their lengths, and the rest of the model as the loss (attention
+     * over the probed encoder outputs, the teacher-forced decoder from the probed final state, {@link #loss}'s
+     * cross-entropy), so {@code ‖∂L/∂h_j‖} is the gradient that reaches each source position.
+     */
+    public ProbeBatch probe(List<int[]> sources, List<int[]> targets) {
+        checkPairs(sources, targets);
+        Padded src = pad("sources", sources, 0);
+        Tensor x = sourceEmbedding.forward(src.ids, src.batch, src.time);                   // [B, Tx, E]
+        return ProbeBatch.of(x, src.lengths, out -> {
+            Attention.Memory memory = attention == null ? null : attention.memory(out.output(), src.lengths);
+            Padded in = decoderInputs(targets);
+            return tokenLoss(decode(in.ids, in.batch, in.time, out.state(), in.lengths, memory).logits(), targets);
+        });
     }
 
     /**

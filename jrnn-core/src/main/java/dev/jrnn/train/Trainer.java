@@ -271,6 +271,7 @@ public final class Trainer {
     private Map<String, Double> finalRow;      // a mid-epoch stop's row (partial epoch, its validation), or null
     private double validationSeconds = Double.NaN;   // the last whole validation's time, for the time budget
     private double validationSpent;            // seconds this fit spent validating
+    private double firstStepSeconds;           // this fit's first step (JIT warm-up included), left out of the step time
     private double validFraction = 1;          // the share of the validation data the last validation scored
 
     private Trainer(Builder b) {
@@ -589,7 +590,9 @@ public final class Trainer {
 
     /**
      * Whether a budget ends the run after this step: the step limit, or a time budget that would not fit another step
-     * and the last validation (and the epoch-end one when the epoch just ended).
+     * and the last validation (and the epoch-end one when the epoch just ended). Until a validation has been timed, it
+     * is estimated as half a step per validation chunk, the step time measured without this fit's first step (the
+     * JIT warm-up); after the first step alone only another step has to fit.
      *
      * @return the reason, or null to go on
      */
@@ -597,9 +600,13 @@ public final class Trainer {
         if (maxSteps > 0 && globalStep >= maxSteps) return "step limit reached";
         if (maxSeconds <= 0) return null;
         double elapsed = (System.nanoTime() - started) / 1e9;
-        double perStep = (elapsed - validationSpent) / Math.max(1, globalStep - firstStep);
+        long done = globalStep - firstStep;
+        if (done == 1) firstStepSeconds = elapsed - validationSpent;
+        // the first step carries the JIT warm-up (often many times a later step): estimate from the later ones, and
+        // after the first step alone keep no validation reserve, which it would overstate by as much
+        double perStep = done > 1 ? (elapsed - validationSpent - firstStepSeconds) / (done - 1) : elapsed - validationSpent;
         double reserve = validation == null ? 0 : !Double.isNaN(validationSeconds) ? validationSeconds
-                : 0.5 * perStep * validation.steps();      // a forward pass costs about a third of a step: be safe
+                : done <= 1 ? 0 : 0.5 * perStep * validation.steps();   // a forward costs about a third of a step: be safe
         double need = perStep + reserve + (epochEnds ? reserve : 0);
         return elapsed + need >= maxSeconds ? "time budget reached" : null;
     }

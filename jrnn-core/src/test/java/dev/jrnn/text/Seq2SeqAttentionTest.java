@@ -7,6 +7,9 @@ import dev.jrnn.nn.Attention;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.Rng;
+import dev.jrnn.train.diagnostics.DiagnosticsReport;
+import dev.jrnn.train.diagnostics.GradientProbe;
+import dev.jrnn.train.diagnostics.LayerReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -43,6 +46,25 @@ class Seq2SeqAttentionTest {
             GradCheck.Report r = GradCheck.assertMatches(() -> m.loss(src, tgt), wrt);
             assertTrue(r.passed(), type + " " + cell + ": " + r);
             assertTrue(m.namedParameters().keySet().stream().anyMatch(n -> n.startsWith("attention.")) || type == Attention.Type.LUONG_DOT);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Attention.Type.class)
+    void probeOfTheEncoderScoresTheModelsLossOverEachSourcesLength(Attention.Type type) {
+        Seq2Seq m = model(type, CellType.LSTM, 2, 5);
+        List<int[]> src = List.of(new int[] {1, 2, 3, 4}, new int[] {7}, new int[] {0, 9});
+        List<int[]> tgt = List.of(new int[] {3, 1}, new int[] {8, 8, 2}, new int[0]);
+        DiagnosticsReport r = GradientProbe.measure(m.encoder(), m.probe(src, tgt));
+        assertEquals(m.loss(src, tgt).item(), r.loss(), 1e-12, type + ": the probe's loss is the model's");
+        LayerReport top = r.layers().get(r.layers().size() - 1);
+        assertEquals(4, top.length());
+        int[] lengths = {4, 1, 2};
+        for (int b = 0; b < 3; b++) {
+            for (int t = 0; t < 4; t++) {
+                double g = top.exampleGradNorm()[t][b];                       // [T][B]; NaN on padding
+                assertTrue(t < lengths[b] ? g > 0 && Double.isFinite(g) : Double.isNaN(g), type + " row " + b + " step " + t + ": " + g);
+            }
         }
     }
 

@@ -266,13 +266,14 @@ public final class AddingProblem {
             case "minlstm" -> "minLSTM";
             case "slstm" -> "sLSTM";
             case "mlstm" -> "mLSTM";
+            case "ttt-linear" -> "TTT-Linear";
             default -> kind;
         };
     }
 
     static Map<String, String> labels() {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String k : new String[] {"simple", "lstm", "gru", "mingru", "minlstm", "slstm", "mlstm"}) m.put(k, label(k));
+        for (String k : new String[] {"simple", "lstm", "gru", "mingru", "minlstm", "slstm", "mlstm", "ttt-linear"}) m.put(k, label(k));
         return m;
     }
 }

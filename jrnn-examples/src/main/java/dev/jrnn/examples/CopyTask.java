@@ -106,7 +106,7 @@ public final class CopyTask {
         public final Linear head;
         public final String kind;
 
-        /** {@code kind}: simple, lstm or gru. */
+        /** {@code kind}: simple, lstm, gru, mingru, minlstm, slstm, mlstm or ttt-linear. */
         public Model(String kind, int alphabet, int hidden, Rng rng) {
             this.kind = kind;
             rnn = registerModule("rnn", ImdbSentiment.recurrent(kind, alphabet + 2, hidden, 1, false, rng));

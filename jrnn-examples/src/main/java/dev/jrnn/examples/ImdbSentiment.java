@@ -16,6 +16,7 @@ import dev.jrnn.nn.rnn.SLstm;
 import dev.jrnn.nn.rnn.RnnBase;
 import dev.jrnn.nn.rnn.RnnOutput;
 import dev.jrnn.nn.rnn.SimpleRnn;
+import dev.jrnn.nn.rnn.TttLinear;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
@@ -195,8 +196,10 @@ public final class ImdbSentiment {
                     .rng(rng).build();
             case "mlstm" -> MLstm.builder(in, hidden).numLayers(layers).bidirectional(bidirectional).dropout(dropout)
                     .rng(rng).build();
+            case "ttt-linear" -> TttLinear.builder(in, hidden).numLayers(layers).bidirectional(bidirectional)
+                    .dropout(dropout).rng(rng).build();
             default -> throw new IllegalArgumentException("unknown recurrent layer '" + kind
-                    + "' (simple, lstm, gru, mingru, minlstm, slstm, mlstm)");
+                    + "' (simple, lstm, gru, mingru, minlstm, slstm, mlstm, ttt-linear)");
         };
     }
 
