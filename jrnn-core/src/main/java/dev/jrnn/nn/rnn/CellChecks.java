@@ -29,6 +29,24 @@ public final class CellChecks {
         }
     }
 
+    /**
+     * Checks a step's input {@code x} ({@link #input}), that its dtype is the parameters' and that a state was given.
+     *
+     * @param op       the cell and method, e.g. {@code "LstmCell.step"}
+     * @param dtype    the dtype of the cell's parameters
+     * @param state    the state passed to the step
+     */
+    static void step(String op, Tensor x, int inputSize, dev.jrnn.tensor.DType dtype, Object state) {
+        input(op, x, inputSize);
+        if (x.dtype() != dtype) {
+            throw new IllegalArgumentException(op + ": x is " + x.dtype() + " but this cell's parameters are "
+                    + dtype + "; build the cell with that dtype or convert x");
+        }
+        if (state == null) {
+            throw new IllegalArgumentException(op + ": state is null (use zeroState(batch, dtype) for a fresh one)");
+        }
+    }
+
     /** Checks that a state tensor is {@code [batch, hidden]}. */
     public static void state(String op, String name, Tensor t, int batch, int hidden) {
         state(op, name, t, batch, hidden, "hidden", "hiddenSize");

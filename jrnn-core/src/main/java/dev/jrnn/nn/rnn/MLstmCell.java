@@ -137,14 +137,7 @@ public final class MLstmCell extends StandardCell<MLstmState> {
 
     private void checkState(Tensor x, MLstmState s) {
         String op = "MLstmCell.step";
-        CellChecks.input(op, x, inputSize());
-        if (x.dtype() != weightIh.dtype()) {
-            throw new IllegalArgumentException(op + ": x is " + x.dtype() + " but this cell's parameters are "
-                    + weightIh.dtype() + "; build the cell with that dtype or convert x");
-        }
-        if (s == null) {
-            throw new IllegalArgumentException(op + ": state is null (use zeroState(batch, dtype) for a fresh one)");
-        }
+        CellChecks.step(op, x, inputSize(), weightIh.dtype(), s);
         int b = x.dim(0);
         CellChecks.state(op, "state.h", s.h(), b, hiddenSize());
         CellChecks.state(op, "state.c", s.c(), b, heads * headSize * headSize, "heads·d·d", "heads and headSize");

@@ -152,14 +152,7 @@ public abstract class StandardCell<S extends RnnState> extends Module implements
     /** Checks {@code x} {@code [B, I]}, its dtype, and every state tensor {@code [B, H]}. */
     protected final void checkStep(Tensor x, RnnState state) {
         String op = name + ".step";
-        CellChecks.input(op, x, inputSize);
-        if (x.dtype() != weightIh.dtype()) {
-            throw new IllegalArgumentException(op + ": x is " + x.dtype() + " but this cell's parameters are "
-                    + weightIh.dtype() + "; build the cell with that dtype or convert x");
-        }
-        if (state == null) {
-            throw new IllegalArgumentException(op + ": state is null (use zeroState(batch, dtype) for a fresh one)");
-        }
+        CellChecks.step(op, x, inputSize, weightIh.dtype(), state);
         List<Tensor> ts = state.tensors();
         for (int k = 0; k < ts.size(); k++) {
             String n = state instanceof LstmState ? (k == 0 ? "state.h" : "state.c") : "state.h";

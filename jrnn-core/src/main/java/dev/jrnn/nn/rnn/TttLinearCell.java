@@ -279,14 +279,7 @@ public final class TttLinearCell extends StandardCell<TttState> {
 
     private void checkTttStep(Tensor x, TttState s) {
         String op = "TttLinearCell.step";
-        CellChecks.input(op, x, inputSize());
-        if (x.dtype() != weightIh.dtype()) {
-            throw new IllegalArgumentException(op + ": x is " + x.dtype() + " but this cell's parameters are "
-                    + weightIh.dtype() + "; build the cell with that dtype or convert x");
-        }
-        if (s == null) {
-            throw new IllegalArgumentException(op + ": state is null (use zeroState(batch, dtype) for a fresh one)");
-        }
+        CellChecks.step(op, x, inputSize(), weightIh.dtype(), s);
         CellChecks.state(op, "state.h", s.h(), x.dim(0), hiddenSize());
         for (Tensor t : new Tensor[] {s.w(), s.wStart()}) {
             if (t.rank() != 2 || t.dim(0) != x.dim(0) || t.dim(1) != stateSize()) {
