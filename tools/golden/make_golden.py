@@ -467,7 +467,8 @@ def loss_fn(case, t):
     return val
 
 
-def fd_grad(case, t, name, eps=FD_EPS):
+def fd_grad(t, name, loss, eps=FD_EPS):
+    """Central differences of loss() (no arguments; reads t) with respect to every element of t[name], in place."""
     base = t[name]
     g = np.zeros_like(base)
     flat = base.reshape(-1)
@@ -475,9 +476,9 @@ def fd_grad(case, t, name, eps=FD_EPS):
     for j in range(flat.size):
         orig = flat[j]
         flat[j] = orig + eps
-        lp = loss_fn(case, t)
+        lp = loss()
         flat[j] = orig - eps
-        lm = loss_fn(case, t)
+        lm = loss()
         flat[j] = orig
         gflat[j] = (lp - lm) / (2.0 * eps)
     return g
@@ -715,7 +716,7 @@ def make_case(case):
     else:
         raise RuntimeError("no kink-free seed for " + case["name"])
     grad_targets = ["x"] + [n for n in ("h0", "c0") if n in t] + weight_names
-    grads = {n: fd_grad(case, t, n) for n in grad_targets}
+    grads = {n: fd_grad(t, n, lambda: loss_fn(case, t)) for n in grad_targets}
     tensors = [(n, t[n]) for n in order]
     tensors.append(("output", out))
     tensors.append(("h_n", hn))
@@ -920,16 +921,7 @@ def xlstm_tensors(case):
 
     grads = []
     for name in [n for n, _ in params] + ["x"] + (["h0", "c0", "n0"] if case["state"] else []):
-        flat, g = t[name].reshape(-1), np.zeros(t[name].size)
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + FD_EPS
-            lp = loss()
-            flat[j] = orig - FD_EPS
-            lm = loss()
-            flat[j] = orig
-            g[j] = (lp - lm) / (2 * FD_EPS)
-        grads.append(("grad." + name, g.reshape(t[name].shape)))
+        grads.append(("grad." + name, fd_grad(t, name, loss)))
     lengths = np.asarray(case["lengths"] if case["lengths"] else [T] * B, dtype=np.float64)
     named = params + [("x", t["x"]), ("lengths", lengths)] + [(k, t[k]) for k in ("h0", "c0", "n0", "m0", "gout", "ghn")]
     named += [("output", out), ("h_n", fin[0]), ("c_n", fin[1]), ("n_n", fin[2]), ("m_n", fin[3])] + grads
@@ -1019,16 +1011,7 @@ def attention_tensors(case):
 
     grads = []
     for name in [n for n, _ in params] + ["q", "h"]:
-        flat, g = t[name].reshape(-1), np.zeros(t[name].size)
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + FD_EPS
-            lp = loss()
-            flat[j] = orig - FD_EPS
-            lm = loss()
-            flat[j] = orig
-            g[j] = (lp - lm) / (2 * FD_EPS)
-        grads.append(("grad." + name, g.reshape(t[name].shape)))
+        grads.append(("grad." + name, fd_grad(t, name, loss)))
     for b in range(B):                      # sanity: rows sum to 1, padding gets weight 0 and gradient 0
         n = int(t["lengths"][b])
         assert np.allclose(alpha[b].sum(axis=1), 1.0) and not alpha[b, :, n:].any()
