@@ -3,6 +3,7 @@ package dev.jrnn.onnx;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import dev.jrnn.tensor.DType;
 import dev.jrnn.tensor.NdArray;
+import dev.jrnn.tensor.ShapeMismatchException;
 import dev.jrnn.tensor.Shapes;
 
 import java.util.Arrays;
@@ -429,17 +430,11 @@ final class Ops {
 
     /** Numpy broadcasting of two shapes. */
     static int[] broadcast(Node n, int[] a, int[] b) throws OnnxException {
-        int r = Math.max(a.length, b.length);
-        int[] out = new int[r];
-        for (int i = 0; i < r; i++) {
-            int da = i < r - a.length ? 1 : a[i - (r - a.length)];
-            int db = i < r - b.length ? 1 : b[i - (r - b.length)];
-            if (da != db && da != 1 && db != 1) {
-                throw n.fail("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-            }
-            out[i] = da == 1 ? db : da;
+        try {
+            return Shapes.broadcast("Ops.broadcast", a, b);
+        } catch (ShapeMismatchException e) {
+            throw n.fail("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
         }
-        return out;
     }
 
     /** For each element of shape {@code out}, the flat index of the element of {@code in} that broadcasts to it. */
