@@ -1,6 +1,10 @@
 package dev.jrnn.cli;
 
+import dev.jrnn.infer.ServedRegressor;
+import dev.jrnn.infer.ServedTextClassifier;
 import dev.jrnn.nn.rnn.CellType;
+import dev.jrnn.series.SequenceRegressor;
+import dev.jrnn.text.TextClassifier;
 import dev.jrnn.io.Gzip;
 import dev.jrnn.io.Limits;
 import dev.jrnn.io.ModelFile;
@@ -16,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Small helpers shared by the subcommands: argument checks, reading text files, finding a saved model. */
 final class Cli {
@@ -123,6 +128,16 @@ final class Cli {
         System.err.println("note: " + cell.name().toLowerCase(Locale.ROOT).replace('_', '-')
                 + " models are not packed for serving (" + why + "); running the model's own step");
         return false;
+    }
+
+    /** A classifier's probabilities through its served copy, or its own method when {@link #packable} says no. */
+    static Function<int[][], double[][]> probabilities(TextClassifier model) {
+        return packable(model.rnn()) ? ServedTextClassifier.of(model)::predictProbabilities : model::predictProbabilities;
+    }
+
+    /** A regressor's predictions through its served copy, or its own method when {@link #packable} says no. */
+    static Function<float[][][], double[][]> predictions(SequenceRegressor model) {
+        return packable(model.rnn()) ? ServedRegressor.of(model)::predict : model::predict;
     }
 
     /** {@code %.3f} etc. with a dot, whatever the locale. */

@@ -170,8 +170,7 @@ final class EvalCommand implements Callable<Integer> {
                         + "' is not a class of the model " + m.dir() + " (its classes: " + String.join(", ", classes) + ")"));
             }
         }
-        Function<int[][], double[][]> served = Cli.packable(m.model().rnn())
-                ? ServedTextClassifier.of(m.model())::predictProbabilities : m.model()::predictProbabilities;
+        Function<int[][], double[][]> served = Cli.probabilities(m.model());
         int[] predicted = new int[d.size()];
         for (int start = 0; start < d.size(); start += CHUNK) {
             int end = Math.min(d.size(), start + CHUNK);
@@ -272,8 +271,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         int k = fs.outputSize();
         double[] predicted = new double[windows * k], actual = new double[windows * k], carried = new double[windows * k];
-        Function<float[][][], double[][]> served = Cli.packable(m.model().rnn())
-                ? ServedRegressor.of(m.model())::predict : m.model()::predict;
+        Function<float[][][], double[][]> served = Cli.predictions(m.model());
         for (int start = 0; start < windows; start += CHUNK) {
             int n = Math.min(windows, start + CHUNK) - start;
             int[] ends = new int[n];

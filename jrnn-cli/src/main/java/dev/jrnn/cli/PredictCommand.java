@@ -162,8 +162,7 @@ final class PredictCommand implements Callable<Integer> {
         PrintStream o = System.out;
         List<String> classes = new ArrayList<>();                         // names from the model file: controls escaped
         for (String c : m.classes()) classes.add(Printable.of(c));
-        Function<int[][], double[][]> served = Cli.packable(m.model().rnn())
-                ? ServedTextClassifier.of(m.model())::predictProbabilities : m.model()::predictProbabilities;
+        Function<int[][], double[][]> served = Cli.probabilities(m.model());
         if (probabilities) o.println("label\t" + String.join("\t", classes) + "\ttext");
         for (int start = 0; start < lines.size(); start += 256) {
             List<String> chunk = lines.subList(start, Math.min(lines.size(), start + 256));
@@ -301,8 +300,7 @@ final class PredictCommand implements Callable<Integer> {
                     + " (columns " + String.join(", ", fs.inputs()) + ")");
         }
         PrintStream o = System.out;
-        Function<float[][][], double[][]> served = Cli.packable(m.model().rnn())
-                ? ServedRegressor.of(m.model())::predict : m.model()::predict;
+        Function<float[][][], double[][]> served = Cli.predictions(m.model());
         if (!allWindows) {
             double[] y = forecast(m, served, s, new int[] {s.rows()})[0];
             o.println(Printable.of("step," + String.join(",", fs.targets())));     // column names come from the file
