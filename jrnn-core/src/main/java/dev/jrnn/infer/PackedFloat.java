@@ -40,6 +40,30 @@ final class PackedFloat {
      */
     static final int SMALL_BATCH = Integer.getInteger("jrnn.infer.smallBatch", 8);
 
+    /**
+     * {@link #run} projects the inputs onto the gates ({@code X W_ihᵀ}, one {@link Blas#sgemm}) for a chunk of
+     * steps at a time, at most this many rows (or one step's rows, when a step has more), into a buffer that each
+     * thread keeps and reuses: a fresh buffer per call (W4: 400 KB per sequence of 100 steps) is memory the CPU has
+     * never cached, and under G1, whose young generation grows into memory never touched before, it cost half of
+     * W4's batch-1 time (docs/performance.md).
+     */
+    static final int CHUNK_ROWS = 128;
+
+    /** Largest gate buffer (in elements) a thread keeps between calls; a larger one is allocated for its call only. */
+    private static final int KEPT = 1 << 20;
+
+    private static final ThreadLocal<float[]> GATES = new ThreadLocal<>();
+
+    /** This thread's gate buffer of at least {@code n} elements (contents undefined). */
+    private static float[] gateBuffer(int n) {
+        float[] g = GATES.get();
+        if (g == null || g.length < n) {
+            g = new float[n];
+            if (n <= KEPT) GATES.set(g);
+        }
+        return g;
+    }
+
     final CellType type;
     final int input, hidden, gh;
     final int state;                // R: the features of h, P with a projection, else H
@@ -276,51 +300,61 @@ final class PackedFloat {
      * ({@code [B, H]}), in sorted order, enter as the initial state and leave as each sequence's final state.
      */
     void run(float[] xs, int[] n, int[] start, int rows, float[] ys, float[] h, float[] c) {
-        final int H = hidden, GH = gh, B = n[0];
-        float[] gates = new float[rows * GH];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(bias, 0, gates, r * GH, GH);
-        }
-        Blas.sgemm(false, true, rows, GH, input, 1, xs, 0, input, wih, 0, input, 1, gates, 0, GH);   // += X W_ihᵀ
+        final int H = hidden, GH = gh, B = n[0], T = n.length, cap = Math.max(CHUNK_ROWS, B);
+        float[] gates = gateBuffer(Math.min(rows, cap) * GH);
         float[] hh = type == CellType.GRU ? new float[B * GH] : null;
         float[] y = new float[GH], tmp = new float[H], rh = new float[B * H], full = new float[H], proj = new float[state];
         SplitStep split = splitStep();
-        for (int s = 0; s < n.length; s++) {
-            final int m = n[s], g0 = start[s] * GH;
-            if (m == 1 && split != null) {                    // one running sequence: its state is h[0..H), c[0..H)
-                split.step(null, 0, gates, g0, h, c);
-                System.arraycopy(h, 0, ys, start[s] * H, H);
-                continue;
+        for (int s0 = 0, s1; s0 < T; s0 = s1) {
+            s1 = s0 + 1;                                       // steps s0 .. s1-1: rows start[s0] .. start[s1]-1
+            while (s1 < T && start[s1 + 1] - start[s0] <= cap) s1++;
+            final int r0 = start[s0], chunk = start[s1] - r0;
+            for (int r = 0; r < chunk; r++) {
+                System.arraycopy(bias, 0, gates, r * GH, GH);
             }
+            Blas.sgemm(false, true, chunk, GH, input, 1, xs, r0 * input, input, wih, 0, input, 1, gates, 0, GH);   // += X W_ihᵀ
+            for (int s = s0; s < s1; s++) {
+                step(n[s], (start[s] - r0) * GH, gates, hh, y, tmp, rh, full, proj, h, c, split);
+                System.arraycopy(h, 0, ys, start[s] * state, n[s] * state);
+            }
+        }
+    }
+
+    /** One step of {@link #run} for its {@code m} running rows, whose gates start at {@code gates[g0]}. */
+    private void step(int m, int g0, float[] gates, float[] hh, float[] y, float[] tmp, float[] rh, float[] full,
+                      float[] proj, float[] h, float[] c, SplitStep split) {
+        final int H = hidden, GH = gh;
+        if (m == 1 && split != null) {                        // one running sequence: its state is h[0..H), c[0..H)
+            split.step(null, 0, gates, g0, h, c);
+            return;
+        }
+        switch (type) {
+            case RNN_TANH, RNN_RELU, LSTM -> recurrent(gates, g0, h, m, 0, GH, y);
+            case GRU -> {
+                Arrays.fill(hh, 0, m * GH, 0f);
+                recurrent(hh, 0, h, m, 0, GH, y);
+            }
+            case GRU_RESET_BEFORE -> {
+                recurrent(gates, g0, h, m, 0, 2 * H, y);
+                for (int r = 0; r < m; r++) {
+                    gruGatesRow(gates, g0 + r * GH, h, r * H, tmp);
+                    System.arraycopy(tmp, 0, rh, r * H, H);
+                }
+                recurrent(gates, g0, rh, m, 2 * H, 3 * H, y);
+            }
+            case MIN_GRU, MIN_LSTM -> { }                     // no W_hh: the input projection is all
+            default -> throw new AssertionError(type);
+        }
+        for (int r = 0; r < m; r++) {
+            int g = g0 + r * GH;
             switch (type) {
-                case RNN_TANH, RNN_RELU, LSTM -> recurrent(gates, g0, h, m, 0, GH, y);
-                case GRU -> {
-                    Arrays.fill(hh, 0, m * GH, 0f);
-                    recurrent(hh, 0, h, m, 0, GH, y);
-                }
-                case GRU_RESET_BEFORE -> {
-                    recurrent(gates, g0, h, m, 0, 2 * H, y);
-                    for (int r = 0; r < m; r++) {
-                        gruGatesRow(gates, g0 + r * GH, h, r * H, tmp);
-                        System.arraycopy(tmp, 0, rh, r * H, H);
-                    }
-                    recurrent(gates, g0, rh, m, 2 * H, 3 * H, y);
-                }
-                case MIN_GRU, MIN_LSTM -> { }                 // no W_hh: the input projection above is all
+                case RNN_TANH, RNN_RELU -> rnnRow(gates, g, h, r * H, type == CellType.RNN_RELU);
+                case LSTM -> lstmRow(gates, g, h, r * state, c, r * H, tmp, full, proj);
+                case GRU -> gruRow(gates, g, hh, r * GH, h, r * H, tmp);
+                case GRU_RESET_BEFORE -> gruStateRow(gates, g, h, r * H);
+                case MIN_GRU, MIN_LSTM -> scanRow(gates, g, h, r * H);
                 default -> throw new AssertionError(type);
             }
-            for (int r = 0; r < m; r++) {
-                int g = g0 + r * GH;
-                switch (type) {
-                    case RNN_TANH, RNN_RELU -> rnnRow(gates, g, h, r * H, type == CellType.RNN_RELU);
-                    case LSTM -> lstmRow(gates, g, h, r * state, c, r * H, tmp, full, proj);
-                    case GRU -> gruRow(gates, g, hh, r * GH, h, r * H, tmp);
-                    case GRU_RESET_BEFORE -> gruStateRow(gates, g, h, r * H);
-                    case MIN_GRU, MIN_LSTM -> scanRow(gates, g, h, r * H);
-                    default -> throw new AssertionError(type);
-                }
-            }
-            System.arraycopy(h, 0, ys, start[s] * state, m * state);
         }
     }
 

@@ -139,6 +139,45 @@ class PackedRnnTest {
         }
     }
 
+    /**
+     * {@code run} projects the inputs a chunk of at most {@link PackedFloat#CHUNK_ROWS} rows at a time (or one
+     * step's rows when a step has more): long sequences (chunks that end inside a step's run of rows and after it)
+     * and a batch wider than a chunk give what the layer gives, for every packed cell, float32 and float64.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("dtypesAndCells")
+    void runAcrossChunksMatchesTheLayer(CellType type, DType dtype) {
+        RnnBase rnn = layer(type, dtype, 2, true, 21);
+        int[] wide = new int[PackedFloat.CHUNK_ROWS + 3];
+        for (int b = 0; b < wide.length; b++) wide[b] = 1 + b % 3;
+        for (int[] lengths : List.of(new int[] {PackedFloat.CHUNK_ROWS + 72, 150, 7}, wide)) {
+            List<NdArray> seqs = sequences(dtype, lengths, 22);
+            PackedRnn.Output got = PackedRnn.of(rnn).run(seqs);
+            RnnOutput want;
+            try (Autograd.Scope ignored = Autograd.noGrad()) {
+                want = rnn.forwardFrom(Tensor.constant(padded(seqs, lengths)), null, lengths);
+            }
+            int dh = 2 * H, t = want.output().dim(1);
+            for (int b = 0; b < lengths.length; b++) {
+                NdArray o = got.outputs().get(b);
+                double worst = 0;
+                for (int i = 0; i < lengths[b] * dh; i++) {
+                    worst = Math.max(worst, Math.abs(o.getFlat(i) - want.output().data().getFlat(b * t * dh + i)));
+                }
+                assertTrue(worst <= 5 * tol(dtype), lengths.length + " sequences, output " + b + " differs by " + worst);
+            }
+            assertTrue(want.hN().data().maxAbsDiff(got.hN()) <= 5 * tol(dtype), lengths.length + " sequences, hN");
+        }
+    }
+
+    static Stream<Arguments> dtypesAndCells() {
+        List<Arguments> out = new ArrayList<>();
+        for (CellType type : PACKED) {
+            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) out.add(Arguments.of(type, dtype));
+        }
+        return out.stream();
+    }
+
     @ParameterizedTest(name = "{0} {1} layers={2}")
     @MethodSource("cases")
     void streamMatchesRunStepByStep(CellType type, DType dtype, int layers, boolean bidirectional) {
