@@ -23,7 +23,9 @@ import java.util.Map;
  * environment as this process, which loads no engine itself), the engines one after the other per workload, so
  * that their native thread pools (OpenBLAS, OpenMP, libtorch) do not compete. With {@code --shared-process}, or
  * one engine, all run in this JVM and take turns, one sample each per round. Either way an engine runs
- * {@code --warmup} steps, then up to {@code --reps} samples; a sample is as many steps as fill
+ * {@code --warmup} steps, and more until {@code --warmup-seconds} have passed (the JIT's later tiers and the
+ * first GCs settle within a few seconds: W4 B=1 on the serving path went from 1.6 to 1.2 ms per sequence over the
+ * first 4 s of a run), then up to {@code --reps} samples; a sample is as many steps as fill
  * {@code --min-sample-ms} (one step for training workloads). Reported: the median sample per step with the range,
  * tokens/s = B·T / median, GFLOP/s = {@link Workload#flops()} / median, peak memory ({@link Mem}). An engine stops
  * sampling once it has used {@code --max-seconds} on a workload (at least 3 samples). The sgemm ceiling runs in
@@ -31,13 +33,16 @@ import java.util.Map;
  *
  * <pre>
  * java -cp jrnn-bench/target/benchmarks.jar dev.jrnn.bench.RnnBench [--workloads W1,W2,...|all] [--reps 7]
- *      [--warmup 2] [--engines jrnn,jrnn-fused,dl4j,pytorch,ort] [--isolate|--shared-process] [--max-seconds 60]
+ *      [--warmup 2] [--warmup-seconds 0] [--engines jrnn,jrnn-fused,dl4j,pytorch,ort] [--isolate|--shared-process] [--max-seconds 60]
  *      [--min-sample-ms 200] [--gemm|--no-gemm] [--seed 42] [--markdown FILE]
  * </pre>
  * {@code --child FILE} (used by isolate mode) runs the workloads without header, table or sgemm and writes the
  * rows to {@code FILE}.
  */
 public final class RnnBench {
+
+    /** {@code --warmup-seconds}: the least time an engine runs a workload before its samples are taken. */
+    private static double warmupSeconds = 0;
     private RnnBench() {}
 
     private static final String[][] PEERS = {
@@ -83,6 +88,7 @@ public final class RnnBench {
                 }
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(args[++i]);
                 case "--max-seconds" -> maxSeconds = Double.parseDouble(args[++i]);
                 case "--min-sample-ms" -> minSampleMs = Double.parseDouble(args[++i]);
                 case "--engines" -> engines = args[++i];
@@ -95,7 +101,7 @@ public final class RnnBench {
                 case "--child" -> child = args[++i];
                 default -> {
                     System.err.println("usage: RnnBench [--workloads W1,W2,W3,W4b1,W4b64,W5,W6|all] [--reps R] "
-                            + "[--warmup S] [--engines jrnn,jrnn-fused,dl4j,pytorch,ort] [--isolate|--shared-process] "
+                            + "[--warmup S] [--warmup-seconds S] [--engines jrnn,jrnn-fused,dl4j,pytorch,ort] [--isolate|--shared-process] "
                             + "[--max-seconds S] [--min-sample-ms MS] [--gemm|--no-gemm] [--seed N] [--markdown FILE]");
                     System.exit(2);
                 }
@@ -119,6 +125,7 @@ public final class RnnBench {
         if (isolate) {
             System.out.println();
             List<String> options = List.of("--reps", Integer.toString(reps), "--warmup", Integer.toString(warmup),
+                    "--warmup-seconds", Double.toString(warmupSeconds),
                     "--max-seconds", Double.toString(maxSeconds), "--min-sample-ms", Double.toString(minSampleMs),
                     "--seed", Long.toString(seed), "--no-gemm");
             Map<String, String> descriptions = new LinkedHashMap<>();
@@ -211,6 +218,10 @@ public final class RnnBench {
                 : "all engines in one JVM; %d warm-up steps, then up to %d rounds taking turns";
         h.append(String.format(Locale.ROOT, "method: " + how + " (>= %.0f ms per sample, <= %.0f s per engine and "
                 + "workload); median [min-max] per step%n", warmup, reps, minSampleMs, maxSeconds));
+        if (warmupSeconds > 0) {
+            h.append(String.format(Locale.ROOT, "warm-up: at least %.0f s per engine and workload before sampling%n",
+                    warmupSeconds));
+        }
         return h.toString();
     }
 
@@ -279,6 +290,16 @@ public final class RnnBench {
                 t0 = System.nanoTime();
                 for (int i = 1; i < warmup; i++) s.run();
                 ms = (System.nanoTime() - t0) / 1e6 / (warmup - 1);
+            }
+            long warmStart = System.nanoTime();
+            if (warmupSeconds > 0) {
+                int n = 0;
+                t0 = System.nanoTime();
+                while (System.nanoTime() - warmStart < warmupSeconds * 1e9) {
+                    s.run();
+                    n++;
+                }
+                if (n > 0) ms = (System.nanoTime() - t0) / 1e6 / n;
             }
             perSample.put(e, w.training ? 1 : (int) Math.max(1, Math.ceil(minSampleMs / Math.max(ms, 1e-3))));
         }

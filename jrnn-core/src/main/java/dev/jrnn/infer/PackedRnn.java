@@ -66,7 +66,8 @@ public final class PackedRnn {
 
     /**
      * Copies and packs the weights of {@code rnn} (any stock layer, its current values); batch-1 LSTM steps on
-     * {@code -Djrnn.infer.stepThreads} threads (see {@link #of(RnnBase, int)}).
+     * {@code -Djrnn.infer.stepThreads} threads: {@code auto} (the default) splits them over two threads when the
+     * JVM has two processors or more (see {@link #of(RnnBase, int)}).
      */
     public static PackedRnn of(RnnBase rnn) {
         return of(rnn, StepPartner.THREADS);

@@ -6,7 +6,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A helper thread that runs one half of a batch-1 recurrent step while the calling thread runs the other
- * ({@code -Djrnn.infer.stepThreads=2}; see {@link PackedFloat}'s split steps). A step is a few microseconds, far
+ * ({@link #THREADS}; see {@link PackedFloat}'s split steps). A step is a few microseconds, far
  * less than waking a parked thread, so the helper <em>spins</em> for {@link #SPIN_NANOS} after each half before it
  * parks. The caller always runs half 0; half 1 goes to whichever thread claims it first, so when another process
  * holds the helper's core the caller runs both halves instead of waiting for a scheduler slice. One step at a time
@@ -16,8 +16,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * takes half 1 step after step, each core keeps its half of the weights in its own L2.
  */
 final class StepPartner {
-    /** {@code -Djrnn.infer.stepThreads}: 2 splits batch-1 LSTM steps over two threads; 1 (default) does not. */
-    static final int THREADS = Integer.getInteger("jrnn.infer.stepThreads", 1);
+    /**
+     * {@code -Djrnn.infer.stepThreads}: {@code 2} splits batch-1 LSTM steps over two threads, {@code 1} does not;
+     * {@code auto} (the default) is 2 when the JVM has a second processor, else 1. Both give the same bits; on a quiet
+     * 2-core machine the split step is 1.5–1.9× faster (W4 B=1: 0.97 against 1.49 ms per sequence,
+     * docs/performance.md). Anything else is reported once (System.Logger, WARNING) and read as {@code auto}.
+     */
+    static final int THREADS = threads(System.getProperty("jrnn.infer.stepThreads", "auto"));
+
+    static int threads(String value) {
+        String v = value.trim();
+        if (v.equals("1") || v.equals("2")) return Integer.parseInt(v);
+        if (!v.equalsIgnoreCase("auto")) {
+            System.getLogger(StepPartner.class.getName()).log(System.Logger.Level.WARNING,
+                    "-Djrnn.infer.stepThreads=" + value + " is not 1, 2 or auto; using auto");
+        }
+        return Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1;
+    }
 
     /** How long the helper spins for the next step before it parks: {@code -Djrnn.infer.spinMicros} (default 200). */
     static final long SPIN_NANOS = Long.getLong("jrnn.infer.spinMicros", 200) * 1000;

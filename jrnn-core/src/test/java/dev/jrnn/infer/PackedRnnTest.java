@@ -350,6 +350,16 @@ class PackedRnnTest {
     }
 
     @Test
+    void stepThreadsPropertyReadsOneTwoOrAuto() {
+        int auto = Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1;
+        assertEquals(1, StepPartner.threads("1"));
+        assertEquals(2, StepPartner.threads(" 2 "));
+        assertEquals(auto, StepPartner.threads("auto"));
+        assertEquals(auto, StepPartner.threads("AUTO"));
+        assertEquals(auto, StepPartner.threads("three"), "an unreadable value is read as auto (and logged)");
+    }
+
+    @Test
     void xLstmLayersAreRefusedByName() {
         for (CellType type : List.of(CellType.SLSTM, CellType.MLSTM)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
