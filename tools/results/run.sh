@@ -33,7 +33,7 @@ done
 
 # Each experiment: the program, its options (the seed and output folder are added), the metrics summarised and
 # the fields that name a row of the summary (several RESULT lines per seed, e.g. one per model and length).
-imdb_common="--epochs 15 --patience 2 --batch 128 --dropout 0.3 --valid-fraction 0.1 --split-seed 42"
+imdb_common="--epochs 15 --patience 4 --monitor val_acc --batch 128 --dropout 0.3 --valid-fraction 0.1 --split-seed 42"
 configure() {
     case $1 in
     imdb-simple|imdb-lstm|imdb-gru|imdb-bilstm)

@@ -85,8 +85,10 @@ public final class Trainer {
      * @param skipNonFinite         skip (and count) steps whose gradients are NaN/infinite instead of failing
      * @param earlyStoppingPatience stop after this many epochs without improvement of {@code monitor}; 0 = off
      * @param minDelta              the smallest decrease of {@code monitor} that counts as an improvement, &gt;= 0
-     * @param monitor               the metric watched by early stopping and {@link ReduceOnPlateau} (lower is
-     *                              better); null means {@code val_loss}, or {@code train_loss} without validation
+     * @param monitor               the metric watched by early stopping and {@link ReduceOnPlateau}; null means
+     *                              {@code val_loss}, or {@code train_loss} without validation. Lower is better,
+     *                              except for accuracies and F1 scores ({@link #higherIsBetter}), as Keras' {@code
+     *                              mode="auto"}
      * @param restoreBest           with early stopping: put back the parameters of the best epoch when {@code fit}
      *                              ends (early or after the last epoch; not after {@link #requestStop()})
      * @param checkpointEveryEpochs write {@code checkpoint.safetensors} every this many epochs; 0 = never
@@ -162,7 +164,10 @@ public final class Trainer {
             return with(f -> f.earlyStoppingPatience = patience);
         }
 
-        /** Watching {@code metric} (lower is better) for early stopping and plateaus. */
+        /**
+         * Watching {@code metric} for early stopping and plateaus: lower is better, except for the metrics
+         * {@link Trainer#higherIsBetter} names (accuracies, F1).
+         */
         public Config withMonitor(String metric) {
             return with(f -> f.monitor = metric);
         }
@@ -554,7 +559,7 @@ public final class Trainer {
             history.add(row);
             progress.endEpoch(summary(row, seconds, steps - firstBatch));
             writeLogs();
-            double monitored = row.getOrDefault(monitorName(validation), Double.NaN);
+            double monitored = signed(row.getOrDefault(monitorName(validation), Double.NaN));
             if (plateau != null && Double.isFinite(monitored)) {
                 optimizer.setLr(plateau.update(monitored, optimizer.lr()));
             }
@@ -570,7 +575,7 @@ public final class Trainer {
             if (stop) {
                 history.markStoppedEarly();
                 progress.line("early stopping: " + monitorName(validation) + " has not improved for "
-                        + config.earlyStoppingPatience() + " epochs (best " + bestMonitor + ")");
+                        + config.earlyStoppingPatience() + " epochs (best " + signed(bestMonitor) + ")");
                 break;
             }
         }
@@ -578,7 +583,7 @@ public final class Trainer {
         if (bestWeights != null && config.restoreBest() && !stopRequested) {
             model.loadStateDict(bestWeights);                                // the best epoch's, on validation
             progress.line(String.format(Locale.ROOT, "restored the parameters of the best epoch (%s %.4f)",
-                    monitorName(validation), bestMonitor));
+                    monitorName(validation), signed(bestMonitor)));
         }
         if (outputDir != null) {
             Divergence.requireFinite(model, globalStep);
@@ -696,6 +701,24 @@ public final class Trainer {
             return config.monitor();
         }
         return validation != null ? "val_loss" : "train_loss";
+    }
+
+    /**
+     * Whether a larger value of {@code metric} is better, as Keras' {@code mode="auto"} decides it from the name: an
+     * accuracy ({@code acc}, {@code accuracy}, or ending in {@code _acc}/{@code _accuracy}, e.g. {@code val_acc},
+     * {@code token_accuracy}), an F1 score ({@code f1}, {@code _f1}) or {@code exact_match}, with or without a
+     * {@code train_}/{@code val_} prefix. Everything else (losses, perplexity, bits per character, errors) is
+     * better lower.
+     */
+    public static boolean higherIsBetter(String metric) {
+        String m = metric.toLowerCase(Locale.ROOT).replaceFirst("^(train_|val_)", "");
+        return m.equals("acc") || m.equals("accuracy") || m.endsWith("_acc") || m.endsWith("_accuracy")
+                || m.equals("f1") || m.endsWith("_f1") || m.equals("exact_match");
+    }
+
+    /** The monitored value with its sign set so that lower is better (the counters compare that way). */
+    private double signed(double v) {
+        return config.monitor() != null && higherIsBetter(config.monitor()) ? -v : v;
     }
 
     /** Updates the early-stopping counters; true when training should stop. */

@@ -194,6 +194,33 @@ class TrainerTest {
     }
 
     @Test
+    void anAccuracyMonitorIsBetterHigher() throws IOException {
+        MajorityModel m = new MajorityModel(3, DType.FLOAT32);
+        double[] acc = {0.5, 0.7, 0.6, 0.65, 0.55, 0.9};      // validation accuracy of epochs 1..6
+        int[] epoch = {0};
+        ModelStep step = (batch, training) -> {
+            Tensor zero = m.head.bias().sum().mul(0);
+            return StepOutput.of(zero.add(1.0), batch.size()).metric("acc", acc[epoch[0]], batch.size());
+        };
+        Callback next = new Callback() {
+            @Override
+            public void onEpochEnd(Trainer trainer, int e, Map<String, Double> metrics) {
+                epoch[0] = e + 1;
+            }
+        };
+        Trainer t = Trainer.builder(m, new Sgd(m.parameters(), 0.1), step).callback(next)
+                .config(Trainer.Config.of(10, 32).withEarlyStopping(2).withMonitor("val_acc")).out(null).build();
+        History h = t.fit(TRAIN, VAL);
+        assertEquals(4, h.epochs(), "epoch 2 (0.7) is the best; epochs 3 and 4 do not beat it");
+        assertTrue(h.stoppedEarly());
+        assertTrue(Trainer.higherIsBetter("val_acc") && Trainer.higherIsBetter("train_accuracy")
+                && Trainer.higherIsBetter("val_token_accuracy") && Trainer.higherIsBetter("val_f1")
+                && Trainer.higherIsBetter("exact_match"));
+        assertFalse(Trainer.higherIsBetter("val_loss") || Trainer.higherIsBetter("val_ppl")
+                || Trainer.higherIsBetter("val_bpc") || Trainer.higherIsBetter("val_accent_loss"));
+    }
+
+    @Test
     void evaluateUsesEvalModeAndNoGraph() {
         MajorityModel m = new MajorityModel(3, DType.FLOAT32);
         boolean[] sawGraph = {false};

@@ -67,12 +67,12 @@ import java.util.zip.GZIPInputStream;
  *   [--data ../shared/data/imdb] [--glove ../shared/data/glove-6B-50d-subset/glove.6B.50d.top2445.txt.gz]
  *   [--vocab 10000] [--maxlen 80] [--embed 100] [--hidden 64] [--layers 2] [--batch 64] [--lr 1e-3]
  *   [--clip 0] [--dropout 0] [--seed 42] [--train-limit N (of the 25k, before the split)] [--test-limit N] [--out runs/examples/imdb-MODEL]
- *   [--valid-fraction 0.1] [--split-seed 42] [--patience 2]
+ *   [--valid-fraction 0.1] [--split-seed 42] [--patience 2] [--monitor val_loss|val_acc]
  * </pre>
  *
  * <p>Selection: {@code --valid-fraction} of the training reviews (drawn with {@code --split-seed}, the same for
  * every {@code --seed}) is held out as the validation set; the vocabulary is built from the rest. After every epoch
- * the validation loss is measured; training stops after {@code --patience} epochs without improvement (0 = run all
+ * the validation loss (or accuracy, {@code --monitor val_acc}) is measured; training stops after {@code --patience} epochs without improvement (0 = run all
  * {@code --epochs}) and the parameters of the best validation epoch are restored. The test set is read only at the
  * end: once for the chosen model and once for the last epoch's.
  */
@@ -228,6 +228,10 @@ public final class ImdbSentiment {
         }
         long splitSeed = a.longValue("split-seed", 42);
         int patience = a.integer("patience", 2);
+        String monitor = a.string("monitor", "val_loss");
+        if (!monitor.equals("val_loss") && !monitor.equals("val_acc")) {
+            throw new IllegalArgumentException("--monitor must be val_loss or val_acc, got " + monitor);
+        }
         if (patience < 0) throw new IllegalArgumentException("--patience must be >= 0 (0 = off), got " + patience);
         String rnnKind = a.string("rnn", switch (model) {
             case "lstm", "bilstm" -> "lstm";
@@ -289,7 +293,8 @@ public final class ImdbSentiment {
                     .metric("acc", Metrics.binaryAccuracy(logits.data(), target.data(), null), b.size());
         };
         Trainer.Config cfg = Trainer.Config.of(epochs, batchSize).withSeed(seed).withClipNorm(clip)
-                .withProgress(Trainer.ProgressMode.LINES, 100).withCheckpoints(0, 0).withEarlyStopping(patience);
+                .withProgress(Trainer.ProgressMode.LINES, 100).withCheckpoints(0, 0).withEarlyStopping(patience)
+                .withMonitor(monitor);
         List<Parameter> trainableParams = new ArrayList<>();
         net.parameters().forEach(p -> { if (p.requiresGrad()) trainableParams.add(p); });
         LastEpoch lastEpoch = new LastEpoch(net);
@@ -298,7 +303,7 @@ public final class ImdbSentiment {
         long tFit = System.nanoTime();
         History h = trainer.fit(trainSet, validSet);
         double secPerEpoch = (System.nanoTime() - tFit) / 1e9 / h.epochs();
-        int best = patience > 0 ? bestEpoch(h, "val_loss") : h.epochs() - 1;   // no early stopping: no restore
+        int best = patience > 0 ? bestEpoch(h, monitor) : h.epochs() - 1;   // no early stopping: no restore
         Map<String, Double> chosen = h.rows().get(best);
         Map<String, Double> test1 = trainer.evaluate(testSet);      // the chosen (restored) model
         net.loadStateDict(lastEpoch.weights);
@@ -311,11 +316,15 @@ public final class ImdbSentiment {
                 testLast.get("acc"), secPerEpoch, trainable, h);
     }
 
-    /** The 0-based epoch with the lowest {@code metric} (the first of equals), as early stopping chooses it. */
+    /**
+     * The 0-based epoch with the best {@code metric} (the lowest, or the highest for an accuracy; the first of
+     * equals), as early stopping chooses it.
+     */
     static int bestEpoch(History h, String metric) {
         double[] v = h.values(metric);
+        double sign = Trainer.higherIsBetter(metric) ? -1 : 1;
         int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] < v[best]) best = i;
+        for (int i = 1; i < v.length; i++) if (sign * v[i] < sign * v[best]) best = i;
         return best;
     }
 
