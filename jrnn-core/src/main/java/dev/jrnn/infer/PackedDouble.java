@@ -59,11 +59,13 @@ final class PackedDouble {
     private final double[][][] wxHalf;   // [2][I][4·n_u]  split LSTM steps: half u's gate columns, gate-major; else null
     private final double[][][] whHalf;   // [2][H][4·n_u]
     private final double[][] biasHalf;   // [2][4·n_u]
+    private final double[][] whhHalf;    // [2][4·n_u · H] half u's gate rows of W_hh, PyTorch layout (for dgemm)
+    private final ThreadLocal<SplitStep> runSplit;   // each thread's split-step buffers for run, kept between calls
 
     /**
      * Copies and packs one layer-direction's weights; a null bias is no bias, and a scan cell ({@code MIN_GRU},
      * {@code MIN_LSTM}) has null {@code whh} and {@code bhh}; {@code whr} ({@code [P, H]}) is an LSTM's projection,
-     * or null. {@code split}: batch-1 LSTM steps without a projection run as {@link SplitStep}s (two threads).
+     * or null. {@code split}: LSTM steps without a projection run as {@link SplitStep}s (two threads).
      */
     PackedDouble(CellType type, int input, int hidden, double[] wih, double[] whh, double[] bih, double[] bhh, double[] whr,
                 boolean split) {
@@ -94,6 +96,8 @@ final class PackedDouble {
         this.wxHalf = split ? new double[][][] {halfColumns(wx, 0), halfColumns(wx, 1)} : null;
         this.whHalf = split ? new double[][][] {halfColumns(wh, 0), halfColumns(wh, 1)} : null;
         this.biasHalf = split ? new double[][] {halfColumns(new double[][] {bias}, 0)[0], halfColumns(new double[][] {bias}, 1)[0]} : null;
+        this.whhHalf = split ? new double[][] {halfRows(this.whh, 0), halfRows(this.whh, 1)} : null;
+        this.runSplit = split ? new ThreadLocal<>() : null;
     }
 
     /** Hidden units {@code lo(u) .. lo(u+1)}: the half of them that split step {@code u} computes. */
@@ -109,6 +113,16 @@ final class PackedDouble {
             for (int q = 0; q < gates; q++) {
                 System.arraycopy(w[k], q * hidden + lo, out[k], q * n, n);
             }
+        }
+        return out;
+    }
+
+    /** Half {@code u}'s gate rows of {@code w} ({@code [G·H, H]}, PyTorch layout), gate-major: {@code [q·n + t] = w[q·H + lo + t]}. */
+    private double[] halfRows(double[] w, int u) {
+        final int lo = lo(u), n = lo(u + 1) - lo, gates = type.gates();
+        double[] out = new double[gates * n * hidden];
+        for (int q = 0; q < gates; q++) {
+            System.arraycopy(w, (q * hidden + lo) * hidden, out, q * n * hidden, n * hidden);
         }
         return out;
     }
@@ -165,7 +179,7 @@ final class PackedDouble {
      */
     void step(double[] x, int xOff, double[] h, double[] c, double[][] scratch, SplitStep split) {
         if (split != null) {
-            split.step(x, xOff, null, 0, h, c);
+            split.step(x, xOff, null, 0, 1, h, c);
             return;
         }
         final int H = hidden, GH = gh;
@@ -199,75 +213,111 @@ final class PackedDouble {
 
     // ================================================================== a step split over two threads
 
-    /** A split step's per-stream buffers, or null when this layer's steps run on one thread. */
+    /** A split step's per-stream buffers (one row), or null when this layer's steps run on one thread. */
     SplitStep splitStep() {
-        return whHalf == null ? null : new SplitStep();
+        return whHalf == null ? null : new SplitStep(1);
+    }
+
+    /** This thread's split-step buffers for {@code rows} rows, kept between calls of {@link #run}; null: one thread. */
+    private SplitStep runSplit(int rows) {
+        if (runSplit == null) return null;
+        SplitStep s = runSplit.get();
+        if (s == null || s.capacity < rows) {
+            s = new SplitStep(rows);
+            if ((long) rows * gh <= KEPT) runSplit.set(s);
+        }
+        return s;
     }
 
     /**
-     * A batch-1 LSTM step split by hidden units: half {@code u} computes the gate columns of units
-     * {@code lo(u) .. lo(u+1)} (its own packed copy of those columns of {@code W_ih} and {@code W_hh}, so each
-     * core reads only its half of the weights) and their gate pass, on the caller (half 0) and
-     * {@link StepPartner}'s thread (half 1). Every column is the same sum in the same order as in the one-thread
-     * step and the gate pass is elementwise, so the bits are the same. Not thread-safe: one per stream or call.
+     * An LSTM step of {@code m} rows split by hidden units: half {@code u} computes the gate columns of units
+     * {@code lo(u) .. lo(u+1)} (its own copy of those columns of {@code W_ih} and {@code W_hh}, so each core reads
+     * only its half of the weights, which stays in its L2) and their gate pass, on the caller (half 0) and
+     * {@link StepPartner}'s thread (half 1). Below {@link #SMALL_BATCH} rows the products are the packed
+     * matrix–vector products of the one-thread step, column for column the same sums in the same order, so the
+     * bits are the same; from there on each half is one {@link Blas#dgemmOnCaller} over its rows of {@code W_hh}.
+     * Not thread-safe: one per stream or per thread.
      */
     final class SplitStep implements StepPartner.Halves {
         // [buffer set]: half 0 runs on the caller only (set 0); half 1 on the caller (set 0) or the helper (set 1),
         // possibly both at once, so it writes its h and c to its set's hOut/cOut and the caller commits them
-        private final double[][] y = new double[3][], tmp = new double[3][], hOut = new double[2][], cOut = new double[2][];
-        private final double[] hNext = new double[hidden];
+        private final double[][] y = new double[3][], tmp = new double[3][], row = new double[3][], hOut = new double[2][],
+                cOut = new double[2][];
+        private final double[] hNext;
+        final int capacity;
         private double[] x, pre, h, c;
-        private int xOff, preOff;
+        private int xOff, preOff, m;
 
-        private SplitStep() {
+        private SplitStep(int rows) {
+            capacity = rows;
             int n0 = lo(1), n1 = hidden - n0;
-            y[0] = new double[4 * n0];
+            hNext = new double[rows * n0];
+            y[0] = new double[rows * 4 * n0];
             tmp[0] = new double[n0];
+            row[0] = new double[4 * n0];
             for (int b = 1; b <= 2; b++) {                 // y[1], y[2]: half 1 in set 0 and set 1
-                y[b] = new double[4 * n1];
+                y[b] = new double[rows * 4 * n1];
                 tmp[b] = new double[n1];
-                hOut[b - 1] = new double[n1];
-                cOut[b - 1] = new double[n1];
+                row[b] = new double[4 * n1];
+                hOut[b - 1] = new double[rows * n1];
+                cOut[b - 1] = new double[rows * n1];
             }
         }
 
         /**
-         * One step: the gates' pre-activations from {@code b + W_ih x} ({@code pre == null}) or from
-         * {@code pre[preOff ..]} (a row of an input projection done up front, bias included), then
-         * {@code + W_hh h}; {@code h} and {@code c} ({@code [H]}) updated in place.
+         * One step of {@code m} rows (at most the capacity): the gates' pre-activations from {@code b + W_ih x}
+         * ({@code pre == null}, one row) or from {@code pre[preOff ..]} (rows of {@code G·H}: an input projection
+         * done up front, bias included), then {@code + W_hh h}; {@code h} and {@code c} ({@code [m, H]}) updated
+         * in place.
          */
-        void step(double[] x, int xOff, double[] pre, int preOff, double[] h, double[] c) {
+        void step(double[] x, int xOff, double[] pre, int preOff, int m, double[] h, double[] c) {
             this.x = x;
             this.xOff = xOff;
             this.pre = pre;
             this.preOff = preOff;
+            this.m = m;
             this.h = h;
             this.c = c;
             int set = StepPartner.shared().run(this);
-            final int lo = lo(1), n = hidden - lo;
-            System.arraycopy(hNext, 0, h, 0, lo);          // h was read by both halves' products until here
-            System.arraycopy(hOut[set], 0, h, lo, n);
-            System.arraycopy(cOut[set], 0, c, lo, n);
+            final int H = hidden, n0 = lo(1), n1 = H - n0;
+            for (int r = 0; r < m; r++) {                  // h was read by both halves' products until here
+                System.arraycopy(hNext, r * n0, h, r * H, n0);
+                System.arraycopy(hOut[set], r * n1, h, r * H + n0, n1);
+                System.arraycopy(cOut[set], r * n1, c, r * H + n0, n1);
+            }
         }
 
         @Override
         public void half(int u, int set) {
-            final int lo = lo(u), n = lo(u + 1) - lo;
-            final double[] yu = y[u == 0 ? 0 : 1 + set];
+            final int H = hidden, lo = lo(u), n = lo(u + 1) - lo, w = 4 * n, b = u == 0 ? 0 : 1 + set;
+            final double[] yu = y[b];
             if (pre == null) {
-                System.arraycopy(biasHalf[u], 0, yu, 0, 4 * n);
-                gemv(wxHalf[u], x, xOff, input, yu, 0, 4 * n);
+                System.arraycopy(biasHalf[u], 0, yu, 0, w);
+                gemv(wxHalf[u], x, xOff, input, yu, 0, w);
             } else {
-                for (int q = 0; q < 4; q++) {
-                    System.arraycopy(pre, preOff + q * hidden + lo, yu, q * n, n);
+                for (int r = 0; r < m; r++) {
+                    for (int q = 0; q < 4; q++) {
+                        System.arraycopy(pre, preOff + r * gh + q * H + lo, yu, r * w + q * n, n);
+                    }
                 }
             }
-            gemv(whHalf[u], h, 0, hidden, yu, 0, 4 * n);
-            if (u == 0) {
-                lstmGates(yu, 0, n, hNext, 0, c, 0, tmp[0]);
+            if (m < SMALL_BATCH) {
+                gemv(whHalf[u], h, 0, H, yu, 0, w);
+                for (int r = 1; r < m; r++) {              // the kernel indexes y from 0 (see gemv)
+                    System.arraycopy(yu, r * w, row[b], 0, w);
+                    gemv(whHalf[u], h, r * H, H, row[b], 0, w);
+                    System.arraycopy(row[b], 0, yu, r * w, w);
+                }
             } else {
-                System.arraycopy(c, lo, cOut[set], 0, n);
-                lstmGates(yu, 0, n, hOut[set], 0, cOut[set], 0, tmp[1 + set]);
+                Blas.dgemmOnCaller(false, true, m, w, H, 1, h, 0, H, whhHalf[u], 0, H, 1, yu, 0, w);
+            }
+            for (int r = 0; r < m; r++) {
+                if (u == 0) {
+                    lstmGates(yu, r * w, n, hNext, r * n, c, r * H + lo, tmp[0]);
+                } else {
+                    System.arraycopy(c, r * H + lo, cOut[set], r * n, n);
+                    lstmGates(yu, r * w, n, hOut[set], r * n, cOut[set], r * n, tmp[b]);
+                }
             }
         }
     }
@@ -286,7 +336,7 @@ final class PackedDouble {
         double[] gates = gateBuffer(Math.min(rows, cap) * GH);
         double[] hh = type == CellType.GRU ? new double[B * GH] : null;
         double[] y = new double[GH], tmp = new double[H], rh = new double[B * H], full = new double[H], proj = new double[state];
-        SplitStep split = splitStep();
+        SplitStep split = runSplit(B);
         for (int s0 = 0, s1; s0 < T; s0 = s1) {
             s1 = s0 + 1;                                       // steps s0 .. s1-1: rows start[s0] .. start[s1]-1
             while (s1 < T && start[s1 + 1] - start[s0] <= cap) s1++;
@@ -306,8 +356,8 @@ final class PackedDouble {
     private void step(int m, int g0, double[] gates, double[] hh, double[] y, double[] tmp, double[] rh, double[] full,
                       double[] proj, double[] h, double[] c, SplitStep split) {
         final int H = hidden, GH = gh;
-        if (m == 1 && split != null) {                        // one running sequence: its state is h[0..H), c[0..H)
-            split.step(null, 0, gates, g0, h, c);
+        if (split != null) {                                  // the running rows' state is h[0..m·H), c[0..m·H)
+            split.step(null, 0, gates, g0, m, h, c);
             return;
         }
         switch (type) {

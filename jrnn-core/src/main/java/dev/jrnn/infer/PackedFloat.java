@@ -77,11 +77,13 @@ final class PackedFloat {
     private final float[][][] wxHalf;   // [2][I][4·n_u]  split LSTM steps: half u's gate columns, gate-major; else null
     private final float[][][] whHalf;   // [2][H][4·n_u]
     private final float[][] biasHalf;   // [2][4·n_u]
+    private final float[][] whhHalf;    // [2][4·n_u · H] half u's gate rows of W_hh, PyTorch layout (for sgemm)
+    private final ThreadLocal<SplitStep> runSplit;   // each thread's split-step buffers for run, kept between calls
 
     /**
      * Copies and packs one layer-direction's weights; a null bias is no bias, and a scan cell ({@code MIN_GRU},
      * {@code MIN_LSTM}) has null {@code whh} and {@code bhh}; {@code whr} ({@code [P, H]}) is an LSTM's projection,
-     * or null. {@code split}: batch-1 LSTM steps without a projection run as {@link SplitStep}s (two threads).
+     * or null. {@code split}: LSTM steps without a projection run as {@link SplitStep}s (two threads).
      */
     PackedFloat(CellType type, int input, int hidden, float[] wih, float[] whh, float[] bih, float[] bhh, float[] whr,
                 boolean split) {
@@ -112,6 +114,8 @@ final class PackedFloat {
         this.wxHalf = split ? new float[][][] {halfColumns(wx, 0), halfColumns(wx, 1)} : null;
         this.whHalf = split ? new float[][][] {halfColumns(wh, 0), halfColumns(wh, 1)} : null;
         this.biasHalf = split ? new float[][] {halfColumns(new float[][] {bias}, 0)[0], halfColumns(new float[][] {bias}, 1)[0]} : null;
+        this.whhHalf = split ? new float[][] {halfRows(this.whh, 0), halfRows(this.whh, 1)} : null;
+        this.runSplit = split ? new ThreadLocal<>() : null;
     }
 
     /** Hidden units {@code lo(u) .. lo(u+1)}: the half of them that split step {@code u} computes. */
@@ -127,6 +131,16 @@ final class PackedFloat {
             for (int q = 0; q < gates; q++) {
                 System.arraycopy(w[k], q * hidden + lo, out[k], q * n, n);
             }
+        }
+        return out;
+    }
+
+    /** Half {@code u}'s gate rows of {@code w} ({@code [G·H, H]}, PyTorch layout), gate-major: {@code [q·n + t] = w[q·H + lo + t]}. */
+    private float[] halfRows(float[] w, int u) {
+        final int lo = lo(u), n = lo(u + 1) - lo, gates = type.gates();
+        float[] out = new float[gates * n * hidden];
+        for (int q = 0; q < gates; q++) {
+            System.arraycopy(w, (q * hidden + lo) * hidden, out, q * n * hidden, n * hidden);
         }
         return out;
     }
@@ -183,7 +197,7 @@ final class PackedFloat {
      */
     void step(float[] x, int xOff, float[] h, float[] c, float[][] scratch, SplitStep split) {
         if (split != null) {
-            split.step(x, xOff, null, 0, h, c);
+            split.step(x, xOff, null, 0, 1, h, c);
             return;
         }
         final int H = hidden, GH = gh;
@@ -217,75 +231,111 @@ final class PackedFloat {
 
     // ================================================================== a step split over two threads
 
-    /** A split step's per-stream buffers, or null when this layer's steps run on one thread. */
+    /** A split step's per-stream buffers (one row), or null when this layer's steps run on one thread. */
     SplitStep splitStep() {
-        return whHalf == null ? null : new SplitStep();
+        return whHalf == null ? null : new SplitStep(1);
+    }
+
+    /** This thread's split-step buffers for {@code rows} rows, kept between calls of {@link #run}; null: one thread. */
+    private SplitStep runSplit(int rows) {
+        if (runSplit == null) return null;
+        SplitStep s = runSplit.get();
+        if (s == null || s.capacity < rows) {
+            s = new SplitStep(rows);
+            if ((long) rows * gh <= KEPT) runSplit.set(s);
+        }
+        return s;
     }
 
     /**
-     * A batch-1 LSTM step split by hidden units: half {@code u} computes the gate columns of units
-     * {@code lo(u) .. lo(u+1)} (its own packed copy of those columns of {@code W_ih} and {@code W_hh}, so each
-     * core reads only its half of the weights) and their gate pass, on the caller (half 0) and
-     * {@link StepPartner}'s thread (half 1). Every column is the same sum in the same order as in the one-thread
-     * step and the gate pass is elementwise, so the bits are the same. Not thread-safe: one per stream or call.
+     * An LSTM step of {@code m} rows split by hidden units: half {@code u} computes the gate columns of units
+     * {@code lo(u) .. lo(u+1)} (its own copy of those columns of {@code W_ih} and {@code W_hh}, so each core reads
+     * only its half of the weights, which stays in its L2) and their gate pass, on the caller (half 0) and
+     * {@link StepPartner}'s thread (half 1). Below {@link #SMALL_BATCH} rows the products are the packed
+     * matrix–vector products of the one-thread step, column for column the same sums in the same order, so the
+     * bits are the same; from there on each half is one {@link Blas#sgemmOnCaller} over its rows of {@code W_hh}.
+     * Not thread-safe: one per stream or per thread.
      */
     final class SplitStep implements StepPartner.Halves {
         // [buffer set]: half 0 runs on the caller only (set 0); half 1 on the caller (set 0) or the helper (set 1),
         // possibly both at once, so it writes its h and c to its set's hOut/cOut and the caller commits them
-        private final float[][] y = new float[3][], tmp = new float[3][], hOut = new float[2][], cOut = new float[2][];
-        private final float[] hNext = new float[hidden];
+        private final float[][] y = new float[3][], tmp = new float[3][], row = new float[3][], hOut = new float[2][],
+                cOut = new float[2][];
+        private final float[] hNext;
+        final int capacity;
         private float[] x, pre, h, c;
-        private int xOff, preOff;
+        private int xOff, preOff, m;
 
-        private SplitStep() {
+        private SplitStep(int rows) {
+            capacity = rows;
             int n0 = lo(1), n1 = hidden - n0;
-            y[0] = new float[4 * n0];
+            hNext = new float[rows * n0];
+            y[0] = new float[rows * 4 * n0];
             tmp[0] = new float[n0];
+            row[0] = new float[4 * n0];
             for (int b = 1; b <= 2; b++) {                 // y[1], y[2]: half 1 in set 0 and set 1
-                y[b] = new float[4 * n1];
+                y[b] = new float[rows * 4 * n1];
                 tmp[b] = new float[n1];
-                hOut[b - 1] = new float[n1];
-                cOut[b - 1] = new float[n1];
+                row[b] = new float[4 * n1];
+                hOut[b - 1] = new float[rows * n1];
+                cOut[b - 1] = new float[rows * n1];
             }
         }
 
         /**
-         * One step: the gates' pre-activations from {@code b + W_ih x} ({@code pre == null}) or from
-         * {@code pre[preOff ..]} (a row of an input projection done up front, bias included), then
-         * {@code + W_hh h}; {@code h} and {@code c} ({@code [H]}) updated in place.
+         * One step of {@code m} rows (at most the capacity): the gates' pre-activations from {@code b + W_ih x}
+         * ({@code pre == null}, one row) or from {@code pre[preOff ..]} (rows of {@code G·H}: an input projection
+         * done up front, bias included), then {@code + W_hh h}; {@code h} and {@code c} ({@code [m, H]}) updated
+         * in place.
          */
-        void step(float[] x, int xOff, float[] pre, int preOff, float[] h, float[] c) {
+        void step(float[] x, int xOff, float[] pre, int preOff, int m, float[] h, float[] c) {
             this.x = x;
             this.xOff = xOff;
             this.pre = pre;
             this.preOff = preOff;
+            this.m = m;
             this.h = h;
             this.c = c;
             int set = StepPartner.shared().run(this);
-            final int lo = lo(1), n = hidden - lo;
-            System.arraycopy(hNext, 0, h, 0, lo);          // h was read by both halves' products until here
-            System.arraycopy(hOut[set], 0, h, lo, n);
-            System.arraycopy(cOut[set], 0, c, lo, n);
+            final int H = hidden, n0 = lo(1), n1 = H - n0;
+            for (int r = 0; r < m; r++) {                  // h was read by both halves' products until here
+                System.arraycopy(hNext, r * n0, h, r * H, n0);
+                System.arraycopy(hOut[set], r * n1, h, r * H + n0, n1);
+                System.arraycopy(cOut[set], r * n1, c, r * H + n0, n1);
+            }
         }
 
         @Override
         public void half(int u, int set) {
-            final int lo = lo(u), n = lo(u + 1) - lo;
-            final float[] yu = y[u == 0 ? 0 : 1 + set];
+            final int H = hidden, lo = lo(u), n = lo(u + 1) - lo, w = 4 * n, b = u == 0 ? 0 : 1 + set;
+            final float[] yu = y[b];
             if (pre == null) {
-                System.arraycopy(biasHalf[u], 0, yu, 0, 4 * n);
-                gemv(wxHalf[u], x, xOff, input, yu, 0, 4 * n);
+                System.arraycopy(biasHalf[u], 0, yu, 0, w);
+                gemv(wxHalf[u], x, xOff, input, yu, 0, w);
             } else {
-                for (int q = 0; q < 4; q++) {
-                    System.arraycopy(pre, preOff + q * hidden + lo, yu, q * n, n);
+                for (int r = 0; r < m; r++) {
+                    for (int q = 0; q < 4; q++) {
+                        System.arraycopy(pre, preOff + r * gh + q * H + lo, yu, r * w + q * n, n);
+                    }
                 }
             }
-            gemv(whHalf[u], h, 0, hidden, yu, 0, 4 * n);
-            if (u == 0) {
-                lstmGates(yu, 0, n, hNext, 0, c, 0, tmp[0]);
+            if (m < SMALL_BATCH) {
+                gemv(whHalf[u], h, 0, H, yu, 0, w);
+                for (int r = 1; r < m; r++) {              // the kernel indexes y from 0 (see gemv)
+                    System.arraycopy(yu, r * w, row[b], 0, w);
+                    gemv(whHalf[u], h, r * H, H, row[b], 0, w);
+                    System.arraycopy(row[b], 0, yu, r * w, w);
+                }
             } else {
-                System.arraycopy(c, lo, cOut[set], 0, n);
-                lstmGates(yu, 0, n, hOut[set], 0, cOut[set], 0, tmp[1 + set]);
+                Blas.sgemmOnCaller(false, true, m, w, H, 1, h, 0, H, whhHalf[u], 0, H, 1, yu, 0, w);
+            }
+            for (int r = 0; r < m; r++) {
+                if (u == 0) {
+                    lstmGates(yu, r * w, n, hNext, r * n, c, r * H + lo, tmp[0]);
+                } else {
+                    System.arraycopy(c, r * H + lo, cOut[set], r * n, n);
+                    lstmGates(yu, r * w, n, hOut[set], r * n, cOut[set], r * n, tmp[b]);
+                }
             }
         }
     }
@@ -304,7 +354,7 @@ final class PackedFloat {
         float[] gates = gateBuffer(Math.min(rows, cap) * GH);
         float[] hh = type == CellType.GRU ? new float[B * GH] : null;
         float[] y = new float[GH], tmp = new float[H], rh = new float[B * H], full = new float[H], proj = new float[state];
-        SplitStep split = splitStep();
+        SplitStep split = runSplit(B);
         for (int s0 = 0, s1; s0 < T; s0 = s1) {
             s1 = s0 + 1;                                       // steps s0 .. s1-1: rows start[s0] .. start[s1]-1
             while (s1 < T && start[s1 + 1] - start[s0] <= cap) s1++;
@@ -324,8 +374,8 @@ final class PackedFloat {
     private void step(int m, int g0, float[] gates, float[] hh, float[] y, float[] tmp, float[] rh, float[] full,
                       float[] proj, float[] h, float[] c, SplitStep split) {
         final int H = hidden, GH = gh;
-        if (m == 1 && split != null) {                        // one running sequence: its state is h[0..H), c[0..H)
-            split.step(null, 0, gates, g0, h, c);
+        if (split != null) {                                  // the running rows' state is h[0..m·H), c[0..m·H)
+            split.step(null, 0, gates, g0, m, h, c);
             return;
         }
         switch (type) {

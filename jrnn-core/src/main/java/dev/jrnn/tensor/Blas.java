@@ -136,6 +136,46 @@ public final class Blas {
     }
 
     /**
+     * {@link #sgemm} on the calling thread only, for callers that already split their work over threads (the
+     * split steps of {@code dev.jrnn.infer.PackedRnn}): one OpenBLAS call, never cut into blocks for the helper
+     * threads. With the Java kernel (no native library) it is {@link #sgemm}.
+     */
+    public static void sgemmOnCaller(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                     float beta, float[] c, int cOff, int ldc) {
+        check("Blas.sgemmOnCaller", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
+                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0) {
+            JavaGemm.F.scale(m, n, beta, c, cOff, ldc);
+        } else if (NATIVE != null) {
+            NATIVE.sgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /** {@link #dgemm} on the calling thread only; see {@link #sgemmOnCaller}. */
+    public static void dgemmOnCaller(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                                     double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+                                     double beta, double[] c, int cOff, int ldc) {
+        check("Blas.dgemmOnCaller", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
+                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0) {
+            JavaGemm.D.scale(m, n, beta, c, cOff, ldc);
+        } else if (NATIVE != null) {
+            NATIVE.dgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            JavaGemm.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /**
      * Double-precision GEMM; same conventions as {@link #sgemm}.
      *
      * @param transA use A transposed: A is stored {@code [k, m]} instead of {@code [m, k]}
