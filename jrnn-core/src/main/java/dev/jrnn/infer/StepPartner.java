@@ -11,7 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * parks. The caller always runs half 0; half 1 goes to whichever thread claims it first, so when another process
  * holds the helper's core the caller runs both halves instead of waiting for a scheduler slice. One step at a time
  * uses the helper: a second thread stepping meanwhile runs both of its halves itself. When the helper has claimed
- * a half but does not finish it within {@link #WAIT_NANOS} (its core was taken), the caller computes that half
+ * a half but does not finish it within {@link #WAIT_NANOS}, or half the time half 0 took when that is longer (a
+ * batch's halves last far longer than one row's), its core was taken: the caller computes that half
  * itself into its own buffers and goes on; the helper's late result is ignored. Because the helper usually
  * takes half 1 step after step, each core keeps its half of the weights in its own L2.
  */
@@ -92,14 +93,15 @@ final class StepPartner {
             job = h;
             posted = step;                                 // publishes job
             if (parked) LockSupport.unpark(thread);
+            long start = System.nanoTime();
             h.half(0, 0);
             if (claimed.compareAndSet(step - 1, step)) {   // the helper has not started it: do it here
                 h.half(1, 0);
                 return 0;
             }
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), patience = Math.max(WAIT_NANOS, (t0 - start) / 2);
             while (finished != step) {
-                if (System.nanoTime() - t0 > WAIT_NANOS) { // the helper was descheduled: do not wait for a slice
+                if (System.nanoTime() - t0 > patience) {   // the helper was descheduled: do not wait for a slice
                     h.half(1, 0);
                     return 0;
                 }
