@@ -121,18 +121,7 @@ public final class Blas {
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
-        check("Blas.sgemm", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
-                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0) {
-            JavaGemm.F.scale(m, n, beta, c, cOff, ldc);
-        } else if (NATIVE != null) {
-            NATIVE.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else {
-            JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        }
+        sgemm("Blas.sgemm", Route.AUTO, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /**
@@ -143,36 +132,14 @@ public final class Blas {
     public static void sgemmOnCaller(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                      float beta, float[] c, int cOff, int ldc) {
-        check("Blas.sgemmOnCaller", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
-                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0) {
-            JavaGemm.F.scale(m, n, beta, c, cOff, ldc);
-        } else if (NATIVE != null) {
-            NATIVE.sgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else {
-            JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        }
+        sgemm("Blas.sgemmOnCaller", Route.ON_CALLER, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /** {@link #dgemm} on the calling thread only; see {@link #sgemmOnCaller}. */
     public static void dgemmOnCaller(boolean transA, boolean transB, int m, int n, int k, double alpha,
                                      double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                                      double beta, double[] c, int cOff, int ldc) {
-        check("Blas.dgemmOnCaller", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
-                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0) {
-            JavaGemm.D.scale(m, n, beta, c, cOff, ldc);
-        } else if (NATIVE != null) {
-            NATIVE.dgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else {
-            JavaGemm.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        }
+        dgemm("Blas.dgemmOnCaller", Route.ON_CALLER, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /**
@@ -199,18 +166,7 @@ public final class Blas {
     public static void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                              double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                              double beta, double[] c, int cOff, int ldc) {
-        check("Blas.dgemm", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
-                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0) {
-            JavaGemm.D.scale(m, n, beta, c, cOff, ldc);
-        } else if (NATIVE != null) {
-            NATIVE.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else {
-            JavaGemm.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        }
+        dgemm("Blas.dgemm", Route.AUTO, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /**
@@ -243,6 +199,50 @@ public final class Blas {
         JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
+    /**
+     * How a product runs: {@code AUTO} as {@link #sgemm} describes, {@code ON_CALLER} in one call on the calling
+     * thread, {@code NATIVE} through the native library as AUTO does, even where the backend is not native (tests).
+     */
+    private enum Route { AUTO, ON_CALLER, NATIVE }
+
+    private static void sgemm(String op, Route route, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float beta, float[] c, int cOff, int ldc) {
+        check(op, transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
+                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0) {
+            JavaGemm.F.scale(m, n, beta, c, cOff, ldc);
+        } else if (route == Route.NATIVE || NATIVE != null && route == Route.AUTO) {
+            NATIVE.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else if (NATIVE != null) {
+            NATIVE.sgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    private static void dgemm(String op, Route route, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                              double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+                              double beta, double[] c, int cOff, int ldc) {
+        check(op, transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
+                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0) {
+            JavaGemm.D.scale(m, n, beta, c, cOff, ldc);
+        } else if (route == Route.NATIVE || NATIVE != null && route == Route.AUTO) {
+            NATIVE.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else if (NATIVE != null) {
+            NATIVE.dgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            JavaGemm.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
     /** The pure-Java double-precision kernel with argument checks; for tests. */
     static void javaDgemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                           double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
@@ -256,32 +256,14 @@ public final class Blas {
     static void nativeSgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc) {
-        check("Blas.nativeSgemm", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
-                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0) {
-            JavaGemm.F.scale(m, n, beta, c, cOff, ldc);
-        } else {
-            NATIVE.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        }
+        sgemm("Blas.nativeSgemm", Route.NATIVE, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /** The native double-precision path, called directly; for tests (requires the native backend). */
     static void nativeDgemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
                             double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                             double beta, double[] c, int cOff, int ldc) {
-        check("Blas.nativeDgemm", transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
-                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0 || alpha == 0) {
-            JavaGemm.D.scale(m, n, beta, c, cOff, ldc);
-        } else {
-            NATIVE.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        }
+        dgemm("Blas.nativeDgemm", Route.NATIVE, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /** Validates a GEMM call; array lengths are -1 for null arrays. */
