@@ -53,7 +53,9 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>Variants ({@code --model}): {@code simple} (the baseline), {@code lstm}, {@code gru}, {@code bilstm}
  * (both directions in each of the layers), {@code glove} (SimpleRNN over a frozen Embedding initialised from GloVe 6B 50d;
- * {@code --rnn lstm} etc. to change its recurrent layer).
+ * {@code --rnn lstm} etc. to change its recurrent layer). {@code --init keras} re-initialises the recurrent layer as
+ * Keras does ({@link RnnBase#initKeras}: Glorot kernels, orthogonal recurrent kernels, zero biases, LSTM forget
+ * bias 1) instead of PyTorch's uniform default.
  *
  * <p>Cutting and padding: like Keras' {@code pad_sequences} defaults a review longer than {@code --maxlen} keeps
  * its <em>last</em> tokens ({@code truncating='pre'}). Shorter reviews are not padded in front with zeros as
@@ -67,7 +69,7 @@ import java.util.zip.GZIPInputStream;
  *   [--data ../shared/data/imdb] [--glove ../shared/data/glove-6B-50d-subset/glove.6B.50d.top2445.txt.gz]
  *   [--vocab 10000] [--maxlen 80] [--embed 100] [--hidden 64] [--layers 2] [--batch 64] [--lr 1e-3]
  *   [--clip 0] [--dropout 0] [--seed 42] [--train-limit N (of the 25k, before the split)] [--test-limit N] [--out runs/examples/imdb-MODEL]
- *   [--valid-fraction 0.1] [--split-seed 42] [--patience 2] [--monitor val_loss|val_acc]
+ *   [--valid-fraction 0.1] [--split-seed 42] [--patience 2] [--monitor val_loss|val_acc] [--init torch|keras]
  * </pre>
  *
  * <p>Selection: {@code --valid-fraction} of the training reviews (drawn with {@code --split-seed}, the same for
@@ -229,6 +231,10 @@ public final class ImdbSentiment {
         long splitSeed = a.longValue("split-seed", 42);
         int patience = a.integer("patience", 2);
         String monitor = a.string("monitor", "val_loss");
+        String init = a.string("init", "torch");
+        if (!init.equals("torch") && !init.equals("keras")) {
+            throw new IllegalArgumentException("--init must be torch or keras, got " + init);
+        }
         if (!monitor.equals("val_loss") && !monitor.equals("val_acc")) {
             throw new IllegalArgumentException("--monitor must be val_loss or val_acc, got " + monitor);
         }
@@ -277,8 +283,11 @@ public final class ImdbSentiment {
         } else {
             emb = Embedding.builder(vocab.size(), embed).paddingIdx(vocab.padId()).rng(rng).build();
         }
-        Model net = new Model(emb, recurrent(rnnKind, embed, hidden, layers, bidirectional, dropout, rng), layers, bidirectional,
-                hidden, dropout, rng);
+        RnnBase rnn = recurrent(rnnKind, embed, hidden, layers, bidirectional, dropout, rng);
+        if (init.equals("keras")) {
+            rnn.initKeras(new Rng(seed * 31 + 7));   // its own stream: the rest of the model is drawn as with torch
+        }
+        Model net = new Model(emb, rnn, layers, bidirectional, hidden, dropout, rng);
         long trainable = net.parameters().stream().filter(p -> p.requiresGrad()).mapToLong(p -> p.data().size()).sum();
         System.out.printf(Locale.ROOT, "model %s: Embedding(%d, %d%s) -> %s(%d) x %d layers%s -> Linear(%d, 1); "
                         + "%d trainable parameters; dropout %s%n", model, vocab.size(), embed, model.equals("glove") ? ", frozen" : "",

@@ -8,6 +8,7 @@ import dev.jrnn.nn.Layer;
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.Parameter;
 import dev.jrnn.tensor.DType;
+import dev.jrnn.tensor.NdArray;
 import dev.jrnn.tensor.Rng;
 import dev.jrnn.tensor.Shapes;
 
@@ -200,6 +201,50 @@ public abstract class RnnBase extends Module {
      */
     public RnnBase scanForm(ScanKernels.Form form) {
         this.scanForm = Objects.requireNonNull(form, "form");
+        return this;
+    }
+
+    /**
+     * Re-initialises the weights as Keras' recurrent layers do by default, for users who compare with Keras or follow
+     * its recipes (PyTorch's {@code U(±1/sqrt(H))} for every tensor stays the default of the builders): each
+     * layer-direction's {@code weight_ih} ({@code kernel}) Glorot-uniform over fan-in {@code I_layer} and fan-out
+     * {@code G·H}; {@code weight_hh} ({@code recurrent_kernel}) {@link Init#orthogonal} as one {@code [G·H, H]}
+     * matrix (its columns orthonormal: Keras' {@code [H, G·H]} kernel with orthonormal rows, transposed); biases
+     * zero, except an LSTM's forget gate in {@code bias_ih}, 1 (Keras' {@code unit_forget_bias}); an LSTM
+     * projection {@code weight_hr} Glorot-uniform. Draws from {@code rng} in a fixed order, so a seed gives one
+     * model. Returns this.
+     *
+     * @throws IllegalArgumentException for a layer Keras has no counterpart of (minGRU, minLSTM, sLSTM, mLSTM,
+     *                                  TTT-Linear)
+     */
+    public RnnBase initKeras(Rng rng) {
+        Objects.requireNonNull(rng, "rng");
+        CellType mode = config.mode();
+        if (!mode.isPackable() || mode == CellType.MIN_GRU || mode == CellType.MIN_LSTM) {
+            throw new IllegalArgumentException(name() + ".initKeras: Keras has no " + mode + " layer to follow; "
+                    + "Keras initialisation is defined for SimpleRnn, Lstm and Gru");
+        }
+        final int H = config.hiddenSize(), gh = mode.gates() * H;
+        for (int k = 0; k < config.numLayers(); k++) {
+            for (int d = 0; d < config.numDirections(); d++) {
+                boolean rev = d == 1;
+                DType dtype = weightIh(k, rev).data().dtype();
+                int in = config.layerInputSize(k);
+                weightIh(k, rev).data().copyFrom(Init.glorotUniform(rng, dtype, in, gh, gh, in));
+                Parameter whh = weightHh(k, rev);
+                whh.data().copyFrom(Init.orthogonal(rng, dtype, 1, gh, whh.data().dim(1)));
+                Parameter whr = weightHr(k, rev);
+                if (whr != null) {
+                    whr.data().copyFrom(Init.glorotUniform(rng, dtype, H, whr.data().dim(0), whr.data().dim(0), H));
+                }
+                for (Parameter b : new Parameter[] {biasIh(k, rev), biasHh(k, rev)}) {
+                    if (b != null) b.data().copyFrom(NdArray.zeros(dtype, gh));
+                }
+                if (mode == CellType.LSTM && biasIh(k, rev) != null) {
+                    for (int j = H; j < 2 * H; j++) biasIh(k, rev).data().setFlat(j, 1);
+                }
+            }
+        }
         return this;
     }
 

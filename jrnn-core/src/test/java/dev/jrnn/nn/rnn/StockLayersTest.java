@@ -320,4 +320,39 @@ class StockLayersTest {
                 "Lstm: there is no reverse direction (bidirectional=false)");
         assertEquals(DType.FLOAT32, Lstm.builder(3, 4).build().weightIh(0, false).dtype());
     }
+
+    /** Keras' defaults: Glorot kernels, orthogonal recurrent kernels, zero biases but an LSTM's forget gate at 1. */
+    @Test
+    void initKerasFollowsKerasDefaults() {
+        Lstm lstm = Lstm.builder(5, 8).numLayers(2).bidirectional(true).dtype(DType.FLOAT64).rng(new Rng(1)).build();
+        assertSame(lstm, lstm.initKeras(new Rng(2)));
+        for (int k = 0; k < 2; k++) {
+            for (boolean rev : new boolean[] {false, true}) {
+                NdArray wih = lstm.weightIh(k, rev).data(), whh = lstm.weightHh(k, rev).data();
+                int in = k == 0 ? 5 : 16;
+                double bound = Math.sqrt(6.0 / (in + 32)), worst = 0;
+                for (int i = 0; i < wih.size(); i++) worst = Math.max(worst, Math.abs(wih.getFlat(i)));
+                assertTrue(worst <= bound && worst > 0.8 * bound, "kernel bound " + worst + " vs " + bound);
+                for (int a = 0; a < 8; a++) {
+                    for (int b = 0; b < 8; b++) {
+                        double dot = 0;
+                        for (int r = 0; r < 32; r++) dot += whh.getFlat(r * 8 + a) * whh.getFlat(r * 8 + b);
+                        assertEquals(a == b ? 1 : 0, dot, 1e-12, "W_hh columns orthonormal");
+                    }
+                }
+                NdArray bih = lstm.biasIh(k, rev).data(), bhh = lstm.biasHh(k, rev).data();
+                for (int j = 0; j < 32; j++) {
+                    assertEquals(j >= 8 && j < 16 ? 1.0 : 0.0, bih.getFlat(j), 0.0, "bias_ih[" + j + "]");
+                    assertEquals(0.0, bhh.getFlat(j), 0.0, "bias_hh[" + j + "]");
+                }
+            }
+        }
+        Lstm again = Lstm.builder(5, 8).numLayers(2).bidirectional(true).dtype(DType.FLOAT64).rng(new Rng(9)).build();
+        again.initKeras(new Rng(2));
+        assertEquals(0, lstm.weightHh(1, true).data().maxAbsDiff(again.weightHh(1, true).data()), "one seed, one model");
+        Gru gru = Gru.builder(3, 4).rng(new Rng(3)).build().initKeras(new Rng(4)) instanceof Gru g ? g : null;
+        assertEquals(0.0, gru.biasIh(0, false).data().abs().sum().item(), 0.0, "GRU biases all zero");
+        assertMessageContains(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> MinGru.builder(3, 4).build().initKeras(new Rng(1))), "initKeras: Keras has no MIN_GRU layer");
+    }
 }
