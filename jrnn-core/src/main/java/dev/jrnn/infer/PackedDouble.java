@@ -60,7 +60,6 @@ final class PackedDouble {
     private final double[][][] whHalf;   // [2][H][4·n_u]
     private final double[][] biasHalf;   // [2][4·n_u]
     private final double[][] whhHalf;    // [2][4·n_u · H] half u's gate rows of W_hh, PyTorch layout (for dgemm)
-    private final ThreadLocal<SplitStep> runSplit;   // each thread's split-step buffers for run, kept between calls
 
     /**
      * Copies and packs one layer-direction's weights; a null bias is no bias, and a scan cell ({@code MIN_GRU},
@@ -97,7 +96,6 @@ final class PackedDouble {
         this.whHalf = split ? new double[][][] {halfColumns(wh, 0), halfColumns(wh, 1)} : null;
         this.biasHalf = split ? new double[][] {halfColumns(new double[][] {bias}, 0)[0], halfColumns(new double[][] {bias}, 1)[0]} : null;
         this.whhHalf = split ? new double[][] {halfRows(this.whh, 0), halfRows(this.whh, 1)} : null;
-        this.runSplit = split ? new ThreadLocal<>() : null;
     }
 
     /** Hidden units {@code lo(u) .. lo(u+1)}: the half of them that split step {@code u} computes. */
@@ -213,20 +211,54 @@ final class PackedDouble {
 
     // ================================================================== a step split over two threads
 
-    /** A split step's per-stream buffers (one row), or null when this layer's steps run on one thread. */
+    /** A split step with its own buffers (one row, for a stream), or null when this layer's steps run on one thread. */
     SplitStep splitStep() {
-        return whHalf == null ? null : new SplitStep(1);
+        return whHalf == null ? null : new SplitStep(new SplitBuffers().fit(1, lo(1), hidden - lo(1)));
     }
 
-    /** This thread's split-step buffers for {@code rows} rows, kept between calls of {@link #run}; null: one thread. */
+    /**
+     * Each thread's split-step buffers for {@link #run}, kept between calls and shared by every layer the thread
+     * runs (one at a time). They hold arrays only, no reference to a model, so a thread keeps no model alive.
+     */
+    private static final ThreadLocal<SplitBuffers> RUN_SPLIT = ThreadLocal.withInitial(SplitBuffers::new);
+
+    /** A split step over this thread's buffers, fitted to {@code rows} rows; null when steps run on one thread. */
     private SplitStep runSplit(int rows) {
-        if (runSplit == null) return null;
-        SplitStep s = runSplit.get();
-        if (s == null || s.capacity < rows) {
-            s = new SplitStep(rows);
-            if ((long) rows * gh <= KEPT) runSplit.set(s);
+        if (whHalf == null) return null;
+        SplitBuffers b = RUN_SPLIT.get();
+        if ((long) rows * gh > KEPT) b = new SplitBuffers();   // too large to keep: this call's own
+        return new SplitStep(b.fit(rows, lo(1), hidden - lo(1)));
+    }
+
+    /**
+     * A split step's buffers: half 0 runs on the caller only (set 0); half 1 on the caller (set 0) or the helper
+     * (set 1), possibly both at once, so it writes its h and c to its set's {@code hOut}/{@code cOut} and the
+     * caller commits them. {@code y[0]} is half 0's gates, {@code y[1]}, {@code y[2]} half 1's in sets 0 and 1.
+     */
+    private static final class SplitBuffers {
+        final double[][] y = new double[3][], tmp = new double[3][], row = new double[3][], hOut = new double[2][],
+                cOut = new double[2][];
+        double[] hNext;
+
+        /** Grows every buffer to {@code rows} rows of halves of {@code n0} and {@code n1} units; returns this. */
+        SplitBuffers fit(int rows, int n0, int n1) {
+            hNext = grow(hNext, rows * n0);
+            y[0] = grow(y[0], rows * 4 * n0);
+            tmp[0] = grow(tmp[0], n0);
+            row[0] = grow(row[0], 4 * n0);
+            for (int b = 1; b <= 2; b++) {
+                y[b] = grow(y[b], rows * 4 * n1);
+                tmp[b] = grow(tmp[b], n1);
+                row[b] = grow(row[b], 4 * n1);
+                hOut[b - 1] = grow(hOut[b - 1], rows * n1);
+                cOut[b - 1] = grow(cOut[b - 1], rows * n1);
+            }
+            return this;
         }
-        return s;
+
+        private static double[] grow(double[] a, int n) {
+            return a != null && a.length >= n ? a : new double[n];
+        }
     }
 
     /**
@@ -239,34 +271,23 @@ final class PackedDouble {
      * Not thread-safe: one per stream or per thread.
      */
     final class SplitStep implements StepPartner.Halves {
-        // [buffer set]: half 0 runs on the caller only (set 0); half 1 on the caller (set 0) or the helper (set 1),
-        // possibly both at once, so it writes its h and c to its set's hOut/cOut and the caller commits them
-        private final double[][] y = new double[3][], tmp = new double[3][], row = new double[3][], hOut = new double[2][],
-                cOut = new double[2][];
+        private final double[][] y, tmp, row, hOut, cOut;
         private final double[] hNext;
-        final int capacity;
         private double[] x, pre, h, c;
         private int xOff, preOff, m;
 
-        private SplitStep(int rows) {
-            capacity = rows;
-            int n0 = lo(1), n1 = hidden - n0;
-            hNext = new double[rows * n0];
-            y[0] = new double[rows * 4 * n0];
-            tmp[0] = new double[n0];
-            row[0] = new double[4 * n0];
-            for (int b = 1; b <= 2; b++) {                 // y[1], y[2]: half 1 in set 0 and set 1
-                y[b] = new double[rows * 4 * n1];
-                tmp[b] = new double[n1];
-                row[b] = new double[4 * n1];
-                hOut[b - 1] = new double[rows * n1];
-                cOut[b - 1] = new double[rows * n1];
-            }
+        private SplitStep(SplitBuffers b) {
+            y = b.y;
+            tmp = b.tmp;
+            row = b.row;
+            hOut = b.hOut;
+            cOut = b.cOut;
+            hNext = b.hNext;
         }
 
         /**
-         * One step of {@code m} rows (at most the capacity): the gates' pre-activations from {@code b + W_ih x}
-         * ({@code pre == null}, one row) or from {@code pre[preOff ..]} (rows of {@code G·H}: an input projection
+         * One step of {@code m} rows (at most the rows its buffers were fitted to): the gates' pre-activations
+         * from {@code b + W_ih x} ({@code pre == null}, one row) or from {@code pre[preOff ..]} (rows of {@code G·H}: an input projection
          * done up front, bias included), then {@code + W_hh h}; {@code h} and {@code c} ({@code [m, H]}) updated
          * in place.
          */

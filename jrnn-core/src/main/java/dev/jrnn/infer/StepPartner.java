@@ -114,6 +114,7 @@ final class StepPartner {
             }
             return 1;
         } finally {
+            job = null;                                    // the helper keeps no model alive between steps
             inUse.unlock();
         }
     }
@@ -124,9 +125,10 @@ final class StepPartner {
             long step = posted;
             if (step != seen) {
                 seen = step;
-                if (claimed.compareAndSet(step - 1, step)) {   // the caller waits for this step: job is its job
+                Halves j = job;                                // null: that step is over, the caller did both halves
+                if (j != null && claimed.compareAndSet(step - 1, step)) {   // the caller waits for this step: j is its job
                     try {
-                        job.half(1, 1);
+                        j.half(1, 1);
                     } catch (Throwable e) {
                         failure = e;
                     }

@@ -355,6 +355,31 @@ class PackedRnnTest {
         }
     }
 
+    /**
+     * The per-thread working memory and the shared step helper hold arrays and the step in flight only: a model that
+     * ran on this thread (split steps, batches and a stream) can be collected once the caller drops it.
+     */
+    @Test
+    void aThreadKeepsNoModelAlive() throws InterruptedException {
+        List<java.lang.ref.WeakReference<Object>> refs = runAndDrop();
+        for (int i = 0; i < 100 && refs.stream().anyMatch(r -> r.get() != null); i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        for (int k = 0; k < refs.size(); k++) {
+            assertNull(refs.get(k).get(), (k == 0 ? "the model" : "layer " + (k - 1)) + " is still reachable after its last use");
+        }
+    }
+
+    /** The model and its layers' packed weights, run on this thread and dropped. */
+    private static List<java.lang.ref.WeakReference<Object>> runAndDrop() {
+        PackedRnn model = PackedRnn.of(Lstm.builder(I, 64).numLayers(2).rng(new Rng(5)).build(), 2);
+        model.run(sequences(DType.FLOAT32, new int[] {3, 14, 5, 9, 12, 4, 8, 11, 6, 13}, 6));
+        model.openStream().step(new float[I]);
+        return List.of(new java.lang.ref.WeakReference<>(model), new java.lang.ref.WeakReference<>(model.floatLayer(0)),
+                new java.lang.ref.WeakReference<>(model.floatLayer(1)));
+    }
+
     @Test
     void stepThreadsPropertyReadsOneTwoOrAuto() {
         int auto = Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1;
