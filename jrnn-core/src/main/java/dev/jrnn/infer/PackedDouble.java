@@ -59,12 +59,12 @@ final class PackedDouble {
     private final double[][][] wxHalf;   // [2][I][4·n_u]  split LSTM steps: half u's gate columns, gate-major; else null
     private final double[][][] whHalf;   // [2][H][4·n_u]
     private final double[][] biasHalf;   // [2][4·n_u]
-    private final double[][] whhHalf;    // [2][4·n_u · H] half u's gate rows of W_hh, PyTorch layout (for dgemm)
 
     /**
      * Copies and packs one layer-direction's weights; a null bias is no bias, and a scan cell ({@code MIN_GRU},
      * {@code MIN_LSTM}) has null {@code whh} and {@code bhh}; {@code whr} ({@code [P, H]}) is an LSTM's projection,
-     * or null. {@code split}: LSTM steps without a projection run as {@link SplitStep}s (two threads).
+     * or null. {@code split}: LSTM steps of fewer than {@link #SMALL_BATCH} rows, without a projection, run as
+     * {@link SplitStep}s (two threads).
      */
     PackedDouble(CellType type, int input, int hidden, double[] wih, double[] whh, double[] bih, double[] bhh, double[] whr,
                 boolean split) {
@@ -95,7 +95,6 @@ final class PackedDouble {
         this.wxHalf = split ? new double[][][] {halfColumns(wx, 0), halfColumns(wx, 1)} : null;
         this.whHalf = split ? new double[][][] {halfColumns(wh, 0), halfColumns(wh, 1)} : null;
         this.biasHalf = split ? new double[][] {halfColumns(new double[][] {bias}, 0)[0], halfColumns(new double[][] {bias}, 1)[0]} : null;
-        this.whhHalf = split ? new double[][] {halfRows(this.whh, 0), halfRows(this.whh, 1)} : null;
     }
 
     /** Hidden units {@code lo(u) .. lo(u+1)}: the half of them that split step {@code u} computes. */
@@ -111,16 +110,6 @@ final class PackedDouble {
             for (int q = 0; q < gates; q++) {
                 System.arraycopy(w[k], q * hidden + lo, out[k], q * n, n);
             }
-        }
-        return out;
-    }
-
-    /** Half {@code u}'s gate rows of {@code w} ({@code [G·H, H]}, PyTorch layout), gate-major: {@code [q·n + t] = w[q·H + lo + t]}. */
-    private double[] halfRows(double[] w, int u) {
-        final int lo = lo(u), n = lo(u + 1) - lo, gates = type.gates();
-        double[] out = new double[gates * n * hidden];
-        for (int q = 0; q < gates; q++) {
-            System.arraycopy(w, (q * hidden + lo) * hidden, out, q * n * hidden, n * hidden);
         }
         return out;
     }
@@ -222,12 +211,13 @@ final class PackedDouble {
      */
     private static final ThreadLocal<SplitBuffers> RUN_SPLIT = ThreadLocal.withInitial(SplitBuffers::new);
 
-    /** A split step over this thread's buffers, fitted to {@code rows} rows; null when steps run on one thread. */
+    /**
+     * A split step over this thread's buffers, for the steps of {@link #run} with fewer than {@link #SMALL_BATCH}
+     * rows; null when steps run on one thread.
+     */
     private SplitStep runSplit(int rows) {
         if (whHalf == null) return null;
-        SplitBuffers b = RUN_SPLIT.get();
-        if ((long) rows * gh > KEPT) b = new SplitBuffers();   // too large to keep: this call's own
-        return new SplitStep(b.fit(rows, lo(1), hidden - lo(1)));
+        return new SplitStep(RUN_SPLIT.get().fit(Math.min(rows, SMALL_BATCH - 1), lo(1), hidden - lo(1)));
     }
 
     /**
@@ -262,13 +252,14 @@ final class PackedDouble {
     }
 
     /**
-     * An LSTM step of {@code m} rows split by hidden units: half {@code u} computes the gate columns of units
-     * {@code lo(u) .. lo(u+1)} (its own copy of those columns of {@code W_ih} and {@code W_hh}, so each core reads
-     * only its half of the weights, which stays in its L2) and their gate pass, on the caller (half 0) and
-     * {@link StepPartner}'s thread (half 1). Below {@link #SMALL_BATCH} rows the products are the packed
-     * matrix–vector products of the one-thread step, column for column the same sums in the same order, so the
-     * bits are the same; from there on each half is one {@link Blas#dgemmOnCaller} over its rows of {@code W_hh}.
-     * Not thread-safe: one per stream or per thread.
+     * An LSTM step of {@code m < SMALL_BATCH} rows split by hidden units: half {@code u} computes the gate
+     * columns of units {@code lo(u) .. lo(u+1)} (its own packed copy of those columns of {@code W_ih} and
+     * {@code W_hh}, so each core reads only its half of the weights, which stays in its L2) and their gate pass, on
+     * the caller (half 0) and {@link StepPartner}'s thread (half 1). The products are the packed matrix–vector
+     * products of the one-thread step, column for column the same sums in the same order, so the bits are the same.
+     * (From {@code SMALL_BATCH} rows on a step is one two-thread {@link Blas#dgemm}: halves of one dgemm each were
+     * measured slower, W4 B=64 41.7 against 33.6 ms, docs/performance.md.) Not thread-safe: one per stream or per
+     * thread.
      */
     final class SplitStep implements StepPartner.Halves {
         private final double[][] y, tmp, row, hOut, cOut;
@@ -322,15 +313,11 @@ final class PackedDouble {
                     }
                 }
             }
-            if (m < SMALL_BATCH) {
-                gemv(whHalf[u], h, 0, H, yu, 0, w);
-                for (int r = 1; r < m; r++) {              // the kernel indexes y from 0 (see gemv)
-                    System.arraycopy(yu, r * w, row[b], 0, w);
-                    gemv(whHalf[u], h, r * H, H, row[b], 0, w);
-                    System.arraycopy(row[b], 0, yu, r * w, w);
-                }
-            } else {
-                Blas.dgemmOnCaller(false, true, m, w, H, 1, h, 0, H, whhHalf[u], 0, H, 1, yu, 0, w);
+            gemv(whHalf[u], h, 0, H, yu, 0, w);
+            for (int r = 1; r < m; r++) {                  // the kernel indexes y from 0 (see gemv)
+                System.arraycopy(yu, r * w, row[b], 0, w);
+                gemv(whHalf[u], h, r * H, H, row[b], 0, w);
+                System.arraycopy(row[b], 0, yu, r * w, w);
             }
             for (int r = 0; r < m; r++) {
                 if (u == 0) {
@@ -377,7 +364,7 @@ final class PackedDouble {
     private void step(int m, int g0, double[] gates, double[] hh, double[] y, double[] tmp, double[] rh, double[] full,
                       double[] proj, double[] h, double[] c, SplitStep split) {
         final int H = hidden, GH = gh;
-        if (split != null) {                                  // the running rows' state is h[0..m·H), c[0..m·H)
+        if (split != null && m < SMALL_BATCH) {              // the running rows' state is h[0..m·H), c[0..m·H)
             split.step(null, 0, gates, g0, m, h, c);
             return;
         }

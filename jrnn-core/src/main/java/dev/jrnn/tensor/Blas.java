@@ -125,24 +125,6 @@ public final class Blas {
     }
 
     /**
-     * {@link #sgemm} on the calling thread only, for callers that already split their work over threads (the
-     * split steps of {@code dev.jrnn.infer.PackedRnn}): one OpenBLAS call, never cut into blocks for the helper
-     * threads. With the Java kernel (no native library) it is {@link #sgemm}.
-     */
-    public static void sgemmOnCaller(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                     float beta, float[] c, int cOff, int ldc) {
-        sgemm("Blas.sgemmOnCaller", Route.ON_CALLER, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-    }
-
-    /** {@link #dgemm} on the calling thread only; see {@link #sgemmOnCaller}. */
-    public static void dgemmOnCaller(boolean transA, boolean transB, int m, int n, int k, double alpha,
-                                     double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
-                                     double beta, double[] c, int cOff, int ldc) {
-        dgemm("Blas.dgemmOnCaller", Route.ON_CALLER, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-    }
-
-    /**
      * Double-precision GEMM; same conventions as {@link #sgemm}.
      *
      * @param transA use A transposed: A is stored {@code [k, m]} instead of {@code [m, k]}
@@ -199,11 +181,8 @@ public final class Blas {
         JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
-    /**
-     * How a product runs: {@code AUTO} as {@link #sgemm} describes, {@code ON_CALLER} in one call on the calling
-     * thread, {@code NATIVE} through the native library as AUTO does, even where the backend is not native (tests).
-     */
-    private enum Route { AUTO, ON_CALLER, NATIVE }
+    /** How a product runs: {@code AUTO} as {@link #sgemm} describes, {@code NATIVE} on the native library (tests). */
+    private enum Route { AUTO, NATIVE }
 
     private static void sgemm(String op, Route route, boolean transA, boolean transB, int m, int n, int k, float alpha,
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -215,10 +194,8 @@ public final class Blas {
         }
         if (k == 0 || alpha == 0) {
             JavaGemm.F.scale(m, n, beta, c, cOff, ldc);
-        } else if (route == Route.NATIVE || NATIVE != null && route == Route.AUTO) {
+        } else if (route == Route.NATIVE || NATIVE != null) {
             NATIVE.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else if (NATIVE != null) {
-            NATIVE.sgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             JavaGemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
@@ -234,10 +211,8 @@ public final class Blas {
         }
         if (k == 0 || alpha == 0) {
             JavaGemm.D.scale(m, n, beta, c, cOff, ldc);
-        } else if (route == Route.NATIVE || NATIVE != null && route == Route.AUTO) {
+        } else if (route == Route.NATIVE || NATIVE != null) {
             NATIVE.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else if (NATIVE != null) {
-            NATIVE.dgemm1(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             JavaGemm.dgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }

@@ -263,7 +263,7 @@ final class NativeGemm {
     }
 
     /** One single-thread OpenBLAS call (or the raw JNI method / Java kernel for right-edge slices). */
-    void sgemm1(boolean transA, boolean transB, int m, int n, int k, float alpha,
+    private void sgemm1(boolean transA, boolean transB, int m, int n, int k, float alpha,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         float beta, float[] c, int cOff, int ldc) {
         String tA = transA ? T : N;
@@ -298,7 +298,7 @@ final class NativeGemm {
     }
 
     /** One single-thread OpenBLAS call (or the raw JNI method / Java kernel for right-edge slices). */
-    void dgemm1(boolean transA, boolean transB, int m, int n, int k, double alpha,
+    private void dgemm1(boolean transA, boolean transB, int m, int n, int k, double alpha,
                         double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                         double beta, double[] c, int cOff, int ldc) {
         String tA = transA ? T : N;

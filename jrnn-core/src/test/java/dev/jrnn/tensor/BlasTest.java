@@ -47,7 +47,6 @@ class BlasTest {
     static Stream<Arguments> floatBackends() {
         return Stream.of(
                 Arguments.of("auto", (SGemm) Blas::sgemm),
-                Arguments.of("onCaller", (SGemm) Blas::sgemmOnCaller),
                 Arguments.of("java", (SGemm) Blas::javaSgemm),
                 Arguments.of("native", (SGemm) Blas::nativeSgemm));
     }
@@ -55,7 +54,6 @@ class BlasTest {
     static Stream<Arguments> doubleBackends() {
         return Stream.of(
                 Arguments.of("auto", (DGemm) Blas::dgemm),
-                Arguments.of("onCaller", (DGemm) Blas::dgemmOnCaller),
                 Arguments.of("java", (DGemm) Blas::javaDgemm),
                 Arguments.of("native", (DGemm) Blas::nativeDgemm));
     }
