@@ -23,8 +23,9 @@ import java.util.stream.IntStream;
  * <h2>Thread safety</h2>
  * A {@code PackedRnn} is immutable: {@link #of} copies the layer's weights (training the layer afterwards does
  * not change this model) and nothing writes them again, so one instance may be used by any number of threads at
- * once without locking. Everything that changes per request lives elsewhere: {@link #run} allocates its own
- * working memory on each call, and each {@link RnnStream} ({@link #openStream()}) owns one sequence's state and
+ * once without locking. Everything that changes per request lives elsewhere: {@link #run} works in buffers of
+ * the calling thread's own (kept between its calls, docs/serving.md), and each {@link RnnStream}
+ * ({@link #openStream()}) owns one sequence's state and
  * scratch. A stream is not thread-safe: use it from one thread at a time (hand it over through anything that
  * orders memory, such as an executor or a concurrent queue). The results do not depend on how many threads run
  * at once: a request gives the same bits alone or beside others.
@@ -167,8 +168,8 @@ public final class PackedRnn {
     public record Output(List<NdArray> outputs, NdArray hN, NdArray cN) {}
 
     /**
-     * Runs a batch of sequences of any lengths, from the zero state. Thread-safe: the call allocates its own
-     * working memory.
+     * Runs a batch of sequences of any lengths, from the zero state. Thread-safe: the call works in buffers of
+     * the calling thread's own (a {@code ThreadLocal}, reused by its next call); only the returned arrays are new.
      *
      * @param sequences {@code B ≥ 1} arrays {@code [T_b, I]} ({@code T_b ≥ 1}) of this model's dtype
      */
