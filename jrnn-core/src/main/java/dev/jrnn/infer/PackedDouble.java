@@ -24,26 +24,15 @@ final class PackedDouble {
 
     /**
      * {@link #run} projects the inputs onto the gates ({@code X W_ihᵀ}, one {@link Blas#dgemm}) for a chunk of
-     * steps at a time, at most this many rows (or one step's rows, when a step has more), into a buffer that each
-     * thread keeps and reuses: a fresh buffer per call (W4: 400 KB per sequence of 100 steps) is memory the CPU has
-     * never cached, and under G1, whose young generation grows into memory never touched before, it cost half of
-     * W4's batch-1 time (docs/performance.md).
+     * steps at a time, at most this many rows (or one step's rows, when a step has more), into a buffer the caller
+     * keeps per thread ({@link PackedRnn}'s working memory: a fresh buffer per call, 400 KB per W4 sequence, cost
+     * half of W4's batch-1 time under G1, docs/performance.md).
      */
     static final int CHUNK_ROWS = 128;
 
-    /** Largest gate buffer (in elements) a thread keeps between calls; a larger one is allocated for its call only. */
-    private static final int KEPT = 1 << 20;
-
-    private static final ThreadLocal<double[]> GATES = new ThreadLocal<>();
-
-    /** This thread's gate buffer of at least {@code n} elements (contents undefined). */
-    private static double[] gateBuffer(int n) {
-        double[] g = GATES.get();
-        if (g == null || g.length < n) {
-            g = new double[n];
-            if (n <= KEPT) GATES.set(g);
-        }
-        return g;
+    /** The rows of gate pre-activations {@link #run} keeps at once for {@code rows} rows of a batch of {@code batch}. */
+    static int gateRows(int rows, int batch) {
+        return Math.min(rows, Math.max(CHUNK_ROWS, batch));
     }
 
     final CellType type;
@@ -338,10 +327,10 @@ final class PackedDouble {
      * {@code start[s] .. start[s]+n[s]-1} of {@code xs} ({@code [rows, I]}, in this direction's step order), and
      * their outputs go to the same rows of {@code ys} ({@code [rows, R]}). {@code h} ({@code [B, R]}) and {@code c}
      * ({@code [B, H]}), in sorted order, enter as the initial state and leave as each sequence's final state.
+     * {@code gates} is working memory of at least {@link #gateRows}{@code (rows, B)} × {@code G·H} elements.
      */
-    void run(double[] xs, int[] n, int[] start, int rows, double[] ys, double[] h, double[] c) {
-        final int H = hidden, GH = gh, B = n[0], T = n.length, cap = Math.max(CHUNK_ROWS, B);
-        double[] gates = gateBuffer(Math.min(rows, cap) * GH);
+    void run(double[] xs, int[] n, int[] start, int rows, double[] ys, double[] h, double[] c, double[] gates) {
+        final int H = hidden, GH = gh, B = n[0], T = n.length, cap = gateRows(rows, B);
         double[] hh = type == CellType.GRU ? new double[B * GH] : null;
         double[] y = new double[GH], tmp = new double[H], rh = new double[B * H], full = new double[H], proj = new double[state];
         SplitStep split = runSplit(B);

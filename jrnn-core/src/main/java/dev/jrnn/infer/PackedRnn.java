@@ -237,11 +237,12 @@ public final class PackedRnn {
                 }
                 Object ys = scratch.get(dtype, 4, rows * R), h = scratch.zeros(dtype, 5, B * R);
                 Object c = cN == null ? null : scratch.zeros(dtype, 6, B * H);
+                Object gates = scratch.get(dtype, 7, PackedFloat.gateRows(rows, B) * config.mode().gates() * H);
                 int li = k * dirs + d;
                 if (floats != null) {
-                    floats[li].run((float[]) xs, n, start, rows, (float[]) ys, (float[]) h, (float[]) c);
+                    floats[li].run((float[]) xs, n, start, rows, (float[]) ys, (float[]) h, (float[]) c, (float[]) gates);
                 } else {
-                    doubles[li].run((double[]) xs, n, start, rows, (double[]) ys, (double[]) h, (double[]) c);
+                    doubles[li].run((double[]) xs, n, start, rows, (double[]) ys, (double[]) h, (double[]) c, (double[]) gates);
                 }
                 for (int s = 0; s < T; s++) {
                     for (int r = 0; r < n[s]; r++) {
@@ -272,7 +273,8 @@ public final class PackedRnn {
 
     /**
      * Each thread's working memory for {@link #run}, kept from call to call: a request then writes memory the CPU
-     * has cached rather than memory it never touched (W4 batch 1 under G1: 2.6–2.9 ms per sequence with the
+     * has cached rather than memory it never touched (slots: the packed input, two layer outputs, a reversed input,
+     * a direction's outputs, h, c, the gate pre-activations; W4 batch 1 under G1: 2.6–2.9 ms per sequence with the
      * buffers allocated per call, 1.7 ms with the heap pre-touched; docs/performance.md). A buffer above
      * {@link #KEPT} elements is allocated for its call only, so an idle thread holds at most a few of that size.
      */
@@ -281,7 +283,7 @@ public final class PackedRnn {
     private static final int KEPT = 1 << 20;
 
     private static final class Scratch {
-        private final Object[][] slots = new Object[2][7];   // [float32, float64][slot]
+        private final Object[][] slots = new Object[2][8];   // [float32, float64][slot]
 
         /** Slot {@code slot}'s buffer of at least {@code n} elements of {@code dtype}, contents undefined. */
         Object get(DType dtype, int slot, int n) {

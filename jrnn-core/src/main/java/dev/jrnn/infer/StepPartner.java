@@ -12,13 +12,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * holds the helper's core the caller runs both halves instead of waiting for a scheduler slice. One step at a time
  * uses the helper: a second thread stepping meanwhile runs both of its halves itself. When the helper has claimed
  * a half but does not finish it within {@link #WAIT_NANOS}, or half the time half 0 took when that is longer (a
- * batch's halves last far longer than one row's), its core was taken: the caller computes that half
+ * step of several rows lasts several times one row's), its core was taken: the caller computes that half
  * itself into its own buffers and goes on; the helper's late result is ignored. Because the helper usually
  * takes half 1 step after step, each core keeps its half of the weights in its own L2.
  */
 final class StepPartner {
     /**
-     * {@code -Djrnn.infer.stepThreads}: {@code 2} splits batch-1 LSTM steps over two threads, {@code 1} does not;
+     * {@code -Djrnn.infer.stepThreads}: {@code 2} splits LSTM steps of fewer than {@code PackedFloat.SMALL_BATCH}
+     * rows over two threads, {@code 1} does not;
      * {@code auto} (the default) is 2 when the JVM has a second processor, else 1. Both give the same bits; on a quiet
      * 2-core machine the split step is 1.5–1.9× faster (W4 B=1: 0.97 against 1.49 ms per sequence,
      * docs/performance.md). Anything else is reported once (System.Logger, WARNING) and read as {@code auto}.
