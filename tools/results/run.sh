@@ -3,7 +3,7 @@
 #
 #   tools/results/run.sh EXPERIMENT[,EXPERIMENT...] [--seeds 1,2,3] [-- EXTRA OPTIONS FOR THE PROGRAM]
 #
-# EXPERIMENT: imdb-simple | imdb-lstm | imdb-gru | imdb-bilstm | names | addition | adding | shakespeare | ptb
+# EXPERIMENT: imdb-simple | imdb-lstm | imdb-gru | imdb-bilstm | names | addition | adding | adding-400 | shakespeare | ptb
 # (the options of each are in configure() below; several, comma-separated, run seed by seed with one build;
 # options after -- come last and override them). Every seed runs in its own JVM with one BLAS thread
 # (OPENBLAS_NUM_THREADS=1, -Djrnn.blas.threads=1: a run repeats bit for bit on the same machine; OpenBLAS picks
@@ -53,13 +53,16 @@ configure() {
     adding)
         main=AddingProblem; opts="--models simple,lstm,gru --lengths 50,100,200,400 --steps 3000"
         outs="--csv {OUT}/adding.csv --png {OUT}/adding.png"; metrics="ratio solved steps"; group="model T" ;;
+    adding-400)    # issue 18's target alone: T = 400, Keras' initialisation (LSTM forget bias 1), a 10,000-step budget
+        main=AddingProblem; opts="--models lstm,gru --lengths 400 --steps 10000 --init keras"
+        outs="--csv {OUT}/adding.csv --png {OUT}/adding.png"; metrics="ratio solved steps"; group="model T" ;;
     shakespeare)
         main=LanguageModels; opts="--task shakespeare --epochs 12 --lr 2e-3 --lr-decay 0.7 --decay-after 6"
         outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
     ptb)           # Zaremba et al.'s small model; lr 20 / clip 0.25 on the mean loss = their lr 1 / clip 5 on the sum
         main=LanguageModels; opts="--task ptb --epochs 13 --lr 20 --lr-decay 0.5 --decay-after 4"
         outs=""; metrics="valid_ppl test_ppl valid_nll test_nll epochs"; group="" ;;
-    *) echo "run.sh: unknown experiment '$1' (imdb-simple, imdb-lstm, imdb-gru, imdb-bilstm, names, addition, adding, shakespeare, ptb)" >&2
+    *) echo "run.sh: unknown experiment '$1' (imdb-simple, imdb-lstm, imdb-gru, imdb-bilstm, names, addition, adding, adding-400, shakespeare, ptb)" >&2
        exit 2 ;;
     esac
 }

@@ -32,11 +32,14 @@ import java.util.Map;
  *
  * <p>For each recurrent layer (tanh SimpleRNN, LSTM, GRU) and each T: a fresh model, trained on freshly drawn
  * batches with Adam and global-norm clipping, for at most {@code --steps} steps (stopping early once the
- * validation MSE is below {@code --stop-mse}), then tested on {@code --test} new sequences.
+ * validation MSE is below {@code --stop-mse}), then tested on {@code --test} new sequences. The recurrent layer
+ * starts as PyTorch's does, or as Keras' with {@code --init keras} ({@link RnnBase#initKeras}: orthogonal recurrent
+ * kernels, LSTM forget-gate bias 1).
  *
  * <pre>
  * java -cp ... dev.jrnn.examples.AddingProblem [--models simple,lstm,gru] [--lengths 10,20,50,100,200,400]
  *   [--hidden 64] [--batch 64] [--steps 1500] [--lr 3e-3] [--clip 1] [--test 1000] [--seed 1] [--forget-bias B]
+ *   [--init torch|keras]
  *   [--png docs/img/adding-memory.png] [--csv runs/examples/adding.csv]
  * </pre>
  */
@@ -164,6 +167,10 @@ public final class AddingProblem {
         double clip = a.number("clip", 1);
         double stop = a.number("stop-mse", 0.005);
         String forgetBias = a.string("forget-bias", "");
+        String init = a.string("init", "torch");
+        if (!init.equals("torch") && !init.equals("keras")) {
+            throw new IllegalArgumentException("--init must be torch or keras, got " + init);
+        }
         int test = a.integer("test", 1000);
         long seed = a.longValue("seed", 1);
         int logEvery = a.integer("log-every", 500);
@@ -172,12 +179,16 @@ public final class AddingProblem {
         a.checkAllUsed();
 
         System.out.printf(Locale.ROOT, "adding problem: trivial MSE %.4f, solved below %.4f; hidden %d, batch %d, "
-                + "<= %d steps, Adam lr %g, clip %g%n", TRIVIAL_MSE, SOLVED_MSE, hidden, batch, steps, lr, clip);
+                + "<= %d steps, Adam lr %g, clip %g, %s initialisation%n", TRIVIAL_MSE, SOLVED_MSE, hidden, batch, steps,
+                lr, clip, init);
         List<Cell> cells = new ArrayList<>();
         for (String kind : models) {
             boolean failedBefore = false;
             for (int t : lengths) {
                 Model m = new Model(kind, hidden, new Rng(seed));
+                if (init.equals("keras")) {
+                    m.rnn.initKeras(new Rng(seed * 31 + 7));   // as ImdbSentiment --init keras
+                }
                 if (!forgetBias.isEmpty()) m.forgetBias(Double.parseDouble(forgetBias));
                 Cell c = train(m, t, steps, batch, lr, clip, stop, test, seed, logEvery);
                 cells.add(c);
