@@ -95,51 +95,52 @@ class ClassifyCommandsTest {
         assertEquals("the film was great", f[2]);
     }
 
-    /** {@code predict} runs through the serving API and prints the probabilities the model's own method gives. */
-    @Test
-    void predictPrintsTheModelsOwnProbabilities() throws IOException {
-        List<String> texts = List.of("the film was great", "an awful plot", "", "so dull and bad but the acting was fine",
-                "great great great", "plot");
-        Path in = Files.writeString(tmp.resolve("same.txt"), String.join("\n", texts) + "\n");
-        Run r = Run.of("predict", runDir.toString(), "--input", in.toString(), "--probabilities", "--prefix", "0");
+    /**
+     * {@code predict --probabilities} on the model in {@code dir} prints, for every text, the probabilities of the
+     * model's own {@link TextClassifierFiles.Loaded#predictProbabilities} and the more likely label (the toy task's
+     * two classes); the saved model's recurrent mode must be {@code mode}.
+     */
+    void assertPredictsItsOwnProbabilities(Path dir, String mode, List<String> texts) throws IOException {
+        Path in = Files.writeString(tmp.resolve("texts-" + dir.getFileName() + ".txt"), String.join("\n", texts) + "\n");
+        Run r = Run.of("predict", dir.toString(), "--input", in.toString(), "--probabilities", "--prefix", "0");
         assertEquals(0, r.status(), r.toString());
-        TextClassifierFiles.Loaded m = TextClassifierFiles.load(Cli.modelDir(runDir));
+        TextClassifierFiles.Loaded m = TextClassifierFiles.load(Cli.modelDir(dir));
+        assertEquals(mode, m.model().rnn().config().mode().name());
         double[][] want = m.predictProbabilities(texts);
         List<String> lines = r.out().lines().toList();
         assertEquals(texts.size() + 1, lines.size(), r.out());
         for (int i = 0; i < texts.size(); i++) {
             String[] f = lines.get(i + 1).split("\t");
             for (int c = 0; c < want[i].length; c++) {
-                assertEquals(want[i][c], Double.parseDouble(f[c + 1]), 5e-5 + 1e-6, "text " + i + " class " + c);
+                assertEquals(want[i][c], Double.parseDouble(f[c + 1]), 5e-5 + 1e-6, mode + " text " + i + " class " + c);
             }
             assertEquals(want[i][0] > want[i][1] ? "neg" : "pos", f[0], lines.get(i + 1));
         }
     }
 
+    /** Trains a tiny classifier of one cell for an epoch into {@code dir}. */
+    void trainCell(String cell, Path dir) {
+        Run t = Run.of("train", "classify", "--data", trainFile.toString(), "--out", dir.toString(), "--cell", cell,
+                "--hidden", "8", "--embedding", "8", "--epochs", "1", "--batch", "16", "--progress", "quiet", "--truncate", "10");
+        assertEquals(0, t.status(), t.toString());
+    }
+
+    /** {@code predict} runs through the serving API and prints the probabilities the model's own method gives. */
+    @Test
+    void predictPrintsTheModelsOwnProbabilities() throws IOException {
+        assertPredictsItsOwnProbabilities(runDir, "LSTM", List.of("the film was great", "an awful plot", "",
+                "so dull and bad but the acting was fine", "great great great", "plot"));
+    }
+
     /** A classifier trained with a scan cell predicts through PackedRnn's scan step: the model's own probabilities. */
     @Test
     void scanCellClassifiersPredictTheirOwnProbabilities() throws IOException {
-        List<String> texts = List.of("the film was great", "so dull and bad but the acting was fine", "plot");
-        Path in = Files.writeString(tmp.resolve("scan.txt"), String.join("\n", texts) + "\n");
         for (String cell : List.of("mingru", "minlstm", "slstm", "mlstm")) {   // xLSTM: the model's own forward
             Path dir = tmp.resolve("run-" + cell);
-            Run t = Run.of("train", "classify", "--data", trainFile.toString(), "--out", dir.toString(), "--cell", cell,
-                    "--hidden", "8", "--embedding", "8", "--epochs", "1", "--batch", "16", "--progress", "quiet", "--truncate", "10");
-            assertEquals(0, t.status(), t.toString());
-            Run r = Run.of("predict", dir.toString(), "--input", in.toString(), "--probabilities", "--prefix", "0");
-            assertEquals(0, r.status(), r.toString());
-            TextClassifierFiles.Loaded m = TextClassifierFiles.load(Cli.modelDir(dir));
-            assertEquals(java.util.Map.of("mingru", "MIN_GRU", "minlstm", "MIN_LSTM", "slstm", "SLSTM", "mlstm", "MLSTM").get(cell),
-                    m.model().rnn().config().mode().name());
-            double[][] want = m.predictProbabilities(texts);
-            List<String> lines = r.out().lines().toList();
-            assertEquals(texts.size() + 1, lines.size(), r.out());
-            for (int i = 0; i < texts.size(); i++) {
-                String[] f = lines.get(i + 1).split("\t");
-                for (int c = 0; c < want[i].length; c++) {
-                    assertEquals(want[i][c], Double.parseDouble(f[c + 1]), 5e-5 + 1e-6, cell + " text " + i + " class " + c);
-                }
-            }
+            trainCell(cell, dir);
+            assertPredictsItsOwnProbabilities(dir,
+                    java.util.Map.of("mingru", "MIN_GRU", "minlstm", "MIN_LSTM", "slstm", "SLSTM", "mlstm", "MLSTM").get(cell),
+                    List.of("the film was great", "so dull and bad but the acting was fine", "plot"));
         }
     }
 
@@ -331,24 +332,9 @@ class ClassifyCommandsTest {
     /** A TTT-Linear classifier is not packed: predict runs the model's own method and prints its probabilities. */
     @Test
     void tttLinearClassifierPredictsItsOwnProbabilities() throws IOException {
-        List<String> texts = List.of("the film was great", "so dull and bad but the acting was fine", "plot");
-        Path in = Files.writeString(tmp.resolve("ttt.txt"), String.join("\n", texts) + "\n");
         Path dir = tmp.resolve("run-ttt");
-        Run t = Run.of("train", "classify", "--data", trainFile.toString(), "--out", dir.toString(), "--cell", "ttt-linear",
-                "--hidden", "8", "--embedding", "8", "--epochs", "1", "--batch", "16", "--progress", "quiet", "--truncate", "10");
-        assertEquals(0, t.status(), t.toString());
-        Run r = Run.of("predict", dir.toString(), "--input", in.toString(), "--probabilities", "--prefix", "0");
-        assertEquals(0, r.status(), r.toString());
-        TextClassifierFiles.Loaded m = TextClassifierFiles.load(Cli.modelDir(dir));
-        assertEquals("TTT_LINEAR", m.model().rnn().config().mode().name());
-        double[][] want = m.predictProbabilities(texts);
-        List<String> lines = r.out().lines().toList();
-        assertEquals(texts.size() + 1, lines.size(), r.out());
-        for (int i = 0; i < texts.size(); i++) {
-            String[] f = lines.get(i + 1).split("\t");
-            for (int c = 0; c < want[i].length; c++) {
-                assertEquals(want[i][c], Double.parseDouble(f[c + 1]), 5e-5 + 1e-6, "text " + i + " class " + c);
-            }
-        }
+        trainCell("ttt-linear", dir);
+        assertPredictsItsOwnProbabilities(dir, "TTT_LINEAR",
+                List.of("the film was great", "so dull and bad but the acting was fine", "plot"));
     }
 }

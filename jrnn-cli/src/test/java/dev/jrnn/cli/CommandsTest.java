@@ -307,37 +307,59 @@ class CommandsTest {
         assertTrue(bad.errorText().contains("--diagnose must be >= 1"), bad.errorText());
     }
 
+    /**
+     * Trains a tiny model of one cell for 8 steps with {@code --diagnose 4}, checks the three diagnostics lines and
+     * that the diagnostics name the cell as {@code diagnosedAs}, and loads the saved model, whose cell must be
+     * {@code configName}.
+     */
+    LanguageModelFiles.Loaded trainCell(String cell, Path out, String diagnosedAs, String configName) throws IOException {
+        Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--cell", cell,
+                "--diagnose", "4", "--max-steps", "8"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
+                "--progress", "none"));
+        assertEquals(0, t.status(), t.toString());
+        assertEquals(3, t.out().lines().filter(l -> l.startsWith("diagnostics: ")).count(), t.out());
+        String third = Files.readAllLines(out.resolve("diagnostics/diagnostics.jsonl")).get(2);
+        assertTrue(third.contains(diagnosedAs), third);
+        LanguageModelFiles.Loaded m = LanguageModelFiles.load(out.resolve("model"));
+        assertEquals(configName, m.model().config().cell().name());
+        return m;
+    }
+
+    /** {@code inspect}'s output for a model folder, after checking that it succeeded. */
+    static String inspect(Path out) {
+        Run i = Run.of("inspect", out.toString());
+        assertEquals(0, i.status(), i.toString());
+        return i.out();
+    }
+
+    /** {@code sample} prints what the model's own {@code generate} draws with the same seed and settings. */
+    static Run assertSampleIsTheModelsOwnGeneration(LanguageModelFiles.Loaded m, Path out) {
+        SamplingConfig cfg = SamplingConfig.defaults().withMaxLength(30).withTemperature(0.8).withResampleUnk(true);
+        int[] prompt = m.encode("the ");
+        LanguageModel.Generation g = m.model().generate(prompt, cfg, new Rng(7));
+        int[] all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
+        System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
+        Run own = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "30", "--seed", "7",
+                "--temperature", Double.toString(cfg.temperature()), "--top-p", Double.toString(cfg.topP()));
+        assertEquals(0, own.status(), own.toString());
+        assertEquals(m.decode(all) + System.lineSeparator(), own.out(), m.model().config().cell().name());
+        return own;
+    }
+
     /** sLSTM and mLSTM models train (with diagnostics), sample through their own session and show their parameters. */
     @Test
     void xLstmCellsTrainDiagnoseSampleAndInspect() throws IOException {
         for (String cell : List.of("slstm", "mlstm")) {
             Path out = tmp.resolve("xlstm-" + cell);
-            Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--cell", cell,
-                    "--diagnose", "4", "--max-steps", "8"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
-                    "--progress", "none"));
-            assertEquals(0, t.status(), t.toString());
-            assertEquals(3, t.out().lines().filter(l -> l.startsWith("diagnostics: ")).count(), t.out());
-            List<String> jsonl = Files.readAllLines(out.resolve("diagnostics/diagnostics.jsonl"));
-            assertTrue(jsonl.get(2).contains("\"" + cell + "\""), jsonl.get(2));
-            LanguageModelFiles.Loaded m = LanguageModelFiles.load(out.resolve("model"));
-            assertEquals(cell.toUpperCase(java.util.Locale.ROOT), m.model().config().cell().name());
-            Run i = Run.of("inspect", out.toString());
-            assertEquals(0, i.status(), i.toString());
-            assertTrue(i.out().matches("(?s).*rnn\\.weight_ih_l0 +\\[64, 8\\].*"), i.out());
+            LanguageModelFiles.Loaded m = trainCell(cell, out, "\"" + cell + "\"", cell.toUpperCase(java.util.Locale.ROOT));
+            String shown = inspect(out);
+            assertTrue(shown.matches("(?s).*rnn\\.weight_ih_l0 +\\[64, 8\\].*"), shown);
             if (cell.equals("mlstm")) {
-                assertTrue(i.out().matches("(?s).*rnn\\.weight_gate_l0 +\\[2, 8\\].*") && !i.out().contains("weight_hh"), i.out());
+                assertTrue(shown.matches("(?s).*rnn\\.weight_gate_l0 +\\[2, 8\\].*") && !shown.contains("weight_hh"), shown);
             } else {
-                assertTrue(i.out().matches("(?s).*rnn\\.weight_hh_l0 +\\[64, 16\\].*"), i.out());
+                assertTrue(shown.matches("(?s).*rnn\\.weight_hh_l0 +\\[64, 16\\].*"), shown);
             }
-            SamplingConfig cfg = SamplingConfig.defaults().withMaxLength(30).withTemperature(0.8).withResampleUnk(true);
-            int[] prompt = m.encode("the ");
-            LanguageModel.Generation g = m.model().generate(prompt, cfg, new Rng(7));
-            int[] all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
-            System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
-            Run own = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "30", "--seed", "7",
-                    "--temperature", Double.toString(cfg.temperature()), "--top-p", Double.toString(cfg.topP()));
-            assertEquals(0, own.status(), own.toString());
-            assertEquals(m.decode(all) + System.lineSeparator(), own.out(), cell);
+            assertSampleIsTheModelsOwnGeneration(m, out);
             Run resumed = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--cell",
                     cell, "--resume", "--max-steps", "12"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
                     "--progress", "none"));
@@ -349,33 +371,16 @@ class CommandsTest {
     void scanCellsTrainDiagnoseSampleAndInspect() throws IOException {
         for (String cell : List.of("mingru", "minlstm")) {
             Path out = tmp.resolve("scan-" + cell);
-            Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--cell", cell,
-                    "--diagnose", "4", "--max-steps", "8"}, "--hidden", "16", "--embedding", "8", "--bptt", "8", "--batch", "4",
-                    "--progress", "none"));
-            assertEquals(0, t.status(), t.toString());
-            assertEquals(3, t.out().lines().filter(l -> l.startsWith("diagnostics: ")).count(), t.out());
-            List<String> jsonl = Files.readAllLines(out.resolve("diagnostics/diagnostics.jsonl"));
-            assertTrue(jsonl.get(2).contains(cell.equals("mingru") ? "min_gru" : "min_lstm"), jsonl.get(2));
-            LanguageModelFiles.Loaded m = LanguageModelFiles.load(out.resolve("model"));
-            assertEquals(cell.equals("mingru") ? "MIN_GRU" : "MIN_LSTM", m.model().config().cell().name());
-            Run i = Run.of("inspect", out.toString());
-            assertEquals(0, i.status(), i.toString());
+            LanguageModelFiles.Loaded m = trainCell(cell, out, cell.equals("mingru") ? "min_gru" : "min_lstm",
+                    cell.equals("mingru") ? "MIN_GRU" : "MIN_LSTM");
+            String shown = inspect(out);
             int gates = cell.equals("mingru") ? 2 : 3;
-            assertTrue(i.out().contains("rnn.weight_ih_l0  [" + gates * 16 + ", 8]"), i.out());
-            assertTrue(!i.out().contains("weight_hh"), "a scan layer has no weight_hh:\n" + i.out());
+            assertTrue(shown.contains("rnn.weight_ih_l0  [" + gates * 16 + ", 8]"), shown);
+            assertTrue(!shown.contains("weight_hh"), "a scan layer has no weight_hh:\n" + shown);
             Run s = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "20", "--seed", "3");
             assertEquals(0, s.status(), s.toString());
             assertEquals("the ".length() + 20 + 1, s.out().length(), s.out());
-            // sample runs through ServedLanguageModel (PackedRnn's scan step): the text the model's own generate gives
-            SamplingConfig cfg = SamplingConfig.defaults().withMaxLength(30).withTemperature(0.8).withResampleUnk(true);
-            int[] prompt = m.encode("the ");
-            LanguageModel.Generation g = m.model().generate(prompt, cfg, new Rng(7));
-            int[] all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
-            System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
-            Run own = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "30", "--seed", "7",
-                    "--temperature", Double.toString(cfg.temperature()), "--top-p", Double.toString(cfg.topP()));
-            assertEquals(0, own.status(), own.toString());
-            assertEquals(m.decode(all) + System.lineSeparator(), own.out(), cell);
+            assertSampleIsTheModelsOwnGeneration(m, out);  // through ServedLanguageModel (PackedRnn's scan step)
         }
     }
 
@@ -419,26 +424,10 @@ class CommandsTest {
     @Test
     void tttLinearTrainsDiagnosesSamplesAndInspects() throws IOException {
         Path out = tmp.resolve("ttt");
-        Run t = Run.of(concat(new String[] {"train", "lm", "--data", data.toString(), "--out", out.toString(), "--cell",
-                "ttt-linear", "--diagnose", "4", "--max-steps", "8"}, "--hidden", "16", "--embedding", "8", "--bptt", "8",
-                "--batch", "4", "--progress", "none"));
-        assertEquals(0, t.status(), t.toString());
-        assertEquals(3, t.out().lines().filter(l -> l.startsWith("diagnostics: ")).count(), t.out());
-        assertTrue(Files.readAllLines(out.resolve("diagnostics/diagnostics.jsonl")).get(2).contains("ttt_linear"));
-        LanguageModelFiles.Loaded m = LanguageModelFiles.load(out.resolve("model"));
-        assertEquals("TTT_LINEAR", m.model().config().cell().name());
-        Run i = Run.of("inspect", out.toString());
-        assertEquals(0, i.status(), i.toString());
-        assertTrue(i.out().matches("(?s).*rnn\\.weight_ih_l0 +\\[48, 8\\].*rnn\\.ttt_w0_l0 +\\[1, 16, 16\\].*"), i.out());
-        SamplingConfig cfg = SamplingConfig.defaults().withMaxLength(30).withTemperature(0.8).withResampleUnk(true);
-        int[] prompt = m.encode("the ");
-        LanguageModel.Generation g = m.model().generate(prompt, cfg, new Rng(7));
-        int[] all = java.util.Arrays.copyOf(prompt, prompt.length + g.tokens().length);
-        System.arraycopy(g.tokens(), 0, all, prompt.length, g.tokens().length);
-        Run own = Run.of("sample", out.toString(), "--seed-text", "the ", "--length", "30", "--seed", "7",
-                "--temperature", Double.toString(cfg.temperature()), "--top-p", Double.toString(cfg.topP()));
-        assertEquals(0, own.status(), own.toString());
-        assertEquals(m.decode(all) + System.lineSeparator(), own.out());
+        LanguageModelFiles.Loaded m = trainCell("ttt-linear", out, "ttt_linear", "TTT_LINEAR");
+        String shown = inspect(out);
+        assertTrue(shown.matches("(?s).*rnn\\.weight_ih_l0 +\\[48, 8\\].*rnn\\.ttt_w0_l0 +\\[1, 16, 16\\].*"), shown);
+        Run own = assertSampleIsTheModelsOwnGeneration(m, out);
         assertTrue(own.errorText().contains("ttt-linear models are not packed"), own.errorText());
     }
 }

@@ -74,12 +74,16 @@ class RegressCommandsTest {
         assertEquals(9, Files.readAllLines(runDir.resolve("metrics.csv")).size());
     }
 
-    /** {@code predict --all-windows} runs through the serving API and prints the model's own forecasts. */
-    @Test
-    void predictPrintsTheModelsOwnForecasts() throws IOException {
-        Run all = Run.of("predict", runDir.toString(), "--input", csv.toString(), "--all-windows");
+    /**
+     * {@code predict --all-windows} on the model in {@code dir} prints, for every window, the forecasts of the
+     * model's own {@link SequenceRegressorFiles.Loaded#forecast} (to the 6 significant digits printed); the saved
+     * model's recurrent mode must be {@code mode}.
+     */
+    void assertPredictsItsOwnForecasts(Path dir, String mode) throws IOException {
+        Run all = Run.of("predict", dir.toString(), "--input", csv.toString(), "--all-windows");
         assertEquals(0, all.status(), all.toString());
-        SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(Cli.modelDir(runDir));
+        SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(Cli.modelDir(dir));
+        assertEquals(mode, m.model().rnn().config().mode().name());
         TimeSeries s = TimeSeries.parse(Files.readString(csv), csv.toString(), TimeSeries.Header.AUTO);
         int first = m.spec().window();
         int[] ends = new int[s.rows() - first + 1];
@@ -90,38 +94,27 @@ class RegressCommandsTest {
         for (int i = 0; i < ends.length; i++) {
             String[] f = rows.get(i + 1).split(",", -1);
             for (int k = 0; k < want[i].length; k++) {
-                double got = Double.parseDouble(f[k + 1]);                 // printed with 6 significant digits
-                assertEquals(want[i][k], got, 1e-5 * Math.abs(want[i][k]) + 1e-9, "window ending at row " + ends[i]);
+                assertEquals(want[i][k], Double.parseDouble(f[k + 1]), 1e-5 * Math.abs(want[i][k]) + 1e-9,
+                        mode + " window ending at row " + ends[i]);
             }
         }
+    }
+
+    /** {@code predict --all-windows} runs through the serving API and prints the model's own forecasts. */
+    @Test
+    void predictPrintsTheModelsOwnForecasts() throws IOException {
+        assertPredictsItsOwnForecasts(runDir, "LSTM");
     }
 
     /** A regressor trained with a scan cell forecasts through PackedRnn's scan step: the model's own forecasts. */
     @Test
     void scanCellRegressorsPredictTheirOwnForecasts() throws IOException {
-        TimeSeries s = TimeSeries.parse(Files.readString(csv), csv.toString(), TimeSeries.Header.AUTO);
         for (String cell : List.of("mingru", "minlstm", "slstm", "mlstm")) {   // xLSTM: the model's own forward
             Path dir = tmp.resolve("run-" + cell);
             Run t = Run.of(args(dir, "--epochs", "1", "--cell", cell));
             assertEquals(0, t.status(), t.toString());
-            Run all = Run.of("predict", dir.toString(), "--input", csv.toString(), "--all-windows");
-            assertEquals(0, all.status(), all.toString());
-            SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(Cli.modelDir(dir));
-            assertEquals(java.util.Map.of("mingru", "MIN_GRU", "minlstm", "MIN_LSTM", "slstm", "SLSTM", "mlstm", "MLSTM").get(cell),
-                    m.model().rnn().config().mode().name());
-            int first = m.spec().window();
-            int[] ends = new int[s.rows() - first + 1];
-            for (int i = 0; i < ends.length; i++) ends[i] = first + i;
-            double[][] want = m.forecast(s, ends);
-            List<String> rows = all.out().lines().toList();
-            assertEquals(ends.length + 1, rows.size(), all.out());
-            for (int i = 0; i < ends.length; i++) {
-                String[] f = rows.get(i + 1).split(",", -1);
-                for (int k = 0; k < want[i].length; k++) {
-                    assertEquals(want[i][k], Double.parseDouble(f[k + 1]), 1e-5 * Math.abs(want[i][k]) + 1e-9,
-                            cell + " window ending at row " + ends[i]);
-                }
-            }
+            assertPredictsItsOwnForecasts(dir,
+                    java.util.Map.of("mingru", "MIN_GRU", "minlstm", "MIN_LSTM", "slstm", "SLSTM", "mlstm", "MLSTM").get(cell));
         }
     }
 
@@ -243,25 +236,9 @@ class RegressCommandsTest {
     /** A TTT-Linear regressor is not packed: predict runs the model's own method and prints its forecasts. */
     @Test
     void tttLinearRegressorPredictsItsOwnForecasts() throws IOException {
-        TimeSeries s = TimeSeries.parse(Files.readString(csv), csv.toString(), TimeSeries.Header.AUTO);
         Path dir = tmp.resolve("run-ttt");
         Run t = Run.of(args(dir, "--epochs", "1", "--cell", "ttt-linear"));
         assertEquals(0, t.status(), t.toString());
-        Run all = Run.of("predict", dir.toString(), "--input", csv.toString(), "--all-windows");
-        assertEquals(0, all.status(), all.toString());
-        SequenceRegressorFiles.Loaded m = SequenceRegressorFiles.load(Cli.modelDir(dir));
-        assertEquals("TTT_LINEAR", m.model().rnn().config().mode().name());
-        int first = m.spec().window();
-        int[] ends = new int[s.rows() - first + 1];
-        for (int i = 0; i < ends.length; i++) ends[i] = first + i;
-        double[][] want = m.forecast(s, ends);
-        List<String> rows = all.out().lines().toList();
-        assertEquals(ends.length + 1, rows.size(), all.out());
-        for (int i = 0; i < ends.length; i++) {
-            String[] f = rows.get(i + 1).split(",", -1);
-            for (int k = 0; k < want[i].length; k++) {
-                assertEquals(want[i][k], Double.parseDouble(f[k + 1]), 1e-5 * Math.abs(want[i][k]) + 1e-9, "window ending at row " + ends[i]);
-            }
-        }
+        assertPredictsItsOwnForecasts(dir, "TTT_LINEAR");
     }
 }
