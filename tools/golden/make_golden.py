@@ -11,16 +11,36 @@ Usage:  python3 tools/golden/make_golden.py [--out DIR] [--only NAME_PREFIX]
         python3 tools/golden/make_golden.py --xlstm   (only xlstm/xlstm.safetensors: sLSTM, mLSTM)
         python3 tools/golden/make_golden.py --attention   (only attention/attention.safetensors)
 
-The output is byte-for-byte deterministic. See tools/golden/README.md.
+The output is byte-for-byte deterministic for a given numpy version, on any x86-64 CPU (no BLAS, numpy's
+baseline SIMD kernels). See tools/golden/README.md.
 """
 import argparse
 import hashlib
 import json
 import os
 import sys
+import subprocess
 import zlib
 
-import numpy as np
+
+def _baseline_simd_only():
+    """Makes numpy run its baseline SIMD kernels, not the ones it picks for this CPU at import: numpy's exp, tanh
+    and log round differently in the last bit under AVX2 and AVX-512 (seen with NPY_DISABLE_CPU_FEATURES), and the
+    finite differences magnify that to ~1e-10, so the fixtures' bytes would depend on the machine. The list of
+    dispatched features is read in a child process (importing numpy here would fix the choice). An
+    NPY_DISABLE_CPU_FEATURES already set is left as it is."""
+    if "NPY_DISABLE_CPU_FEATURES" in os.environ:
+        return
+    probe = ("try:\n    from numpy._core import _multiarray_umath as m\n"
+             "except ImportError:\n    from numpy.core import _multiarray_umath as m\n"
+             "print(','.join(f for f in m.__cpu_dispatch__ if m.__cpu_features__.get(f)))")
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    if found:
+        os.environ["NPY_DISABLE_CPU_FEATURES"] = found
+
+
+_baseline_simd_only()
+import numpy as np  # noqa: E402  (after the SIMD choice above)
 
 REPO_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 DEFAULT_OUT = os.path.join(REPO_ROOT, "jrnn-core", "src", "test", "resources", "golden")
@@ -136,6 +156,22 @@ def st_parse(buf):
 
 # --------------------------------------------------------------------------
 # reference forward (numpy, float64)
+def mm(a, b):
+    """a @ b (the last axis of a against the first of b, or a vector) adding the products in a fixed order,
+    k = 0, 1, 2, ..., by elementwise operations only. numpy's @ calls OpenBLAS, which picks its kernel for the CPU
+    at run time, and the kernels add in different orders: with @ the fixtures' last bits (and the finite
+    differences' ~1e-10) changed with OPENBLAS_CORETYPE. With mm they do not depend on the machine."""
+    a, b = np.asarray(a), np.asarray(b)
+    if b.ndim == 1:
+        acc = a[..., 0] * b[0]
+        for k in range(1, b.shape[0]):
+            acc = acc + a[..., k] * b[k]
+        return acc
+    acc = a[..., 0][..., None] * b[0]
+    for k in range(1, b.shape[0]):
+        acc = acc + a[..., k][..., None] * b[k]
+    return acc
+
 # --------------------------------------------------------------------------
 def sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
@@ -171,7 +207,7 @@ def g_pos(v):
 
 def _lin(x, W, b):
     """x [B,in] @ W[out,in].T + b (b may be None)."""
-    y = x @ W.T
+    y = mm(x, W.T)
     return y if b is None else y + b
 
 
@@ -239,9 +275,9 @@ def keras_step(cell, p, x, h, c, reset_after):
     K, R, bias = p["K"], p["R"], p["bias"]
     H = h.shape[1]
     if cell == "keras_simple_rnn":
-        return np.tanh(x @ K + h @ R + bias), None
+        return np.tanh(mm(x, K) + mm(h, R) + bias), None
     if cell == "keras_lstm":
-        a = x @ K + h @ R + bias
+        a = mm(x, K) + mm(h, R) + bias
         i = sigmoid(a[:, 0:H])
         f = sigmoid(a[:, H:2 * H])
         g = np.tanh(a[:, 2 * H:3 * H])
@@ -251,16 +287,16 @@ def keras_step(cell, p, x, h, c, reset_after):
     if cell == "keras_gru":
         # column blocks z, r, h
         if reset_after:
-            xi = x @ K + bias[0]
-            hr = h @ R + bias[1]
+            xi = mm(x, K) + bias[0]
+            hr = mm(h, R) + bias[1]
             z = sigmoid(xi[:, 0:H] + hr[:, 0:H])
             r = sigmoid(xi[:, H:2 * H] + hr[:, H:2 * H])
             hh = np.tanh(xi[:, 2 * H:3 * H] + r * hr[:, 2 * H:3 * H])
         else:
-            xi = x @ K + bias
-            z = sigmoid(xi[:, 0:H] + h @ R[:, 0:H])
-            r = sigmoid(xi[:, H:2 * H] + h @ R[:, H:2 * H])
-            hh = np.tanh(xi[:, 2 * H:3 * H] + (r * h) @ R[:, 2 * H:3 * H])
+            xi = mm(x, K) + bias
+            z = sigmoid(xi[:, 0:H] + mm(h, R[:, 0:H]))
+            r = sigmoid(xi[:, H:2 * H] + mm(h, R[:, H:2 * H]))
+            hh = np.tanh(xi[:, 2 * H:3 * H] + mm(r * h, R[:, 2 * H:3 * H]))
         return z * h + (1.0 - z) * hh, None
     raise ValueError(cell)
 
@@ -544,11 +580,11 @@ def lstm_bptt(case, t):
                 di, dg, df = dcc * g, dcc * i, dcc * cp
                 dcp = dcc * f
                 da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)], axis=1)
-                dW_ih += da.T @ x_l[:, s]
-                dW_hh += da.T @ hp
+                dW_ih += mm(da.T, x_l[:, s])
+                dW_hh += mm(da.T, hp)
                 db += da.sum(0)
-                dx_l[:, s] += da @ p["W_ih"]
-                dh = da @ p["W_hh"] + dh_pass
+                dx_l[:, s] += mm(da, p["W_ih"])
+                dh = mm(da, p["W_hh"]) + dh_pass
                 dc = dcp + dc_pass
             grads["weight_ih" + sfx] = dW_ih
             grads["weight_hh" + sfx] = dW_hh
@@ -964,12 +1000,12 @@ def attention_forward(case, t):
         for i in range(T):
             for j in range(S):
                 if case["kind"] == "bahdanau":
-                    a = t["query.weight"] @ q[b, i] + t["key.weight"] @ h[b, j]
-                    e[b, i, j] = (t["v.weight"] @ np.tanh(a))[0]
+                    a = mm(t["query.weight"], q[b, i]) + mm(t["key.weight"], h[b, j])
+                    e[b, i, j] = mm(t["v.weight"], np.tanh(a))[0]
                 elif case["kind"] == "luong_dot":
-                    e[b, i, j] = q[b, i] @ h[b, j]
+                    e[b, i, j] = mm(q[b, i], h[b, j])
                 else:                       # luong_general
-                    e[b, i, j] = q[b, i] @ (t["weight"] @ h[b, j])
+                    e[b, i, j] = mm(q[b, i], mm(t["weight"], h[b, j]))
     alpha = np.zeros((B, T, S))
     for b in range(B):
         n = int(t["lengths"][b])            # positions n.. are padding: weight exactly 0, never read
