@@ -16,6 +16,10 @@
 # Environment: JRNN_SKIP_BUILD=1 skips `mvn compile` (the classes in target/ are used as they are);
 # JRNN_DATA=DIR points at the data sets (default: ../shared/data above the working directory).
 set -euo pipefail
+# The whole script is one { ... } block, which bash reads to its end before running any of it: an edit of this
+# file while a run is in progress (hours) cannot change what that run does next. (Without the block bash reads
+# a script as it goes, and an edit made during a run once made it run half a line and overwrite a finished log.)
+{
 cd "$(dirname "$0")/../.."
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -129,3 +133,5 @@ for exp in ${exps//,/ }; do
                   print "SUMMARY " line " n=" n[order[i] SUBSEP ms[1]] } }' "$out/results.txt" | tee "$out/summary.txt"
 done
 echo "experiments $exps  commit $commit  wall $(( $(date +%s) - t0 )) s  finished $(date -u +%FT%TZ)"
+exit
+}
