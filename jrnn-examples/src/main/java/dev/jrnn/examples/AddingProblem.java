@@ -167,10 +167,7 @@ public final class AddingProblem {
         double clip = a.number("clip", 1);
         double stop = a.number("stop-mse", 0.005);
         String forgetBias = a.string("forget-bias", "");
-        String init = a.string("init", "torch");
-        if (!init.equals("torch") && !init.equals("keras")) {
-            throw new IllegalArgumentException("--init must be torch or keras, got " + init);
-        }
+        boolean kerasInit = ImdbSentiment.kerasInit(a);
         int test = a.integer("test", 1000);
         long seed = a.longValue("seed", 1);
         int logEvery = a.integer("log-every", 500);
@@ -180,15 +177,13 @@ public final class AddingProblem {
 
         System.out.printf(Locale.ROOT, "adding problem: trivial MSE %.4f, solved below %.4f; hidden %d, batch %d, "
                 + "<= %d steps, Adam lr %g, clip %g, %s initialisation%n", TRIVIAL_MSE, SOLVED_MSE, hidden, batch, steps,
-                lr, clip, init);
+                lr, clip, kerasInit ? "keras" : "torch");
         List<Cell> cells = new ArrayList<>();
         for (String kind : models) {
             boolean failedBefore = false;
             for (int t : lengths) {
                 Model m = new Model(kind, hidden, new Rng(seed));
-                if (init.equals("keras")) {
-                    m.rnn.initKeras(new Rng(seed * 31 + 7));   // as ImdbSentiment --init keras
-                }
+                if (kerasInit) ImdbSentiment.initKeras(m.rnn, seed);
                 if (!forgetBias.isEmpty()) m.forgetBias(Double.parseDouble(forgetBias));
                 Cell c = train(m, t, steps, batch, lr, clip, stop, test, seed, logEvery);
                 cells.add(c);

@@ -179,6 +179,23 @@ public final class ImdbSentiment {
         }
     }
 
+    /** Reads {@code --init torch|keras} (default torch): true for Keras' initialisation. */
+    static boolean kerasInit(Args a) {
+        String init = a.string("init", "torch");
+        if (!init.equals("torch") && !init.equals("keras")) {
+            throw new IllegalArgumentException("--init must be torch or keras, got " + init);
+        }
+        return init.equals("keras");
+    }
+
+    /**
+     * {@code --init keras}: re-initialises {@code rnn} as Keras does ({@link RnnBase#initKeras}) from a stream of its
+     * own, so that the rest of the model is drawn as with PyTorch's initialisation.
+     */
+    static void initKeras(RnnBase rnn, long seed) {
+        rnn.initKeras(new Rng(seed * 31 + 7));
+    }
+
     static RnnBase recurrent(String kind, int in, int hidden, int layers, boolean bidirectional, Rng rng) {
         return recurrent(kind, in, hidden, layers, bidirectional, 0, rng);
     }
@@ -231,10 +248,7 @@ public final class ImdbSentiment {
         long splitSeed = a.longValue("split-seed", 42);
         int patience = a.integer("patience", 2);
         String monitor = a.string("monitor", "val_loss");
-        String init = a.string("init", "torch");
-        if (!init.equals("torch") && !init.equals("keras")) {
-            throw new IllegalArgumentException("--init must be torch or keras, got " + init);
-        }
+        boolean kerasInit = kerasInit(a);
         if (!monitor.equals("val_loss") && !monitor.equals("val_acc")) {
             throw new IllegalArgumentException("--monitor must be val_loss or val_acc, got " + monitor);
         }
@@ -284,9 +298,7 @@ public final class ImdbSentiment {
             emb = Embedding.builder(vocab.size(), embed).paddingIdx(vocab.padId()).rng(rng).build();
         }
         RnnBase rnn = recurrent(rnnKind, embed, hidden, layers, bidirectional, dropout, rng);
-        if (init.equals("keras")) {
-            rnn.initKeras(new Rng(seed * 31 + 7));   // its own stream: the rest of the model is drawn as with torch
-        }
+        if (kerasInit) initKeras(rnn, seed);
         Model net = new Model(emb, rnn, layers, bidirectional, hidden, dropout, rng);
         long trainable = net.parameters().stream().filter(p -> p.requiresGrad()).mapToLong(p -> p.data().size()).sum();
         System.out.printf(Locale.ROOT, "model %s: Embedding(%d, %d%s) -> %s(%d) x %d layers%s -> Linear(%d, 1); "
