@@ -156,23 +156,20 @@ def st_parse(buf):
 
 # --------------------------------------------------------------------------
 # reference forward (numpy, float64)
+# --------------------------------------------------------------------------
 def mm(a, b):
     """a @ b (the last axis of a against the first of b, or a vector) adding the products in a fixed order,
     k = 0, 1, 2, ..., by elementwise operations only. numpy's @ calls OpenBLAS, which picks its kernel for the CPU
     at run time, and the kernels add in different orders: with @ the fixtures' last bits (and the finite
     differences' ~1e-10) changed with OPENBLAS_CORETYPE. With mm they do not depend on the machine."""
     a, b = np.asarray(a), np.asarray(b)
-    if b.ndim == 1:
-        acc = a[..., 0] * b[0]
-        for k in range(1, b.shape[0]):
-            acc = acc + a[..., k] * b[k]
-        return acc
-    acc = a[..., 0][..., None] * b[0]
+    col = (lambda k: a[..., k]) if b.ndim == 1 else (lambda k: a[..., k, None])   # times row k of b
+    acc = col(0) * b[0]
     for k in range(1, b.shape[0]):
-        acc = acc + a[..., k][..., None] * b[k]
+        acc = acc + col(k) * b[k]
     return acc
 
-# --------------------------------------------------------------------------
+
 def sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
 
