@@ -3,7 +3,7 @@
 #
 #   tools/results/run.sh EXPERIMENT[,EXPERIMENT...] [--seeds 1,2,3] [-- EXTRA OPTIONS FOR THE PROGRAM]
 #
-# EXPERIMENT: imdb-simple | imdb-lstm | imdb-gru | imdb-bilstm | imdb-bilstm-200 | names | addition | adding | adding-400 | shakespeare | ptb
+# EXPERIMENT: imdb-simple | imdb-lstm | imdb-gru | imdb-bilstm | imdb-bilstm-200 | names | addition | adding | adding-400 | shakespeare | shakespeare-32 | ptb
 # (the options of each are in configure() below; several, comma-separated, run seed by seed with one build;
 # options after -- come last and override them). Every seed runs in its own JVM with one BLAS thread
 # (OPENBLAS_NUM_THREADS=1, -Djrnn.blas.threads=1: a run repeats bit for bit on the same machine; OpenBLAS picks
@@ -66,10 +66,13 @@ configure() {
     shakespeare)
         main=LanguageModels; opts="--task shakespeare --epochs 12 --lr 2e-3 --lr-decay 0.7 --decay-after 6"
         outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
+    shakespeare-32)  # the same model and schedule on 32-row batches: twice the updates per epoch
+        main=LanguageModels; opts="--task shakespeare --epochs 12 --lr 2e-3 --lr-decay 0.7 --decay-after 6 --batch 32"
+        outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
     ptb)           # Zaremba et al.'s small model; lr 20 / clip 0.25 on the mean loss = their lr 1 / clip 5 on the sum
         main=LanguageModels; opts="--task ptb --epochs 13 --lr 20 --lr-decay 0.5 --decay-after 4"
         outs=""; metrics="valid_ppl test_ppl valid_nll test_nll epochs"; group="" ;;
-    *) echo "run.sh: unknown experiment '$1' (imdb-simple, imdb-lstm, imdb-gru, imdb-bilstm, imdb-bilstm-200, names, addition, adding, adding-400, shakespeare, ptb)" >&2
+    *) echo "run.sh: unknown experiment '$1' (imdb-simple, imdb-lstm, imdb-gru, imdb-bilstm, imdb-bilstm-200, names, addition, adding, adding-400, shakespeare, shakespeare-32, ptb)" >&2
        exit 2 ;;
     esac
 }

@@ -46,8 +46,10 @@ import java.util.zip.GZIPInputStream;
  *
  * <pre>
  * java -cp ... dev.jrnn.examples.LanguageModels --task shakespeare|ptb [--data DIR] [--epochs N] [--hidden H]
- *   [--max-seconds S] [--limit TOKENS] [--seed 1] [--lr R] [--lr-decay G] [--decay-after K]
+ *   [--max-seconds S] [--limit TOKENS] [--seed 1] [--lr R] [--lr-decay G] [--decay-after K] [--batch ROWS]
+ *   [--bptt STEPS] [--dropout P]
  * </pre>
+ * ({@code --batch}, {@code --bptt} and {@code --dropout} default to the values above.)
  */
 public final class LanguageModels {
 
@@ -88,6 +90,9 @@ public final class LanguageModels {
         double lr = a.number("lr", ptb ? 20 : 2e-3);
         double decay = a.number("lr-decay", ptb ? 0.5 : 1);
         int decayAfter = a.integer("decay-after", ptb ? 4 : 0);
+        int batch = a.integer("batch", ptb ? 20 : 64);
+        int bptt = a.integer("bptt", ptb ? 20 : 100);
+        double dropout = a.number("dropout", ptb ? 0 : 0.2);
         a.checkAllUsed();
 
         Tokenizer tok;
@@ -122,7 +127,7 @@ public final class LanguageModels {
         int[] trainIds = vocab.encode(train), validIds = vocab.encode(valid), testIds = vocab.encode(test);
 
         LanguageModelConfig cfg = LanguageModelConfig.of(vocab.size(), ptb ? 200 : 64, hidden).withLayers(2)
-                .withDropout(ptb ? 0 : 0.2).withSeed(seed);
+                .withDropout(dropout).withSeed(seed);
         LanguageModel lm = new LanguageModel(cfg);
         Optimizer opt;
         LanguageModelTrainer.Config tc;
@@ -132,10 +137,10 @@ public final class LanguageModels {
             Rng rng = new Rng(seed);
             for (Parameter p : lm.parameters()) p.data().copyFrom(Init.uniform(rng, p.data().dtype(), 0.1, p.data().shape()));
             opt = new Sgd(lm.parameters(), schedule.lr(0));
-            tc = LanguageModelTrainer.Config.of(20, 20, epochs).withClipNorm(0.25);
+            tc = LanguageModelTrainer.Config.of(batch, bptt, epochs).withClipNorm(0.25);
         } else {
             opt = new Adam(lm.parameters(), Adam.Config.adam(schedule.lr(0)));
-            tc = LanguageModelTrainer.Config.of(64, 100, epochs).withClipNorm(5);
+            tc = LanguageModelTrainer.Config.of(batch, bptt, epochs).withClipNorm(5);
         }
         if (maxSeconds > 0) tc = tc.withMaxSeconds(maxSeconds);
         System.out.printf(Locale.ROOT, "%s: %,d training tokens, %,d validation, %,d test; vocabulary %,d; 2 x LSTM(%d): %,d parameters%n",
