@@ -72,7 +72,8 @@ configure() {
     ptb)           # Zaremba et al.'s small model; lr 20 / clip 0.25 on the mean loss = their lr 1 / clip 5 on the sum
         main=LanguageModels; opts="--task ptb --epochs 13 --lr 20 --lr-decay 0.5 --decay-after 4"
         outs=""; metrics="valid_ppl test_ppl valid_nll test_nll epochs"; group="" ;;
-    *) echo "run.sh: unknown experiment '$1' (imdb-simple, imdb-lstm, imdb-gru, imdb-bilstm, imdb-bilstm-200, names, addition, adding, adding-400, shakespeare, shakespeare-32, ptb)" >&2
+    *) echo "run.sh: unknown experiment '$1'; the experiments are:" >&2
+       sed -n 's/^# EXPERIMENT: /  /p' "$0" >&2      # the list in the header above, kept in one place
        exit 2 ;;
     esac
 }
