@@ -3,7 +3,7 @@
 #
 #   tools/results/run.sh EXPERIMENT[,EXPERIMENT...] [--seeds 1,2,3] [-- EXTRA OPTIONS FOR THE PROGRAM]
 #
-# EXPERIMENT: imdb-simple | imdb-lstm | imdb-gru | imdb-bilstm | imdb-bilstm-200 | names | addition | adding | adding-400 | shakespeare | shakespeare-32 | ptb
+# EXPERIMENT: imdb-simple | imdb-lstm | imdb-gru | imdb-bilstm | imdb-bilstm-200 | names | addition | adding | adding-400 | shakespeare | shakespeare-32 | shakespeare-32-drop5 | ptb
 # (the options of each are in configure() below; several, comma-separated, run seed by seed with one build;
 # options after -- come last and override them). Every seed runs in its own JVM with one BLAS thread
 # (OPENBLAS_NUM_THREADS=1, -Djrnn.blas.threads=1: a run repeats bit for bit on the same machine; OpenBLAS picks
@@ -68,6 +68,9 @@ configure() {
         outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
     shakespeare-32)  # the same model and schedule on 32-row batches: twice the updates per epoch
         main=LanguageModels; opts="--task shakespeare --epochs 12 --lr 2e-3 --lr-decay 0.7 --decay-after 6 --batch 32"
+        outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
+    shakespeare-32-drop5)  # and dropout 0.5 (char-rnn's) instead of 0.2: a comparison on validation
+        main=LanguageModels; opts="--task shakespeare --epochs 12 --lr 2e-3 --lr-decay 0.7 --decay-after 6 --batch 32 --dropout 0.5"
         outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
     ptb)           # Zaremba et al.'s small model; lr 20 / clip 0.25 on the mean loss = their lr 1 / clip 5 on the sum
         main=LanguageModels; opts="--task ptb --epochs 13 --lr 20 --lr-decay 0.5 --decay-after 4"
