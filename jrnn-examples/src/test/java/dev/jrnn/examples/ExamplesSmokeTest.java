@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,28 @@ class ExamplesSmokeTest {
         assertEquals(1, r.epochs());
         assertTrue(r.validNll() > 0 && r.validNll() < Math.log(66), "below the uniform guess over 66 characters: " + r);
         assertEquals(300, r.sample().codePointCount(0, r.sample().length()), "300 sampled characters: " + r.sample());
+    }
+
+    @Test
+    void shakespeareBatchBpttAndDropoutFlagsReachTheTraining() throws Exception {
+        Path data = requireData("tinyshakespeare");
+        String[] common = {"--task", "shakespeare", "--data", data.toString(), "--limit", "8000", "--hidden", "8", "--epochs", "1"};
+        double base = validNll(common);
+        for (String[] flag : new String[][] {{"--batch", "16"}, {"--bptt", "40"}, {"--dropout", "0"}}) {
+            double changed = validNll(concat(common, flag));
+            assertTrue(Double.isFinite(changed) && changed != base, flag[0] + " " + flag[1] + " must change the run: "
+                    + changed + " vs the defaults' " + base);
+        }
+    }
+
+    private static double validNll(String... argv) throws Exception {
+        return LanguageModels.run(new Args(argv)).validNll();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test
