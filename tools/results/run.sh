@@ -43,11 +43,9 @@ configure() {
     imdb-simple)   # clipping chosen on validation (docs/results.md §1); it still improves at 15 epochs, so up to 30
         main=ImdbSentiment; opts="--model simple ${imdb_common/--epochs 15/--epochs 30} --clip 1"
         outs="--out {OUT}"; metrics="test_acc last_test_acc valid_acc best_epoch epochs"; group="model" ;;
-    imdb-lstm|imdb-gru|imdb-bilstm)
-        main=ImdbSentiment; opts="--model ${1#imdb-} $imdb_common"
-        outs="--out {OUT}"; metrics="test_acc last_test_acc valid_acc best_epoch epochs"; group="model" ;;
-    imdb-bilstm-200)   # the BiLSTM on the last 200 words instead of 80 (docs/results.md §1: compared on validation)
-        main=ImdbSentiment; opts="--model bilstm $imdb_common --maxlen 200"
+    imdb-lstm|imdb-gru|imdb-bilstm|imdb-bilstm-200)   # -200: the last 200 words instead of 80 (§1: compared on validation)
+        model=${1#imdb-}; main=ImdbSentiment; opts="--model ${model%-200} $imdb_common"
+        [[ $1 != *-200 ]] || opts+=" --maxlen 200"
         outs="--out {OUT}"; metrics="test_acc last_test_acc valid_acc best_epoch epochs"; group="model" ;;
     names)
         main=NamesByLanguage; opts="--epochs 12 --patience 2 --batch 128 --lr 5e-3"
@@ -63,14 +61,12 @@ configure() {
     adding-400)    # issue 18's target alone: T = 400, Keras' initialisation (LSTM forget bias 1), a 10,000-step budget
         main=AddingProblem; opts="--models lstm,gru --lengths 400 --steps 10000 --init keras"
         outs="--csv {OUT}/adding.csv --png {OUT}/adding.png"; metrics="ratio solved steps"; group="model T" ;;
-    shakespeare)
+    shakespeare|shakespeare-32|shakespeare-32-drop5)
+        # -32: the same model and schedule on 32-row batches (twice the updates per epoch; chosen on validation, §2);
+        # -drop5: and dropout 0.5 (char-rnn's) instead of 0.2, a comparison on validation
         main=LanguageModels; opts="--task shakespeare --epochs 12 --lr 2e-3 --lr-decay 0.7 --decay-after 6"
-        outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
-    shakespeare-32)  # the same model and schedule on 32-row batches: twice the updates per epoch
-        main=LanguageModels; opts="--task shakespeare --epochs 12 --lr 2e-3 --lr-decay 0.7 --decay-after 6 --batch 32"
-        outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
-    shakespeare-32-drop5)  # and dropout 0.5 (char-rnn's) instead of 0.2: a comparison on validation
-        main=LanguageModels; opts="--task shakespeare --epochs 12 --lr 2e-3 --lr-decay 0.7 --decay-after 6 --batch 32 --dropout 0.5"
+        [[ $1 != *-32* ]] || opts+=" --batch 32"
+        [[ $1 != *-drop5 ]] || opts+=" --dropout 0.5"
         outs=""; metrics="valid_nll test_nll valid_bits test_bits epochs"; group="" ;;
     ptb)           # Zaremba et al.'s small model; lr 20 / clip 0.25 on the mean loss = their lr 1 / clip 5 on the sum
         main=LanguageModels; opts="--task ptb --epochs 13 --lr 20 --lr-decay 0.5 --decay-after 4"
