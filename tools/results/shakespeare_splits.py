@@ -5,7 +5,7 @@ LanguageModels --task shakespeare splits input.txt by position: the first 90% fo
 validation, the last 5% for test. This script fits a character n-gram model (Witten-Bell interpolation of orders
 0..N, counts from the training split only) and prints its nats per character on the two held-out splits, each
 scored with the text before it as context. A gap between the two here, with no neural network involved, is a
-property of the data, not of the LSTM. Standard library only; about 25 s.
+property of the data, not of the LSTM. Standard library only; 25-40 s.
 
     python3 tools/results/shakespeare_splits.py [PATH/TO/input.txt] [--orders 2,4,6]
 """

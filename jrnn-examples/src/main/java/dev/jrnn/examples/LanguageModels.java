@@ -130,18 +130,15 @@ public final class LanguageModels {
                 .withDropout(dropout).withSeed(seed);
         LanguageModel lm = new LanguageModel(cfg);
         Optimizer opt;
-        LanguageModelTrainer.Config tc;
-        LrSchedule schedule;
-        schedule = LrSchedule.decayAfter(lr, decayAfter, decay);
+        LrSchedule schedule = LrSchedule.decayAfter(lr, decayAfter, decay);
         if (ptb) {
             Rng rng = new Rng(seed);
             for (Parameter p : lm.parameters()) p.data().copyFrom(Init.uniform(rng, p.data().dtype(), 0.1, p.data().shape()));
             opt = new Sgd(lm.parameters(), schedule.lr(0));
-            tc = LanguageModelTrainer.Config.of(batch, bptt, epochs).withClipNorm(0.25);
         } else {
             opt = new Adam(lm.parameters(), Adam.Config.adam(schedule.lr(0)));
-            tc = LanguageModelTrainer.Config.of(batch, bptt, epochs).withClipNorm(5);
         }
+        LanguageModelTrainer.Config tc = LanguageModelTrainer.Config.of(batch, bptt, epochs).withClipNorm(ptb ? 0.25 : 5);
         if (maxSeconds > 0) tc = tc.withMaxSeconds(maxSeconds);
         System.out.printf(Locale.ROOT, "%s: %,d training tokens, %,d validation, %,d test; vocabulary %,d; 2 x LSTM(%d): %,d parameters%n",
                 task, trainIds.length, validIds.length, testIds.length, vocab.size(), hidden, lm.parameterCount());
